@@ -1,0 +1,36 @@
+import type { AppErrorData, ErrorKind } from '../shared/errors'
+
+/** An error the user can act on: a kind the UI switches on, what failed, and what to do next. */
+export class AppError extends Error {
+  readonly kind: ErrorKind
+  readonly hint?: string
+  readonly details?: Record<string, unknown>
+
+  constructor(kind: ErrorKind, message: string, opts: { hint?: string; details?: Record<string, unknown>; cause?: unknown } = {}) {
+    super(message, { cause: opts.cause })
+    this.name = 'AppError'
+    this.kind = kind
+    this.hint = opts.hint
+    this.details = opts.details
+  }
+
+  toData(): AppErrorData {
+    const data: AppErrorData = { kind: this.kind, message: this.message }
+    if (this.hint) data.hint = this.hint
+    if (this.details) data.details = this.details
+    return data
+  }
+}
+
+const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT'])
+
+/** Turns anything thrown into error data fit for a user: never a stack trace. */
+export function toErrorData(err: unknown): AppErrorData {
+  if (err instanceof AppError) return err.toData()
+  const code = (err as { code?: unknown } | null)?.code
+  if (typeof code === 'string' && DISK_FULL_CODES.has(code)) {
+    return { kind: 'disk_full', message: 'The disk is full.', hint: 'Free some disk space and try again.' }
+  }
+  const message = err instanceof Error ? err.message : String(err)
+  return { kind: 'internal', message: message.split('\n')[0] || 'Unexpected error' }
+}

@@ -1,0 +1,31 @@
+/** A changed file, shaped for a diff editor. Paths are relative to the workspace root, `/`-separated. */
+export type FileStatus = 'added' | 'modified' | 'deleted' | 'renamed' | 'type_changed'
+
+export interface FileDiff {
+  oldPath: string | null
+  newPath: string | null
+  status: FileStatus
+  additions: number
+  deletions: number
+  /** Text before/after; null when absent (added/deleted), binary, or omitted for size. */
+  oldContent: string | null
+  newContent: string | null
+  binary: boolean
+  /** True when the content exists but was left out (too large to inline). */
+  contentOmitted: boolean
+  /** Git file modes, e.g. '100644', '100755', '120000' (symlink); null when absent. */
+  oldMode: string | null
+  newMode: string | null
+}
+
+export interface DiffSummary {
+  files: number
+  additions: number
+  deletions: number
+}
+
+export interface DiffResult extends DiffSummary {
+  fileDiffs: FileDiff[]
+  /** The whole change in git's patch format (binary files as git binary patches). */
+  patch: string
+}

@@ -1,0 +1,37 @@
+/**
+ * Errors that cross a boundary (engine → UI, IPC, HTTP, CLI) as plain data.
+ * `kind` is what the UI switches on; `message` says what failed; `hint` says what to do next.
+ */
+export const ERROR_KINDS = [
+  'invalid_input',
+  'not_found',
+  'conflict',
+  'docker_unavailable',
+  'image_missing',
+  'image_build_failed',
+  'import_failed',
+  'unsafe_archive',
+  'unsafe_url',
+  'git_failed',
+  'auth_failed',
+  'model_error',
+  'budget_exceeded',
+  'timeout',
+  'cancelled',
+  'interrupted',
+  'oom',
+  'container_failed',
+  'disk_full',
+  'internal',
+] as const
+
+export type ErrorKind = (typeof ERROR_KINDS)[number]
+
+export interface AppErrorData {
+  kind: ErrorKind
+  message: string
+  hint?: string
+  details?: Record<string, unknown>
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: AppErrorData }

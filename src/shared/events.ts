@@ -1,0 +1,38 @@
+import type { AppErrorData } from './errors'
+import type { DiffSummary } from './diff'
+import type { TaskStatus } from './task'
+
+/** What the agent loop reports, step by step. */
+export type AgentEvent =
+  | { type: 'model_text'; step: number; text: string }
+  | { type: 'tool_call'; step: number; callId: string; name: string; args: unknown }
+  | {
+      type: 'tool_result'
+      step: number
+      callId: string
+      name: string
+      ok: boolean
+      output: string
+      durationMs: number
+    }
+  | {
+      type: 'usage'
+      step: number
+      promptTokens: number
+      completionTokens: number
+      costUsd: number
+    }
+  | { type: 'retry'; step: number; attempt: number; delayMs: number; reason: string }
+
+export type ProgressPhase = 'import' | 'clone' | 'image' | 'container' | 'setup'
+
+/** What the engine reports about a task: its own events and the agent's. */
+export type TaskEventBody =
+  | AgentEvent
+  | { type: 'status'; status: TaskStatus; message?: string }
+  | { type: 'progress'; phase: ProgressPhase; message: string; ratio?: number }
+  | { type: 'log'; stream: 'setup' | 'system'; text: string }
+  | { type: 'diff'; diff: DiffSummary }
+  | { type: 'error'; error: AppErrorData }
+
+export type TaskEvent = TaskEventBody & { taskId: string; seq: number; at: string }

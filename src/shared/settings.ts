@@ -1,0 +1,41 @@
+import { z } from 'zod'
+
+export const settingsSchema = z.object({
+  model: z.string().min(1).default('gpt-4.1-mini'),
+  /** OpenAI-compatible endpoint; unset means the SDK's default. */
+  baseUrl: z.url().optional(),
+  maxConcurrentTasks: z.number().int().min(1).max(16).default(2),
+  limits: z
+    .object({
+      maxSteps: z.number().int().min(1).max(1000).default(50),
+      maxTokens: z.number().int().min(1000).default(2_000_000),
+      maxCostUsd: z.number().min(0).default(5),
+      timeLimitMs: z.number().int().min(1000).default(30 * 60_000),
+    })
+    .prefault({}),
+  sandbox: z
+    .object({
+      memoryMb: z.number().int().min(64).default(4096),
+      cpus: z.number().min(0.1).max(64).default(2),
+      pidsLimit: z.number().int().min(16).default(1024),
+      /** Run the setup phase (setup.sh) with network. */
+      setupNetwork: z.boolean().default(true),
+    })
+    .prefault({}),
+  zip: z
+    .object({
+      maxEntries: z.number().int().min(1).default(200_000),
+      maxBytes: z.number().int().min(1).default(8 * 1024 ** 3),
+      /** Largest allowed ratio of uncompressed to compressed size, per entry and overall. */
+      maxRatio: z.number().min(1).default(1000),
+    })
+    .prefault({}),
+  /** Accept http://127.0.0.1 and http://localhost Git URLs (local servers, tests). */
+  allowLocalHttpGit: z.boolean().default(false),
+  theme: z.enum(['system', 'light', 'dark']).default('system'),
+})
+
+export type Settings = z.infer<typeof settingsSchema>
+export type SettingsInput = z.input<typeof settingsSchema>
+
+export const defaultSettings = (): Settings => settingsSchema.parse({})

@@ -1,0 +1,84 @@
+import { z } from 'zod'
+import type { AppErrorData } from './errors'
+import type { DiffSummary } from './diff'
+
+export const TASK_STATUSES = [
+  'queued',
+  'preparing',
+  'setting_up',
+  'running',
+  'review',
+  'failed',
+  'cancelled',
+  'interrupted',
+] as const
+export type TaskStatus = (typeof TASK_STATUSES)[number]
+
+/** Statuses from which a task never moves on by itself. */
+export const SETTLED_STATUSES: readonly TaskStatus[] = ['review', 'failed', 'cancelled', 'interrupted']
+export const isSettled = (status: TaskStatus): boolean => SETTLED_STATUSES.includes(status)
+
+export const taskSourceSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('folder'), path: z.string().min(1).max(4096) }),
+  z.object({ kind: z.literal('zip'), path: z.string().min(1).max(4096) }),
+  z.object({
+    kind: z.literal('git'),
+    url: z.string().min(1).max(2048),
+    branch: z.string().min(1).max(255).optional(),
+  }),
+])
+export type TaskSource = z.infer<typeof taskSourceSchema>
+
+export const taskLimitsSchema = z.object({
+  maxSteps: z.number().int().min(1).max(1000),
+  maxTokens: z.number().int().min(1000).max(100_000_000),
+  maxCostUsd: z.number().min(0).max(10_000),
+  timeLimitMs: z.number().int().min(1000).max(24 * 3600_000),
+})
+export type TaskLimits = z.infer<typeof taskLimitsSchema>
+
+export const submitTaskInputSchema = z.object({
+  source: taskSourceSchema,
+  prompt: z.string().trim().min(1, 'Describe the task').max(100_000),
+  title: z.string().max(200).optional(),
+  focusFiles: z.array(z.string().min(1).max(1024)).max(100).default([]),
+  model: z.string().min(1).max(200).optional(),
+  /** A setup script run (with network) before the agent; overrides the repository's setup.sh. */
+  setupScript: z.string().max(200_000).optional(),
+  limits: taskLimitsSchema.partial().optional(),
+})
+export type SubmitTaskInput = z.input<typeof submitTaskInputSchema>
+
+export interface TaskUsage {
+  steps: number
+  promptTokens: number
+  completionTokens: number
+  costUsd: number
+}
+
+export interface TaskRecord {
+  id: string
+  title: string
+  prompt: string
+  source: TaskSource
+  status: TaskStatus
+  model: string
+  focusFiles: string[]
+  setupScript?: string
+  limits: TaskLimits
+  createdAt: string
+  updatedAt: string
+  startedAt?: string
+  finishedAt?: string
+  /** The commit of the original files in the task's private git directory. */
+  baselineCommit?: string
+  /** For git sources: the branch that was checked out. */
+  sourceBranch?: string
+  usage: TaskUsage
+  turns: number
+  summary?: string
+  diff?: DiffSummary
+  error?: AppErrorData
+}
+
+export const emptyUsage = (): TaskUsage => ({ steps: 0, promptTokens: 0, completionTokens: 0, costUsd: 0 })
