@@ -1,12 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach } from 'vitest'
+import { onTestFinished } from 'vitest'
 
-/** A fresh temporary directory, removed after the current test. */
+/** A fresh temporary directory, removed when the current test finishes. Call it inside a test. */
 export async function tempDir(prefix = 'codex-test-'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix))
-  afterEach(async () => {
+  onTestFinished(async () => {
     await rm(dir, { recursive: true, force: true })
   })
   return dir
