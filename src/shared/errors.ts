@@ -21,6 +21,7 @@ export const ERROR_KINDS = [
   'interrupted',
   'oom',
   'container_failed',
+  'setup_failed',
   'disk_full',
   'internal',
 ] as const

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Prepares a fresh Debian machine (as root) for the tests: the Docker engine, a Debian base image made
+# offline (no registry pull needed), and the tools the tests call. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive
+packages=(docker.io debootstrap git unzip zip ca-certificates)
+missing=()
+for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing ${missing[*]}…"
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+scripts/start-docker.sh
+scripts/make-base-image.sh "${CODEX_BASE_IMAGE:-codex-sys/debian-base:bookworm}"

@@ -1,0 +1,192 @@
+import { randomBytes } from 'node:crypto'
+import type { Duplex } from 'node:stream'
+import type Docker from 'dockerode'
+import { AppError } from '../errors'
+import { dockerStatusCode, toDockerAppError } from './client'
+import { WORKSPACE_DIR } from './container-spec'
+import { createDemuxer, ExecOutput } from './exec-output'
+import type { SandboxUser } from './workspace-owner'
+
+export interface ExecOptions {
+  /** Enforced inside the container (coreutils `timeout`, SIGKILL 2 s later) and from the host as a backstop. */
+  timeoutMs?: number
+  cwd?: string
+  env?: Record<string, string>
+  stdin?: string | Buffer
+  /** Output kept in memory (stdout and stderr together): head and tail, the middle dropped. */
+  maxOutputBytes?: number
+  signal?: AbortSignal
+  onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void
+}
+
+export interface ExecResult {
+  exitCode: number
+  stdout: string
+  stderr: string
+  timedOut: boolean
+  truncated: boolean
+  durationMs: number
+  /** The kernel's OOM killer ended a process of this command (the container's memory limit was hit). */
+  oomKilled: boolean
+}
+
+export const DEFAULT_MAX_OUTPUT_BYTES = 4 * 1024 * 1024
+/** Grace given to the in-container `timeout` before the host kills the command itself. */
+const HOST_BACKSTOP_MS = 5_000
+/** Environment variable marking every process of one exec, so the host can kill them all. */
+export const EXEC_MARKER = 'CODEX_EXEC'
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
+
+/** The argv actually run: wrapped in coreutils `timeout` when a limit is set. */
+export function wrapArgv(argv: string[], timeoutMs?: number): string[] {
+  if (!argv.length) throw new AppError('invalid_input', 'Nothing to run: the command is empty.')
+  if (timeoutMs === undefined) return [...argv]
+  const seconds = Math.max(0.1, timeoutMs / 1000)
+  return ['timeout', '--kill-after=2', `${Number(seconds.toFixed(3))}s`, ...argv]
+}
+
+/** `KEY=value` pairs for the exec, refusing names that are not plain identifiers. */
+export function execEnv(marker: string, env: Record<string, string> = {}): string[] {
+  const out = [`${EXEC_MARKER}=${marker}`]
+  for (const [key, value] of Object.entries(env)) {
+    if (!ENV_NAME.test(key) || key === EXEC_MARKER || value.includes('\0')) {
+      throw new AppError('invalid_input', `Invalid environment variable name for a sandbox command: ${key}`)
+    }
+    out.push(`${key}=${value}`)
+  }
+  return out
+}
+
+/** Kills every process carrying the exec's marker (the command and whatever it started). */
+const KILL_SCRIPT =
+  'for d in /proc/[0-9]*; do grep -qzx "$1=$2" "$d/environ" 2>/dev/null && kill -9 "${d#/proc/}" 2>/dev/null; done; true'
+
+async function killMarked(container: Docker.Container, user: SandboxUser, marker: string): Promise<void> {
+  try {
+    const exec = await container.exec({
+      Cmd: ['sh', '-c', KILL_SCRIPT, 'sh', EXEC_MARKER, marker],
+      User: `${user.uid}:${user.gid}`,
+      AttachStdout: true,
+      AttachStderr: true,
+    })
+    const stream = (await exec.start({})) as NodeJS.ReadableStream
+    await new Promise<void>((resolve) => {
+      stream.on('end', resolve)
+      stream.on('close', resolve)
+      stream.on('error', () => resolve())
+      stream.resume()
+    })
+  } catch {
+    // The container may be gone already: nothing left to kill.
+  }
+}
+
+async function exitCodeOf(exec: Docker.Exec): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const info = await exec.inspect()
+    if (!info.Running) return typeof info.ExitCode === 'number' ? info.ExitCode : -1
+    await new Promise((r) => setTimeout(r, 10 + i * 5))
+  }
+  return -1
+}
+
+/** Runs one command in a running container; see `Sandbox.exec`. `oomKilled` is left to the caller. */
+export async function runExec(
+  container: Docker.Container,
+  user: SandboxUser,
+  argv: string[],
+  opts: ExecOptions = {},
+): Promise<Omit<ExecResult, 'oomKilled'>> {
+  const { timeoutMs, signal } = opts
+  if (signal?.aborted) throw new AppError('cancelled', 'The command was cancelled before it started.')
+  const marker = randomBytes(8).toString('hex')
+  const stdin = opts.stdin === undefined ? undefined : Buffer.from(opts.stdin)
+  const started = Date.now()
+  let exec: Docker.Exec
+  let stream: Duplex
+  try {
+    exec = await container.exec({
+      Cmd: wrapArgv(argv, timeoutMs),
+      User: `${user.uid}:${user.gid}`,
+      WorkingDir: opts.cwd ?? WORKSPACE_DIR,
+      Env: execEnv(marker, opts.env),
+      AttachStdin: stdin !== undefined,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: false,
+    })
+    stream = (await exec.start({ hijack: stdin !== undefined, stdin: stdin !== undefined })) as Duplex
+  } catch (err) {
+    if (dockerStatusCode(err) === 409 || dockerStatusCode(err) === 404) {
+      throw new AppError('container_failed', 'The task container is not running.', {
+        hint: 'The container stopped (out of memory, killed or removed); start the task again.',
+        cause: err,
+      })
+    }
+    throw toDockerAppError(err, 'Could not run a command in the task container')
+  }
+
+  const output = new ExecOutput(opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES, opts.onOutput)
+  const demux = createDemuxer((name, payload) => output.push(name, payload))
+  let hostTimedOut = false
+  let aborted = false
+  const timers: NodeJS.Timeout[] = []
+  const stopWaiting = (): void => {
+    // Give the output a moment to drain after the kill, then stop waiting for it.
+    timers.push(setTimeout(() => stream.destroy(), 1_000))
+  }
+  const onAbort = (): void => {
+    aborted = true
+    void killMarked(container, user, marker).finally(stopWaiting)
+  }
+  try {
+    await new Promise<void>((resolve, reject) => {
+      stream.on('data', (chunk: Buffer) => demux(chunk))
+      stream.on('end', () => resolve())
+      stream.on('close', () => resolve())
+      stream.on('error', (err) => (aborted || hostTimedOut ? resolve() : reject(err)))
+      if (timeoutMs !== undefined) {
+        timers.push(
+          setTimeout(() => {
+            hostTimedOut = true
+            void killMarked(container, user, marker).finally(stopWaiting)
+          }, timeoutMs + HOST_BACKSTOP_MS),
+        )
+      }
+      signal?.addEventListener('abort', onAbort, { once: true })
+      if (stdin !== undefined) stream.end(stdin)
+    })
+  } catch (err) {
+    throw toDockerAppError(err, 'Lost the output of a command in the task container')
+  } finally {
+    for (const t of timers) clearTimeout(t)
+    signal?.removeEventListener('abort', onAbort)
+  }
+  const durationMs = Date.now() - started
+  if (aborted) throw new AppError('cancelled', 'The command was cancelled.')
+
+  let exitCode: number
+  try {
+    exitCode = hostTimedOut ? 137 : await exitCodeOf(exec)
+  } catch (err) {
+    throw toDockerAppError(err, 'Could not read the exit code of a command in the task container')
+  }
+  const timedOut =
+    hostTimedOut ||
+    (timeoutMs !== undefined && (exitCode === 124 || exitCode === 137) && durationMs >= timeoutMs - 50)
+  let stdout = output.text('stdout')
+  let stderr = output.text('stderr')
+  if ((exitCode === 126 || exitCode === 127) && stdout.startsWith('OCI runtime exec failed')) {
+    // The runtime could not start the command (missing binary, missing cwd): that is an error message.
+    stderr = stdout.replace(/\r\n/g, '\n') + stderr
+    stdout = ''
+  }
+  return {
+    exitCode,
+    stdout,
+    stderr,
+    timedOut,
+    truncated: output.truncated,
+    durationMs,
+  }
+}

@@ -1,0 +1,40 @@
+import type { TaskEvent } from '../../shared/events'
+
+const MAX_OUTPUT_IN_LOG = 4000
+
+/** One event as lines of agent.log, the human-readable transcript of a task. */
+export function formatLogLine(event: TaskEvent): string {
+  const time = event.at.slice(11, 19)
+  switch (event.type) {
+    case 'status':
+      return `${time} status → ${event.status}${event.message ? `: ${event.message}` : ''}\n`
+    case 'progress':
+      return `${time} ${event.phase}: ${event.message}\n`
+    case 'log':
+      return '' // setup output lives in setup.log
+    case 'model_text':
+      return `${time} [step ${event.step}] model: ${event.text}\n`
+    case 'tool_call':
+      return `${time} [step ${event.step}] ${event.name} ${JSON.stringify(event.args)}\n`
+    case 'tool_result': {
+      const output =
+        event.output.length > MAX_OUTPUT_IN_LOG
+          ? `${event.output.slice(0, MAX_OUTPUT_IN_LOG)}…`
+          : event.output
+      return `${time} [step ${event.step}] ${event.name} ${event.ok ? 'ok' : 'failed'} in ${event.durationMs} ms\n${indent(output)}`
+    }
+    case 'usage':
+      return `${time} [step ${event.step}] tokens ${event.promptTokens} in / ${event.completionTokens} out, $${event.costUsd.toFixed(4)}\n`
+    case 'retry':
+      return `${time} [step ${event.step}] retry ${event.attempt} in ${event.delayMs} ms: ${event.reason}\n`
+    case 'diff':
+      return `${time} diff: ${event.diff.files} files, +${event.diff.additions} −${event.diff.deletions}\n`
+    case 'error':
+      return `${time} error (${event.error.kind}): ${event.error.message}${event.error.hint ? ` — ${event.error.hint}` : ''}\n`
+  }
+}
+
+function indent(text: string): string {
+  if (!text) return ''
+  return text.replace(/\n?$/, '\n').replace(/^/gm, '    ')
+}

@@ -1,0 +1,73 @@
+import type { ProgressPhase } from '../../shared/events'
+import type { Settings } from '../../shared/settings'
+import type { TaskSource } from '../../shared/task'
+import { importFolder } from '../sources/folder'
+import { importGitUrl } from '../sources/git-url'
+import { importZip } from '../sources/zip'
+
+export interface ImportProgressReport {
+  phase: ProgressPhase
+  message: string
+  ratio?: number
+}
+
+/** Brings a task's code into its workspace, whatever the source; the original is never modified. */
+export async function importSource(opts: {
+  source: TaskSource
+  dest: string
+  settings: Settings
+  githubToken?: string
+  signal: AbortSignal
+  onProgress: (p: ImportProgressReport) => void
+}): Promise<{ sourceBranch?: string }> {
+  const { source, dest, signal, onProgress } = opts
+  switch (source.kind) {
+    case 'folder': {
+      const result = await importFolder({
+        source: source.path,
+        dest,
+        signal,
+        onProgress: (p) => onProgress({ phase: 'import', message: `Copied ${p.files} files` }),
+      })
+      onProgress({
+        phase: 'import',
+        message: `Copied ${result.files} files (${result.skipped} skipped)`,
+        ratio: 1,
+      })
+      return {}
+    }
+    case 'zip': {
+      const result = await importZip({
+        file: source.path,
+        dest,
+        limits: opts.settings.zip,
+        signal,
+        onProgress: (p) =>
+          onProgress({
+            phase: 'import',
+            message: `Extracted ${p.entries} of ${p.totalEntries} entries`,
+            ratio: p.totalEntries ? p.entries / p.totalEntries : undefined,
+          }),
+      })
+      onProgress({ phase: 'import', message: `Extracted ${result.files} files`, ratio: 1 })
+      return {}
+    }
+    case 'git': {
+      const result = await importGitUrl({
+        url: source.url,
+        branch: source.branch,
+        token: opts.githubToken,
+        dest,
+        allowLocalHttp: opts.settings.allowLocalHttpGit,
+        signal,
+        onProgress: (p) => onProgress({ phase: 'clone', message: p.stage, ratio: p.progress / 100 }),
+      })
+      onProgress({
+        phase: 'clone',
+        message: `Cloned ${result.branch} at ${result.commit.slice(0, 12)}`,
+        ratio: 1,
+      })
+      return { sourceBranch: result.branch }
+    }
+  }
+}

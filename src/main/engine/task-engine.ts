@@ -1,0 +1,296 @@
+import { randomBytes } from 'node:crypto'
+import type { DiffResult } from '../../shared/diff'
+import type { TaskEvent, TaskEventBody } from '../../shared/events'
+import type { Settings } from '../../shared/settings'
+import {
+  emptyUsage,
+  isSettled,
+  submitTaskInputSchema,
+  type SubmitTaskInput,
+  type TaskRecord,
+} from '../../shared/task'
+import { createDockerClient } from '../docker/client'
+import { ensureAgentImage } from '../docker/image'
+import { removeTaskContainers, type Sandbox } from '../docker/sandbox'
+import { AppError, toErrorData } from '../errors'
+import { computeDiff } from '../git/diff'
+import { formatLogLine } from './agent-log'
+import { TaskQueue } from './task-queue'
+import { TaskStore } from './task-store'
+import { runTurn, type DockerClient } from './task-turn'
+
+export interface EngineOptions {
+  dataDir: string
+  settings: () => Settings
+  /** The model API key, from the keychain or the environment. Never stored by the engine. */
+  apiKey: () => Promise<string | undefined>
+  githubToken?: () => Promise<string | undefined>
+  /** Where the agent image's Dockerfile lives, and the base image it builds on. */
+  agentImage: { contextDir: string; baseImage: string }
+  docker?: DockerClient
+  /** Prefix of new task ids (tests use it to find their containers). */
+  idPrefix?: string
+}
+
+type Listener = (event: TaskEvent) => void
+
+/** What a running task needs so that it can be stopped from outside. */
+interface ActiveRun {
+  controller: AbortController
+  sandbox?: Sandbox
+  timer?: NodeJS.Timeout
+}
+
+const RUNNING_STATUSES: ReadonlyArray<TaskRecord['status']> = ['preparing', 'setting_up', 'running']
+
+/**
+ * The task engine: submit, watch, cancel and follow up tasks. Plain Node, no Electron: the desktop app,
+ * the headless server and the command line all drive this one class.
+ */
+export class TaskEngine {
+  private readonly listeners = new Set<Listener>()
+  private readonly runs = new Map<string, ActiveRun>()
+  private readonly queue: TaskQueue
+  private readonly docker: DockerClient
+  private imageTag: Promise<string> | undefined
+
+  private constructor(
+    private readonly opts: EngineOptions,
+    readonly store: TaskStore,
+  ) {
+    this.queue = new TaskQueue(opts.settings().maxConcurrentTasks)
+    this.docker = opts.docker ?? createDockerClient()
+  }
+
+  /**
+   * Opens the data directory: tasks that were running when the engine last stopped are marked
+   * `interrupted` and their containers removed; queued tasks are queued again, in order.
+   */
+  static async open(opts: EngineOptions): Promise<TaskEngine> {
+    const engine = new TaskEngine(opts, await TaskStore.open(opts.dataDir))
+    await engine.recover()
+    return engine
+  }
+
+  private async recover(): Promise<void> {
+    for (const task of this.store.list().reverse()) {
+      if (RUNNING_STATUSES.includes(task.status)) {
+        const error = new AppError('interrupted', 'codex-sys stopped while this task was running.', {
+          hint: 'Run the task again; its logs so far are kept.',
+        }).toData()
+        await this.store.update(task.id, {
+          status: 'interrupted',
+          error,
+          finishedAt: new Date().toISOString(),
+        })
+        this.emit(task.id, { type: 'error', error })
+        this.emit(task.id, { type: 'status', status: 'interrupted' })
+      } else if (task.status === 'queued') {
+        this.schedule(task.id, undefined)
+      }
+    }
+    // Containers of our tasks that outlived the engine: none of them is running now.
+    await removeTaskContainers(this.docker, { keep: (taskId) => !this.store.has(taskId) }).catch(
+      () => undefined,
+    )
+  }
+
+  async submit(input: SubmitTaskInput): Promise<TaskRecord> {
+    const parsed = submitTaskInputSchema.safeParse(input)
+    if (!parsed.success) {
+      throw new AppError(
+        'invalid_input',
+        parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+      )
+    }
+    const settings = this.opts.settings()
+    const now = new Date().toISOString()
+    const value = parsed.data
+    const task: TaskRecord = {
+      id: newTaskId(this.opts.idPrefix),
+      title: value.title?.trim() || titleFrom(value.prompt),
+      prompt: value.prompt,
+      source: value.source,
+      status: 'queued',
+      model: value.model ?? settings.model,
+      focusFiles: value.focusFiles,
+      setupScript: value.setupScript,
+      limits: { ...settings.limits, ...definedOnly(value.limits ?? {}) },
+      createdAt: now,
+      updatedAt: now,
+      usage: emptyUsage(),
+      turns: 0,
+    }
+    await this.store.create(task)
+    this.emit(task.id, { type: 'status', status: 'queued' })
+    this.schedule(task.id, undefined)
+    return task
+  }
+
+  /** Another instruction on the same workspace: a new turn whose diff is still against the original. */
+  async followUp(id: string, prompt: string): Promise<TaskRecord> {
+    const task = this.store.get(id)
+    if (!prompt.trim()) throw new AppError('invalid_input', 'Say what the follow-up should do.')
+    if (task.status !== 'review') {
+      throw new AppError('conflict', `A follow-up needs a task in review; this one is ${task.status}.`)
+    }
+    const next = await this.store.update(id, { status: 'queued', error: undefined, finishedAt: undefined })
+    this.emit(id, { type: 'status', status: 'queued', message: 'Follow-up' })
+    this.schedule(id, prompt.trim())
+    return next
+  }
+
+  get(id: string): TaskRecord {
+    return this.store.get(id)
+  }
+
+  list(): TaskRecord[] {
+    return this.store.list()
+  }
+
+  events(id: string, afterSeq?: number): Promise<TaskEvent[]> {
+    return this.store.readEvents(id, afterSeq)
+  }
+
+  /** The current diff of a task's workspace against its baseline, for review. */
+  async diff(id: string): Promise<DiffResult> {
+    const task = this.store.get(id)
+    if (!task.baselineCommit) throw new AppError('conflict', 'This task has no changes to show yet.')
+    const paths = this.store.paths(id)
+    return computeDiff({ workspace: paths.workspace, gitDir: paths.gitDir, baseline: task.baselineCommit })
+  }
+
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  /** Stops a task: a queued one never starts, a running one has its container killed. */
+  async cancel(id: string): Promise<TaskRecord> {
+    const task = this.store.get(id)
+    if (isSettled(task.status)) return task
+    if (this.queue.withdraw(id)) {
+      await this.store.update(id, { status: 'cancelled', finishedAt: new Date().toISOString() })
+      this.emit(id, { type: 'status', status: 'cancelled' })
+      return this.store.get(id)
+    }
+    await this.stopRun(id, new AppError('cancelled', 'The task was cancelled.'))
+    return this.store.get(id)
+  }
+
+  /** Cancels every running task and waits for their containers to go. */
+  async close(): Promise<void> {
+    for (const id of this.queue.waitingIds) this.queue.withdraw(id)
+    await Promise.all(
+      [...this.runs.keys()].map((id) => this.stopRun(id, new AppError('cancelled', 'codex-sys is closing.'))),
+    )
+  }
+
+  private async stopRun(id: string, reason: AppError): Promise<void> {
+    const run = this.runs.get(id)
+    if (!run) return
+    run.controller.abort(reason)
+    await run.sandbox?.kill().catch(() => undefined)
+    await new Promise<void>((resolve) => {
+      const check = (): void => (this.runs.has(id) ? void setTimeout(check, 20) : resolve())
+      check()
+    })
+  }
+
+  private schedule(id: string, followUp: string | undefined): void {
+    this.queue.setLimit(this.opts.settings().maxConcurrentTasks)
+    this.queue.enqueue(id, () => this.execute(id, followUp))
+  }
+
+  private async execute(id: string, followUp: string | undefined): Promise<void> {
+    const run: ActiveRun = { controller: new AbortController() }
+    this.runs.set(id, run)
+    const task = this.store.get(id)
+    // The time limit holds for each turn: a follow-up gets the same budget as the first run.
+    const deadline = Date.now() + task.limits.timeLimitMs
+    run.timer = setTimeout(
+      () => {
+        const minutes = Math.round(task.limits.timeLimitMs / 60_000)
+        void this.stopRun(
+          id,
+          new AppError('timeout', `The task hit its time limit (${minutes} min).`, {
+            hint: 'Give the task a longer time limit in its options or in Settings, or narrow it down.',
+          }),
+        )
+      },
+      Math.max(0, deadline - Date.now()),
+    )
+    try {
+      const apiKey = await this.opts.apiKey()
+      if (!apiKey) {
+        throw new AppError('auth_failed', 'No model API key is set.', {
+          hint: 'Add your API key in Settings (or set OPENAI_API_KEY for the command line).',
+        })
+      }
+      await runTurn(id, followUp, {
+        store: this.store,
+        settings: this.opts.settings(),
+        docker: this.docker,
+        ensureImage: (onProgress) => this.ensureImage(onProgress),
+        apiKey,
+        baseURL: this.opts.settings().baseUrl,
+        githubToken: await this.opts.githubToken?.(),
+        emit: (body) => this.emit(id, body),
+        signal: run.controller.signal,
+        deadline,
+        onSandbox: (sandbox) => {
+          run.sandbox = sandbox
+        },
+      })
+    } catch (err) {
+      await this.settleFailure(id, run.controller.signal.aborted ? run.controller.signal.reason : err)
+    } finally {
+      clearTimeout(run.timer)
+      await run.sandbox?.remove().catch(() => undefined)
+      this.runs.delete(id)
+    }
+  }
+
+  private async settleFailure(id: string, err: unknown): Promise<void> {
+    const error = toErrorData(err)
+    const status = error.kind === 'cancelled' ? 'cancelled' : 'failed'
+    await this.store.update(id, {
+      status,
+      error: status === 'failed' ? error : undefined,
+      finishedAt: new Date().toISOString(),
+    })
+    if (status === 'failed') this.emit(id, { type: 'error', error })
+    this.emit(id, { type: 'status', status, message: error.message })
+  }
+
+  private ensureImage(onProgress: (line: string, ratio?: number) => void): Promise<string> {
+    this.imageTag ??= ensureAgentImage(this.docker, { ...this.opts.agentImage, onProgress }).catch(
+      (err: unknown) => {
+        this.imageTag = undefined
+        throw err
+      },
+    )
+    return this.imageTag
+  }
+
+  private emit(id: string, body: TaskEventBody): void {
+    const event = this.store.appendEvent(id, body)
+    const line = formatLogLine(event)
+    if (line) this.store.appendArtifact(id, 'agent.log', line)
+    for (const listener of this.listeners) listener(event)
+  }
+}
+
+function newTaskId(prefix = ''): string {
+  const stamp = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)
+  return `${prefix}${stamp}-${randomBytes(3).toString('hex')}`
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
+}
+
+function titleFrom(prompt: string): string {
+  const line = prompt.trim().split('\n')[0] ?? ''
+  return line.length > 80 ? `${line.slice(0, 77)}…` : line
+}

@@ -1,0 +1,91 @@
+import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises'
+import { join, relative, resolve, isAbsolute } from 'node:path'
+import { AppError } from '../errors'
+import { gitFailed, runGit } from './git'
+import { repoOptions, stageAll, type StageTarget } from './stage'
+
+/**
+ * The baseline: every imported file committed in a git directory that lives OUTSIDE the workspace,
+ * so nothing in the container can touch history, config or hooks.
+ *
+ * Decision: the baseline stages with `git add -A --force`. The import step already left out what the
+ * user's .gitignore excludes (folder import) or took the files as they are (ZIP, clone), so the
+ * baseline is exactly what was imported, ignored or not. The diff then stages WITHOUT --force: changes
+ * to any baseline file count, new files the .gitignore excludes (node_modules, build output) do not.
+ */
+export const BASELINE_BRANCH = 'main'
+/** The diff's own index; seeded from the baseline's so the first diff only hashes changed files. */
+export const DIFF_INDEX_FILE = 'codex-diff.index'
+
+const LOCAL_CONFIG = `[core]
+\tautocrlf = false
+\tsafecrlf = false
+\tsymlinks = true
+\tfilemode = true
+\tignorecase = false
+\tprecomposeunicode = false
+\ttrustctime = false
+\tprotectNTFS = false
+\tprotectHFS = false
+\tfsync = none
+[gc]
+\tauto = 0
+[maintenance]
+\tauto = false
+`
+
+/**
+ * The workspace's own .gitattributes must not change bytes or hide content: no eol conversion,
+ * filters, ident, encodings, or diff drivers. $GIT_DIR/info/attributes takes precedence over them.
+ */
+const NEUTRAL_ATTRIBUTES =
+  '* !text !eol !crlf !filter !ident !working-tree-encoding !diff !merge !export-subst\n'
+
+export interface BaselineOptions {
+  workspace: string
+  gitDir: string
+  signal?: AbortSignal
+}
+
+export async function createBaseline({ workspace, gitDir, signal }: BaselineOptions): Promise<string> {
+  const ws = resolve(workspace)
+  const gd = resolve(gitDir)
+  const rel = relative(ws, gd)
+  if (rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))) {
+    throw new AppError('internal', 'The git directory must be outside the workspace.', {
+      details: { gitDir },
+    })
+  }
+  await mkdir(gd, { recursive: true })
+  if ((await readdir(gd)).length > 0) {
+    throw new AppError('conflict', 'The git directory for the baseline is not empty.', {
+      details: { gitDir },
+    })
+  }
+  const target: StageTarget = { workspace: ws, gitDir: gd, force: true, signal }
+  try {
+    await runGit(['init', '-q', '--template=', `--initial-branch=${BASELINE_BRANCH}`], {
+      cwd: gd,
+      gitDir: gd,
+      workTree: ws,
+      signal,
+    })
+    await writeFile(join(gd, 'config'), LOCAL_CONFIG, { flag: 'a' })
+    await mkdir(join(gd, 'info'), { recursive: true })
+    // Nothing is kept out: the import step decided what the workspace holds.
+    await writeFile(join(gd, 'info', 'exclude'), '')
+    await writeFile(join(gd, 'info', 'attributes'), NEUTRAL_ATTRIBUTES)
+
+    await stageAll(target, true)
+    const tree = (await runGit(['write-tree'], repoOptions(target))).stdout.trim()
+    const commit = (await runGit(['commit-tree', tree, '-m', 'baseline'], repoOptions(target))).stdout.trim()
+    await runGit(['update-ref', `refs/heads/${BASELINE_BRANCH}`, commit], repoOptions(target))
+    // No index when the workspace is empty: the diff then starts from the baseline tree.
+    await copyFile(join(gd, 'index'), join(gd, DIFF_INDEX_FILE)).catch((e: unknown) => {
+      if ((e as { code?: unknown }).code !== 'ENOENT') throw e
+    })
+    return commit
+  } catch (err) {
+    throw gitFailed(err, 'Could not record the baseline of the workspace')
+  }
+}

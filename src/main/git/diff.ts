@@ -1,0 +1,161 @@
+import { access } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import type { DiffResult, FileDiff, FileStatus } from '../../shared/diff'
+import { AppError } from '../errors'
+import { DIFF_INDEX_FILE } from './baseline'
+import { readNewSides, resolveContents, type Contents, type EntrySections } from './contents'
+import {
+  GITLINK_MODE,
+  NULL_SHA,
+  entryStats,
+  parseDiffOutput,
+  sectionsPerEntry,
+  type ParsedDiff,
+  type PatchStats,
+  type RawEntry,
+} from './diff-parse'
+import { gitFailed, runGit } from './git'
+import { repoOptions, stageAll, stageAroundNestedRepos, type StageTarget } from './stage'
+
+/**
+ * The workspace against its baseline: everything is staged into the diff's private index (HEAD never
+ * moves). A raw `git diff --cached` names the changed blobs; then, at the same time, one full
+ * `git diff --cached --raw --patch --binary` gives the patch (line counts and binary detection are
+ * read from it, so git diffs the contents once) while the contents load (see contents.ts).
+ */
+export interface DiffOptions {
+  workspace: string
+  gitDir: string
+  baseline: string
+  /** Larger text files are listed with contentOmitted; default 1 MiB. */
+  maxInlineBytes?: number
+  signal?: AbortSignal
+}
+
+export const DEFAULT_MAX_INLINE_BYTES = 1024 * 1024
+
+const STATUS: Record<string, FileStatus> = {
+  A: 'added',
+  D: 'deleted',
+  M: 'modified',
+  R: 'renamed',
+  T: 'type_changed',
+}
+
+export async function computeDiff(opts: DiffOptions): Promise<DiffResult> {
+  const maxInline = opts.maxInlineBytes ?? DEFAULT_MAX_INLINE_BYTES
+  const gitDir = resolve(opts.gitDir)
+  const target: StageTarget = {
+    workspace: resolve(opts.workspace),
+    gitDir,
+    indexFile: join(gitDir, DIFF_INDEX_FILE),
+    force: false,
+    signal: opts.signal,
+  }
+  if (!opts.baseline || opts.baseline.startsWith('-')) {
+    throw new AppError('invalid_input', 'The baseline commit is not valid.')
+  }
+  try {
+    if (!(await exists(target.indexFile ?? ''))) {
+      await runGit(['read-tree', opts.baseline], repoOptions(target))
+    }
+    await stageAll(target, false)
+    // A cheap raw pass first (no content diff): it names the blobs, so their contents load while
+    // git computes the patch.
+    let raw = await diffAgainst(target, opts.baseline, false)
+    if (raw.entries.some((e) => e.newMode === GITLINK_MODE)) {
+      await stageAroundNestedRepos(target)
+      raw = await diffAgainst(target, opts.baseline, false)
+    }
+    const [full, fromDisk] = await Promise.all([
+      diffAgainst(target, opts.baseline, true),
+      readNewSides(
+        target.workspace,
+        raw.entries.filter((e) => !isGitlink(e)),
+        maxInline,
+      ),
+    ])
+    const items: Item[] = sectionsPerEntry(full.entries, full.patch).map((sections, i) => {
+      const stats = entryStats(sections)
+      return { entry: full.entries[i] as RawEntry, sections, binary: stats.binary, stats }
+    })
+    const files = items.filter((item) => !isGitlink(item.entry))
+    const contents = await resolveContents(files, fromDisk, maxInline, repoOptions(target))
+    return buildResult(files, full.patch, contents)
+  } catch (err) {
+    throw gitFailed(err, 'Could not compute the changes in the workspace')
+  }
+}
+
+async function diffAgainst(target: StageTarget, baseline: string, patch: boolean): Promise<ParsedDiff> {
+  const args = [
+    'diff',
+    '--cached',
+    '-z',
+    '--raw',
+    '--no-abbrev',
+    '-M',
+    '--no-ext-diff',
+    '--no-textconv',
+    '--no-relative',
+  ]
+  if (patch)
+    args.push('--patch', '--binary', '--full-index', '--no-color', '--src-prefix=a/', '--dst-prefix=b/')
+  const res = await runGit([...args, baseline, '--'], repoOptions(target))
+  return parseDiffOutput(res.stdoutBuffer ?? Buffer.alloc(0))
+}
+
+const isGitlink = (e: RawEntry): boolean => e.oldMode === GITLINK_MODE || e.newMode === GITLINK_MODE
+
+type Item = EntrySections & { stats: PatchStats }
+
+function buildResult(items: Item[], patch: Buffer, contents: Contents): DiffResult {
+  const side = (
+    sha: string,
+    present: boolean,
+    binary: boolean,
+  ): { text: string | null; omitted: boolean } => {
+    if (!present || binary || sha === NULL_SHA) return { text: null, omitted: false }
+    const buf = contents.get(sha)
+    if (buf) return { text: buf.toString('utf8'), omitted: false }
+    return { text: null, omitted: contents.tooLarge(sha) }
+  }
+  const fileDiffs = items.map(({ entry, stats: stat }): FileDiff => {
+    const status = STATUS[entry.status] ?? 'modified'
+    const hasOld = status !== 'added'
+    const hasNew = status !== 'deleted'
+    const oldSide = side(entry.oldSha, hasOld, stat.binary)
+    const newSide = side(entry.newSha, hasNew, stat.binary)
+    return {
+      oldPath: hasOld ? entry.oldPath : null,
+      newPath: hasNew ? entry.newPath : null,
+      status,
+      additions: stat.additions,
+      deletions: stat.deletions,
+      oldContent: oldSide.text,
+      newContent: newSide.text,
+      binary: stat.binary,
+      contentOmitted: oldSide.omitted || newSide.omitted,
+      oldMode: hasOld ? entry.oldMode : null,
+      newMode: hasNew ? entry.newMode : null,
+    }
+  })
+  fileDiffs.sort((a, b) => compare(sortKey(a), sortKey(b)))
+  return {
+    files: fileDiffs.length,
+    additions: fileDiffs.reduce((n, f) => n + f.additions, 0),
+    deletions: fileDiffs.reduce((n, f) => n + f.deletions, 0),
+    fileDiffs,
+    patch: patch.toString('utf8'),
+  }
+}
+
+const sortKey = (f: FileDiff): string => f.newPath ?? f.oldPath ?? ''
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  )
+}

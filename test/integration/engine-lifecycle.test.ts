@@ -1,0 +1,299 @@
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import Docker from 'dockerode'
+import { describe, expect, it } from 'vitest'
+import { listTaskContainers } from '../../src/main/docker/sandbox'
+import { TaskEngine } from '../../src/main/engine/task-engine'
+import { requireDocker, testBaseImage } from '../support/docker'
+import { openTestEngine, waitForEvent, waitForStatus } from '../support/engine'
+import { startModelServer, type ChatMessage } from '../support/model-server'
+import { tempDir } from '../support/tmp'
+
+async function makeRepo(root: string, files: Record<string, string>): Promise<string> {
+  const repo = join(root, 'repo')
+  for (const [rel, content] of Object.entries(files)) {
+    await mkdir(join(repo, rel, '..'), { recursive: true })
+    await writeFile(join(repo, rel), content)
+  }
+  return repo
+}
+
+async function containersOf(taskId: string): Promise<number> {
+  const all = await listTaskContainers(await requireDocker())
+  return all.filter((c) => c.taskId === taskId).length
+}
+
+const lastToolOutput = (messages: ChatMessage[]): string =>
+  String(messages.filter((m) => m.role === 'tool').at(-1)?.content)
+
+const SLEEP = { toolCalls: [{ name: 'shell', args: { command: 'sleep 120', timeout_seconds: 600 } }] }
+
+describe('the task lifecycle', () => {
+  it('runs setup.sh with network, then gives the agent none', async () => {
+    const root = await tempDir()
+    const repo = await makeRepo(root, {
+      'setup.sh': 'set -e\ngetent hosts deb.debian.org > /tmp/setup-probe\necho "setup online"\n',
+      'app.txt': 'v1\n',
+    })
+    const model = await startModelServer([
+      {
+        toolCalls: [
+          {
+            name: 'shell',
+            args: {
+              command:
+                'echo "from setup: $(wc -l < /tmp/setup-probe)"; ' +
+                'if getent hosts deb.debian.org; then echo AGENT-ONLINE; else echo AGENT-OFFLINE; fi; ' +
+                'ls /sys/class/net',
+            },
+          },
+        ],
+      },
+      { toolCalls: [{ name: 'finish', args: { summary: 'Probed.' } }] },
+    ])
+    const engine = await openTestEngine({ dataDir: join(root, 'data'), baseURL: model.baseURL })
+    try {
+      const statuses: string[] = []
+      engine.subscribe((e) => e.type === 'status' && statuses.push(e.status))
+      const { id } = await engine.submit({
+        source: { kind: 'folder', path: repo },
+        prompt: 'Probe the network',
+      })
+      await waitForStatus(engine, id, ['review'])
+      expect(statuses).toEqual(['queued', 'preparing', 'setting_up', 'running', 'review'])
+      expect(await engine.store.readArtifact(id, 'setup.log')).toContain('setup online')
+      const probe = lastToolOutput(model.requests[1]!.body.messages)
+      expect(probe).toMatch(/from setup: [1-9]/)
+      expect(probe).toContain('AGENT-OFFLINE')
+      expect(probe).not.toContain('AGENT-ONLINE')
+      expect(probe.match(/^(lo|eth\d+)$/gm)).toEqual(['lo'])
+    } finally {
+      await engine.close()
+      await model.close()
+    }
+  })
+
+  it('fails clearly when setup.sh fails, with its output kept', async () => {
+    const root = await tempDir()
+    const repo = await makeRepo(root, { 'setup.sh': 'echo "installing"\nexit 3\n' })
+    const model = await startModelServer([])
+    const engine = await openTestEngine({ dataDir: join(root, 'data'), baseURL: model.baseURL })
+    try {
+      const { id } = await engine.submit({ source: { kind: 'folder', path: repo }, prompt: 'anything' })
+      await expect(waitForStatus(engine, id, ['review'])).rejects.toThrow(/failed/)
+      expect(engine.get(id).error).toMatchObject({
+        kind: 'setup_failed',
+        message: expect.stringContaining('code 3'),
+      })
+      expect(await engine.store.readArtifact(id, 'setup.log')).toContain('installing')
+      expect(await containersOf(id)).toBe(0)
+    } finally {
+      await engine.close()
+      await model.close()
+    }
+  })
+
+  it('tells the agent when a command runs out of memory, and goes on', async () => {
+    const root = await tempDir()
+    const repo = await makeRepo(root, { 'a.txt': 'a\n' })
+    const model = await startModelServer([
+      { toolCalls: [{ name: 'shell', args: { command: 'python3 -c "b = bytearray(1024 * 1024 * 1024)"' } }] },
+      { toolCalls: [{ name: 'finish', args: { summary: 'Too big.' } }] },
+    ])
+    const engine = await openTestEngine({
+      dataDir: join(root, 'data'),
+      baseURL: model.baseURL,
+      settings: { sandbox: { memoryMb: 256 } },
+    })
+    try {
+      const { id } = await engine.submit({ source: { kind: 'folder', path: repo }, prompt: 'allocate' })
+      await waitForStatus(engine, id, ['review'])
+      expect(lastToolOutput(model.requests[1]!.body.messages)).toContain('OOMKilled')
+    } finally {
+      await engine.close()
+      await model.close()
+    }
+  })
+
+  it('cancels a running task: the container is gone within 5 s', async () => {
+    const root = await tempDir()
+    const repo = await makeRepo(root, { 'a.txt': 'a\n' })
+    const model = await startModelServer([SLEEP])
+    const engine = await openTestEngine({ dataDir: join(root, 'data'), baseURL: model.baseURL })
+    try {
+      const { id } = await engine.submit({ source: { kind: 'folder', path: repo }, prompt: 'sleep' })
+      await waitForEvent(engine, id, (e) => e.type === 'tool_call')
+      await new Promise((r) => setTimeout(r, 500)) // let the command start
+      const started = Date.now()
+      await engine.cancel(id)
+      expect(Date.now() - started).toBeLessThan(5000)
+      expect(engine.get(id).status).toBe('cancelled')
+      expect(await containersOf(id)).toBe(0)
+    } finally {
+      await engine.close()
+      await model.close()
+    }
+  })
+
+  it('stops a task at its time limit', async () => {
+    const root = await tempDir()
+    const repo = await makeRepo(root, { 'a.txt': 'a\n' })
+    const model = await startModelServer([SLEEP])
+    const engine = await openTestEngine({ dataDir: join(root, 'data'), baseURL: model.baseURL })
+    try {
+      const { id } = await engine.submit({
+        source: { kind: 'folder', path: repo },
+        prompt: 'sleep',
+        limits: { timeLimitMs: 6000 },
+      })
+      const started = Date.now()
+      await expect(waitForStatus(engine, id, ['review'], 30_000)).rejects.toThrow(/failed/)
+      expect(Date.now() - started).toBeLessThan(6000 + 5000 + 2000)
+      expect(engine.get(id).error).toMatchObject({ kind: 'timeout' })
+      expect(await containersOf(id)).toBe(0)
+    } finally {
+      await engine.close()
+      await model.close()
+    }
+  })
+
+  it('marks a task interrupted after the engine dies, and removes its container', async () => {
+    const root = await tempDir()
+    const repo = await makeRepo(root, { 'a.txt': 'a\n' })
+    const model = await startModelServer([SLEEP])
+    const dataDir = join(root, 'data')
+    // The command-line entry is the engine process that dies: killed with SIGKILL mid-task.
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/main/cli/task.ts', '--folder', repo, '--data-dir', dataDir, '--json', 'sleep'],
+      {
+        env: {
+          ...process.env,
+          OPENAI_API_KEY: 'sk-cli',
+          OPENAI_BASE_URL: model.baseURL,
+          OPENAI_MODEL: 'scripted',
+          CODEX_BASE_IMAGE: testBaseImage(),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
+    let output = ''
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()))
+    try {
+      const deadline = Date.now() + 120_000
+      while (!output.includes('"type":"tool_call"')) {
+        if (Date.now() > deadline || child.exitCode !== null)
+          throw new Error(`the CLI did not reach the tool call:\n${output}`)
+        await new Promise((r) => setTimeout(r, 100))
+      }
+      const taskId = /"taskId":"([^"]+)"/.exec(output)![1]!
+      expect(await containersOf(taskId)).toBe(1)
+      child.kill('SIGKILL')
+      await new Promise((r) => child.once('exit', r))
+
+      const engine = await openTestEngine({ dataDir, baseURL: model.baseURL })
+      try {
+        expect(engine.get(taskId)).toMatchObject({ status: 'interrupted', error: { kind: 'interrupted' } })
+        expect(await containersOf(taskId)).toBe(0)
+      } finally {
+        await engine.close()
+      }
+    } finally {
+      child.kill('SIGKILL')
+      await model.close()
+    }
+  })
+
+  it('fails with a clear message when Docker is unreachable', async () => {
+    const root = await tempDir()
+    const repo = await makeRepo(root, { 'a.txt': 'a\n' })
+    const model = await startModelServer([])
+    const engine = await openTestEngine({
+      dataDir: join(root, 'data'),
+      baseURL: model.baseURL,
+      docker: new Docker({ socketPath: join(root, 'no-docker.sock') }),
+    })
+    try {
+      const { id } = await engine.submit({ source: { kind: 'folder', path: repo }, prompt: 'anything' })
+      await expect(waitForStatus(engine, id, ['review'])).rejects.toThrow(/failed/)
+      const error = engine.get(id).error!
+      expect(error.kind).toBe('docker_unavailable')
+      expect(error.message).toMatch(/Docker/)
+      expect(error.hint).toBeTruthy()
+    } finally {
+      await engine.close()
+      await model.close()
+    }
+  })
+
+  it('refuses hostile sources with nothing written', async () => {
+    const root = await tempDir()
+    const model = await startModelServer([])
+    const engine = await openTestEngine({ dataDir: join(root, 'data'), baseURL: model.baseURL })
+    const pwned = join(root, 'pwned')
+    try {
+      const { id } = await engine.submit({
+        source: { kind: 'git', url: `ext::sh -c touch% ${pwned}` },
+        prompt: 'anything',
+      })
+      await expect(waitForStatus(engine, id, ['review'])).rejects.toThrow(/failed/)
+      expect(engine.get(id).error?.kind).toBe('unsafe_url')
+      expect(existsSync(pwned)).toBe(false)
+      expect(existsSync(engine.store.paths(id).workspace)).toBe(false)
+
+      const notZip = join(root, 'fake.zip')
+      await writeFile(notZip, 'this is not a zip')
+      const zipTask = await engine.submit({ source: { kind: 'zip', path: notZip }, prompt: 'anything' })
+      await expect(waitForStatus(engine, zipTask.id, ['review'])).rejects.toThrow(/failed/)
+      expect(engine.get(zipTask.id).error?.kind).toBe('import_failed')
+      expect(existsSync(engine.store.paths(zipTask.id).workspace)).toBe(false)
+    } finally {
+      await engine.close()
+      await model.close()
+    }
+  })
+
+  it('fails before starting anything when no API key is set', async () => {
+    const root = await tempDir()
+    const repo = await makeRepo(root, { 'a.txt': 'a\n' })
+    const model = await startModelServer([])
+    const engine = await openTestEngine({ dataDir: join(root, 'data'), baseURL: model.baseURL, apiKey: null })
+    try {
+      const { id } = await engine.submit({ source: { kind: 'folder', path: repo }, prompt: 'anything' })
+      await expect(waitForStatus(engine, id, ['review'])).rejects.toThrow(/failed/)
+      expect(engine.get(id).error).toMatchObject({ kind: 'auth_failed' })
+      expect(model.requests).toHaveLength(0)
+    } finally {
+      await engine.close()
+      await model.close()
+    }
+  })
+
+  it('keeps every task across a restart, with its events', async () => {
+    const root = await tempDir()
+    const repo = await makeRepo(root, { 'a.txt': 'a\n' })
+    const model = await startModelServer([{ text: 'Nothing to do.' }])
+    const dataDir = join(root, 'data')
+    const first = await openTestEngine({ dataDir, baseURL: model.baseURL })
+    const { id } = await first.submit({ source: { kind: 'folder', path: repo }, prompt: 'nothing' })
+    await waitForStatus(first, id, ['review'])
+    const events = await first.events(id)
+    await first.close()
+    const second: TaskEngine = await openTestEngine({ dataDir, baseURL: model.baseURL })
+    try {
+      expect(second.get(id)).toMatchObject({
+        status: 'review',
+        summary: 'Nothing to do.',
+        diff: { files: 0 },
+      })
+      expect(await second.events(id)).toEqual(events)
+      expect(JSON.parse(await readFile(second.store.paths(id).record, 'utf8')).id).toBe(id)
+    } finally {
+      await second.close()
+      await model.close()
+    }
+  })
+})

@@ -1,0 +1,229 @@
+import { access, mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { AppError } from '../../src/main/errors'
+import { runGit } from '../../src/main/git/git'
+import { importGitUrl } from '../../src/main/sources/git-url'
+import { startGitServer, type GitServer } from '../support/git-server'
+import { grepTree } from '../support/grep-tree'
+import { tempDir } from '../support/tmp'
+
+const TOKEN = 'ghp_integrationToken_0123456789abcdef'
+const tokenForms = [TOKEN, Buffer.from(`x-access-token:${TOKEN}`).toString('base64')]
+
+const exists = (p: string): Promise<boolean> =>
+  access(p).then(
+    () => true,
+    () => false,
+  )
+
+async function fails(p: Promise<unknown>): Promise<AppError> {
+  const err = await p.then(
+    () => new Error('expected a failure'),
+    (e: unknown) => e,
+  )
+  expect(err).toBeInstanceOf(AppError)
+  return err as AppError
+}
+
+describe('importGitUrl against a real git server', () => {
+  let open: GitServer
+  let locked: GitServer
+  let openUrl: string
+  let lockedUrl: string
+
+  beforeAll(async () => {
+    open = await startGitServer()
+    locked = await startGitServer({ token: TOKEN })
+    openUrl = await open.createRepo('public', { 'README.md': '# public\n', 'src/index.ts': 'export {}\n' })
+    await open.createRepo('public', { 'CHANGELOG.md': 'v2\n' })
+    await open.createRepo('public', { 'feature.txt': 'on a branch\n' }, { branch: 'feature/x' })
+    lockedUrl = await locked.createRepo('private', { 'secret-project.txt': 'hello\n' })
+  })
+  afterAll(async () => {
+    await open?.close()
+    await locked?.close()
+  })
+
+  it('clones a public repository shallowly, reports progress and leaves no .git behind', async () => {
+    const dest = join(await tempDir(), 'ws')
+    const progress: { stage: string; progress: number }[] = []
+    const result = await importGitUrl({
+      url: openUrl,
+      dest,
+      allowLocalHttp: true,
+      onProgress: (p) => progress.push(p),
+    })
+    const head = await runGit(['rev-parse', 'refs/heads/main'], { gitDir: join(open.root, 'public.git') })
+    expect(result).toEqual({ commit: head.stdout.trim(), branch: 'main' })
+    expect((await readdir(dest)).sort()).toEqual(['CHANGELOG.md', 'README.md', 'src'])
+    expect(await readFile(join(dest, 'src', 'index.ts'), 'utf8')).toBe('export {}\n')
+    expect(await exists(join(dest, '.git'))).toBe(false)
+    expect(progress.length).toBeGreaterThan(0)
+    expect(progress.every((p) => p.progress >= 0 && p.progress <= 100)).toBe(true)
+  })
+
+  it('is shallow by default and full with depth 0', async () => {
+    const shallow = join(await tempDir(), 'ws')
+    await importGitUrl({ url: openUrl, dest: shallow, allowLocalHttp: true, keepGitDir: true })
+    expect((await runGit(['rev-list', '--count', 'HEAD'], { cwd: shallow })).stdout.trim()).toBe('1')
+    expect(await exists(join(shallow, '.git', 'shallow'))).toBe(true)
+    const full = join(await tempDir(), 'ws')
+    await importGitUrl({ url: openUrl, dest: full, allowLocalHttp: true, depth: 0, keepGitDir: true })
+    expect((await runGit(['rev-list', '--count', 'HEAD'], { cwd: full })).stdout.trim()).toBe('2')
+  })
+
+  it('clones a named branch', async () => {
+    const dest = join(await tempDir(), 'ws')
+    const result = await importGitUrl({ url: openUrl, branch: 'feature/x', dest, allowLocalHttp: true })
+    expect(result.branch).toBe('feature/x')
+    expect(await readFile(join(dest, 'feature.txt'), 'utf8')).toBe('on a branch\n')
+  })
+
+  it('says clearly when the branch does not exist, and cleans up', async () => {
+    const root = await tempDir()
+    const dest = join(root, 'ws')
+    const err = await fails(importGitUrl({ url: openUrl, branch: 'nope', dest, allowLocalHttp: true }))
+    expect(err.kind).toBe('git_failed')
+    expect(err.message).toContain('Branch "nope" was not found')
+    expect(await readdir(root)).toEqual([])
+  })
+
+  it('says clearly when the repository does not exist', async () => {
+    const dest = join(await tempDir(), 'ws')
+    const err = await fails(importGitUrl({ url: `${open.baseUrl}/missing.git`, dest, allowLocalHttp: true }))
+    expect(err.kind).toBe('git_failed')
+    expect(err.message).toMatch(/was not found/)
+  })
+
+  it('sends the token only as a header and leaves it nowhere', async () => {
+    const root = await tempDir()
+    const dest = join(root, 'ws')
+    const messages: string[] = []
+    const before = locked.requests.length
+    const result = await importGitUrl({
+      url: lockedUrl,
+      token: TOKEN,
+      dest,
+      allowLocalHttp: true,
+      keepGitDir: true,
+      onProgress: (p) => messages.push(JSON.stringify(p)),
+    })
+    expect(result.branch).toBe('main')
+    expect(await readFile(join(dest, 'secret-project.txt'), 'utf8')).toBe('hello\n')
+    const seen = locked.requests.slice(before)
+    expect(seen.length).toBeGreaterThan(0)
+    expect(seen.every((r) => r.authorized)).toBe(true)
+    expect(seen.every((r) => !r.url.includes(TOKEN))).toBe(true)
+    const config = await readFile(join(dest, '.git', 'config'), 'utf8')
+    expect(config).not.toMatch(/extraheader/i)
+    expect(config).toContain(`url = ${lockedUrl}`)
+    for (const form of tokenForms) {
+      expect(await grepTree(root, form)).toEqual([])
+      expect(messages.join('\n')).not.toContain(form)
+    }
+  })
+
+  it('fails with auth_failed for a wrong or missing token, without leaking it', async () => {
+    const root = await tempDir()
+    const wrong = 'ghp_wrongToken_aaaaaaaaaaaaaaaaaaaa'
+    const err = await fails(
+      importGitUrl({ url: lockedUrl, token: wrong, dest: join(root, 'a'), allowLocalHttp: true }),
+    )
+    expect(err.kind).toBe('auth_failed')
+    expect(err.hint).toMatch(/token/)
+    expect(JSON.stringify(err.toData())).not.toContain(wrong)
+    expect(JSON.stringify(err.toData())).not.toContain(
+      Buffer.from(`x-access-token:${wrong}`).toString('base64'),
+    )
+
+    const none = await fails(importGitUrl({ url: lockedUrl, dest: join(root, 'b'), allowLocalHttp: true }))
+    expect(none.kind).toBe('auth_failed')
+    expect(none.hint).toMatch(/token/)
+    expect(await readdir(root)).toEqual([])
+  })
+
+  it('refuses hostile URLs before any request and writes nothing', async () => {
+    const root = await tempDir()
+    const dest = join(root, 'ws')
+    const before = open.requests.length
+    const hostile = [
+      `ext::sh -c touch% ${join(root, 'pwned')}`,
+      `file://${join(open.root, 'public.git')}`,
+      join(open.root, 'public.git'),
+      `--upload-pack=touch ${join(root, 'pwned')}`,
+      `fd::0`,
+      `${openUrl}\n--upload-pack=x`,
+      `http://u:p@127.0.0.1:1/x.git`,
+    ]
+    for (const url of hostile) {
+      const err = await fails(importGitUrl({ url, dest, allowLocalHttp: true }))
+      expect(err.kind).toBe('unsafe_url')
+    }
+    // Plain http to 127.0.0.1 needs the setting.
+    const err = await fails(importGitUrl({ url: openUrl, dest, allowLocalHttp: false }))
+    expect(err.kind).toBe('unsafe_url')
+    expect(open.requests.length).toBe(before)
+    expect(await readdir(root)).toEqual([])
+  })
+
+  it('ignores the user global git config', async () => {
+    const home = await tempDir()
+    await writeFile(join(home, '.gitconfig'), `[url "http://127.0.0.1:9/"]\n\tinsteadOf = ${open.baseUrl}/\n`)
+    const saved = process.env.HOME
+    process.env.HOME = home
+    try {
+      const dest = join(await tempDir(), 'ws')
+      await importGitUrl({ url: openUrl, dest, allowLocalHttp: true })
+      expect(await exists(join(dest, 'README.md'))).toBe(true)
+    } finally {
+      process.env.HOME = saved
+    }
+  })
+
+  it('accepts a push with the token in a header (what publishing will do)', async () => {
+    const work = await tempDir()
+    await importGitUrl({ url: lockedUrl, token: TOKEN, dest: work, allowLocalHttp: true, keepGitDir: true })
+    await writeFile(join(work, 'pushed.txt'), 'pushed\n')
+    await runGit(['add', 'pushed.txt'], { cwd: work })
+    await runGit(['commit', '-q', '-m', 'push me'], { cwd: work })
+    const header = `Authorization: Basic ${tokenForms[1]}`
+    const env = { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'http.extraHeader', GIT_CONFIG_VALUE_0: header }
+    await runGit(['push', '-q', lockedUrl, 'HEAD:refs/heads/ai-changes'], {
+      cwd: work,
+      env,
+      secrets: [TOKEN],
+    })
+    const pushed = await runGit(['show', 'refs/heads/ai-changes:pushed.txt'], {
+      gitDir: join(locked.root, 'private.git'),
+    })
+    expect(pushed.stdout).toBe('pushed\n')
+    const denied = await runGit(['push', '-q', lockedUrl, 'HEAD:refs/heads/other'], {
+      cwd: work,
+      successExitCodes: [128],
+    })
+    expect(denied.stderr).toMatch(/could not read Username|Authentication failed/)
+  })
+
+  it('cancels a running clone: git is stopped and the destination cleaned', async () => {
+    const slow = await startGitServer({ delayMs: 1500 })
+    try {
+      const url = await slow.createRepo('slow', { 'a.txt': 'a\n' })
+      const root = await tempDir()
+      const dest = join(root, 'ws')
+      await mkdir(dest)
+      const controller = new AbortController()
+      const started = Date.now()
+      setTimeout(() => controller.abort(), 200)
+      const err = await fails(importGitUrl({ url, dest, allowLocalHttp: true, signal: controller.signal }))
+      expect(err.kind).toBe('cancelled')
+      expect(Date.now() - started).toBeLessThan(1400)
+      expect(await readdir(dest)).toEqual([])
+      // Nothing git left running writes into it once the server answers.
+      await new Promise((resolve) => setTimeout(resolve, 2000))
+      expect(await readdir(dest)).toEqual([])
+    } finally {
+      await slow.close()
+    }
+  })
+})

@@ -1,0 +1,62 @@
+/**
+ * Global setup of the integration project: a Docker engine must answer (the run fails with a clear message
+ * otherwise), the agent image is built when missing (progress printed) and its tag provided to the tests
+ * (`testImage()`), and afterwards every leftover container of a `test-…` task is removed.
+ */
+import { fileURLToPath } from 'node:url'
+import type { TestProject } from 'vitest/node'
+import { checkDocker, createDockerClient } from '../../src/main/docker/client'
+import { ensureAgentImage, imageExists } from '../../src/main/docker/image'
+import { removeTaskContainers } from '../../src/main/docker/sandbox'
+import { toErrorData } from '../../src/main/errors'
+import { DOCKER_REQUIRED } from './docker'
+
+const LOCAL_BASE = 'codex-sys/debian-base:bookworm'
+const PUBLIC_BASE = 'debian:bookworm-slim'
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const docker = createDockerClient()
+  try {
+    const engine = await checkDocker(docker)
+    console.log(`[global-setup] Docker ${engine.version} (API ${engine.apiVersion})`)
+  } catch (err) {
+    throw new Error(`${DOCKER_REQUIRED} (${toErrorData(err).message})`, { cause: err })
+  }
+
+  const baseImage =
+    process.env.CODEX_BASE_IMAGE?.trim() ||
+    ((await imageExists(docker, LOCAL_BASE)) ? LOCAL_BASE : PUBLIC_BASE)
+  // Engine tests build their own agent image through defaultBaseImage(): make it this one.
+  process.env.CODEX_BASE_IMAGE = baseImage
+  const contextDir = fileURLToPath(new URL('../../agent-image', import.meta.url))
+  const started = Date.now()
+  let built = false
+  try {
+    const tag = await ensureAgentImage(docker, {
+      contextDir,
+      baseImage,
+      onProgress: (line, ratio) => {
+        built = true
+        const pct = ratio === undefined ? '' : ` ${Math.round(ratio * 100)}%`
+        console.log(`[agent image${pct}] ${line}`)
+      },
+    })
+    const took = built ? ` built in ${((Date.now() - started) / 1000).toFixed(0)} s` : ''
+    console.log(`[global-setup] agent image ${tag} on ${baseImage}${took}`)
+    process.env.CODEX_TEST_IMAGE = tag
+    project.provide('codexTestImage', tag)
+    project.provide('codexTestBaseImage', baseImage)
+  } catch (err) {
+    const data = toErrorData(err)
+    const lines = Array.isArray(data.details?.lastLines) ? `\n${data.details.lastLines.join('\n')}` : ''
+    const hint = data.hint ? `\n${data.hint}` : ''
+    throw new Error(`Could not build the agent image for the tests: ${data.message}${hint}${lines}`, {
+      cause: err,
+    })
+  }
+
+  return async () => {
+    const removed = await removeTaskContainers(docker, { keep: (taskId) => !taskId.startsWith('test-') })
+    if (removed) console.log(`[global-setup] removed ${removed} leftover test container(s)`)
+  }
+}

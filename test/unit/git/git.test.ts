@@ -1,0 +1,174 @@
+import { chmod, mkdir, readFile, writeFile, access } from 'node:fs/promises'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { AppError } from '../../../src/main/errors'
+import { GitError, GIT_IDENTITY, gitFailed, runGit } from '../../../src/main/git/git'
+import { tempDir } from '../../support/tmp'
+
+const exists = (p: string): Promise<boolean> =>
+  access(p).then(
+    () => true,
+    () => false,
+  )
+
+async function repo(): Promise<string> {
+  const dir = await tempDir('codex-git-')
+  await runGit(['init', '-q'], { cwd: dir })
+  return dir
+}
+
+describe('runGit', () => {
+  it('runs git and returns stdout, stderr and the exit code', async () => {
+    const res = await runGit(['--version'])
+    expect(res.exitCode).toBe(0)
+    expect(res.stdout).toMatch(/^git version \d+\.\d+/)
+    expect(res.stdoutBuffer?.toString()).toBe(res.stdout)
+  })
+
+  it('throws GitError with args, exit code and stderr on an unexpected exit code', async () => {
+    const dir = await repo()
+    const err = await runGit(['rev-parse', '--verify', 'no-such-ref'], { cwd: dir }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(GitError)
+    const gitErr = err as GitError
+    expect(gitErr.exitCode).toBe(128)
+    expect(gitErr.args).toEqual(['rev-parse', '--verify', 'no-such-ref'])
+    expect(gitErr.stderr).toContain('fatal')
+    expect(gitErr.message).toContain('git rev-parse failed with exit code 128')
+  })
+
+  it('accepts the exit codes the caller expects', async () => {
+    const dir = await repo()
+    const res = await runGit(['rev-parse', '--verify', '-q', 'nope'], { cwd: dir, successExitCodes: [0, 1] })
+    expect(res.exitCode).toBe(1)
+    await expect(runGit(['rev-parse', '--verify', '-q', 'nope'], { cwd: dir })).rejects.toBeInstanceOf(
+      GitError,
+    )
+  })
+
+  it('feeds input on stdin', async () => {
+    const dir = await repo()
+    const res = await runGit(['hash-object', '-w', '--stdin'], { cwd: dir, input: 'hello\n' })
+    expect(res.stdout.trim()).toBe('ce013625030ba8dba906f756967f9e9ca394464a')
+  })
+
+  it('collects outputs far beyond 1 MB', async () => {
+    const dir = await repo()
+    const big = Buffer.alloc(5 * 1024 * 1024, 'x')
+    const sha = (await runGit(['hash-object', '-w', '--stdin'], { cwd: dir, input: big })).stdout.trim()
+    const res = await runGit(['cat-file', 'blob', sha], { cwd: dir })
+    expect(res.stdoutBuffer?.length).toBe(big.length)
+  })
+
+  it('fails when stdout goes over maxBuffer', async () => {
+    const dir = await repo()
+    const sha = (
+      await runGit(['hash-object', '-w', '--stdin'], { cwd: dir, input: 'y'.repeat(100_000) })
+    ).stdout.trim()
+    await expect(runGit(['cat-file', 'blob', sha], { cwd: dir, maxBuffer: 1000 })).rejects.toThrow(/exceeded/)
+  })
+
+  it('never runs hooks, whether in .git/hooks or a configured hooksPath', async () => {
+    const dir = await repo()
+    const marker = join(dir, 'hook-ran')
+    const hook = `#!/bin/sh\necho ran > "${marker}"\n`
+    for (const name of ['pre-commit', 'commit-msg', 'post-commit']) {
+      await writeFile(join(dir, '.git', 'hooks', name), hook)
+      await chmod(join(dir, '.git', 'hooks', name), 0o755)
+    }
+    await mkdir(join(dir, 'evil-hooks'))
+    await writeFile(join(dir, 'evil-hooks', 'pre-commit'), hook)
+    await chmod(join(dir, 'evil-hooks', 'pre-commit'), 0o755)
+    await writeFile(join(dir, 'a.txt'), 'a\n')
+    await runGit(['add', 'a.txt'], { cwd: dir })
+    await runGit(['commit', '-q', '-m', 'one'], { cwd: dir })
+    expect(await exists(marker)).toBe(false)
+    // A repository-local hooksPath is overridden too.
+    await runGit(['config', 'core.hooksPath', join(dir, 'evil-hooks')], { cwd: dir })
+    await runGit(['commit', '-q', '--allow-empty', '-m', 'two'], { cwd: dir })
+    expect(await exists(marker)).toBe(false)
+  })
+
+  it('never runs a configured fsmonitor', async () => {
+    const dir = await repo()
+    const marker = join(dir, 'fsmonitor-ran')
+    await writeFile(join(dir, 'monitor.sh'), `#!/bin/sh\necho ran > "${marker}"\n`)
+    await chmod(join(dir, 'monitor.sh'), 0o755)
+    await runGit(['config', 'core.fsmonitor', join(dir, 'monitor.sh')], { cwd: dir })
+    await runGit(['status', '--porcelain'], { cwd: dir })
+    expect(await exists(marker)).toBe(false)
+  })
+
+  it('does not pass the parent environment and uses a fixed identity', async () => {
+    const dir = await repo()
+    process.env.CODEX_TEST_SECRET = 'do-not-leak-me'
+    try {
+      // A shell alias prints the environment git was given.
+      const res = await runGit(['-c', 'alias.env=!env', 'env'], { cwd: dir, env: { EXTRA_VAR: 'given' } })
+      expect(res.stdout).not.toContain('do-not-leak-me')
+      expect(res.stdout).toContain('EXTRA_VAR=given')
+      expect(res.stdout).toContain('GIT_CONFIG_NOSYSTEM=1')
+      expect(res.stdout).toContain('GIT_TERMINAL_PROMPT=0')
+      expect(res.stdout).toMatch(/^HOME=\/dev\/null$/m)
+    } finally {
+      delete process.env.CODEX_TEST_SECRET
+    }
+    const ident = await runGit(['var', 'GIT_AUTHOR_IDENT'], { cwd: dir })
+    expect(ident.stdout).toContain(`${GIT_IDENTITY.name} <${GIT_IDENTITY.email}>`)
+  })
+
+  it('refuses the file protocol', async () => {
+    const src = await repo()
+    await runGit(['commit', '-q', '--allow-empty', '-m', 'x'], { cwd: src })
+    const dest = join(await tempDir(), 'clone')
+    const err = await runGit(['clone', '-q', `file://${src}`, dest]).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(GitError)
+    expect((err as GitError).stderr).toMatch(/transport 'file' not allowed/)
+  })
+
+  it('works with a git directory outside the work tree', async () => {
+    const work = await tempDir()
+    const gitDir = join(await tempDir(), 'g')
+    await runGit(['init', '-q'], { gitDir, workTree: work })
+    await writeFile(join(work, 'f.txt'), 'f\n')
+    await runGit(['add', '-A'], { cwd: work, gitDir, workTree: work })
+    const res = await runGit(['ls-files'], { cwd: work, gitDir, workTree: work })
+    expect(res.stdout.trim()).toBe('f.txt')
+    expect(await exists(join(work, '.git'))).toBe(false)
+    expect(await readFile(join(gitDir, 'HEAD'), 'utf8')).toContain('ref:')
+  })
+
+  it('kills git and reports cancellation when the signal aborts', async () => {
+    const dir = await repo()
+    const controller = new AbortController()
+    // `git hash-object --stdin` waits for input that never ends while stdin stays open... use a
+    // shell alias that sleeps instead, so the abort has something to kill.
+    const pending = runGit(['-c', 'alias.nap=!sleep 30', 'nap'], { cwd: dir, signal: controller.signal })
+    setTimeout(() => controller.abort(), 100)
+    const started = Date.now()
+    const err = await pending.catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(AppError)
+    expect((err as AppError).kind).toBe('cancelled')
+    expect(Date.now() - started).toBeLessThan(10_000)
+  })
+
+  it('redacts secrets from GitError and maps it to AppError git_failed', async () => {
+    const dir = await repo()
+    const token = 'ghp_supersecrettoken123'
+    const err = await runGit(['rev-parse', '--verify', `refs/${token}`], {
+      cwd: dir,
+      secrets: [token],
+    }).catch((e: unknown) => e as GitError)
+    expect(err).toBeInstanceOf(GitError)
+    expect(
+      JSON.stringify({
+        m: (err as GitError).message,
+        a: (err as GitError).args,
+        s: (err as GitError).stderr,
+      }),
+    ).not.toContain(token)
+    const app = gitFailed(err, 'Could not read the ref')
+    expect(app.kind).toBe('git_failed')
+    expect(app.message).toMatch(/^Could not read the ref: fatal/)
+    expect(app.message).not.toContain(token)
+  })
+})

@@ -1,0 +1,144 @@
+import { chmod, lstat, mkdir, readFile, readlink, readdir, stat, symlink, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { importFolder } from '../../../src/main/sources/folder'
+import { tempDir } from '../../support/tmp'
+
+async function write(root: string, files: Record<string, string>): Promise<void> {
+  for (const [rel, content] of Object.entries(files)) {
+    await mkdir(join(root, rel, '..'), { recursive: true })
+    await writeFile(join(root, rel), content)
+  }
+}
+
+async function listTree(dir: string, prefix = ''): Promise<string[]> {
+  const out: string[] = []
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const rel = prefix + entry.name
+    if (entry.isDirectory()) out.push(...(await listTree(join(dir, entry.name), rel + '/')))
+    else out.push(rel)
+  }
+  return out.sort()
+}
+
+describe('importFolder', () => {
+  it('copies files, modes and nested dirs, skipping .git and what .gitignore excludes', async () => {
+    const root = await tempDir()
+    const src = join(root, 'src')
+    await write(src, {
+      'README.md': '# hi\n',
+      'src/app.ts': 'export const a = 1\n',
+      'build/out.js': 'compiled',
+      'logs/keep.log': 'kept by negation',
+      'logs/drop.log': 'dropped',
+      '.gitignore': 'build/\n*.log\n!keep.log\n',
+      'pkg/.gitignore': 'secret.txt\n',
+      'pkg/secret.txt': 'nope',
+      'pkg/index.ts': 'ok',
+      '.git/config': '[core]',
+      'node_modules/x/index.js': 'x',
+    })
+    await writeFile(join(src, '.gitignore'), 'build/\n*.log\n!keep.log\nnode_modules\n')
+    await chmod(join(src, 'src/app.ts'), 0o755)
+
+    const dest = join(root, 'ws')
+    const result = await importFolder({ source: src, dest })
+
+    expect(await listTree(dest)).toEqual([
+      '.gitignore',
+      'README.md',
+      'logs/keep.log',
+      'pkg/.gitignore',
+      'pkg/index.ts',
+      'src/app.ts',
+    ])
+    expect(result.files).toBe(6)
+    expect(await readFile(join(dest, 'src/app.ts'), 'utf8')).toBe('export const a = 1\n')
+    expect((await stat(join(dest, 'src/app.ts'))).mode & 0o777).toBe(0o755)
+    expect(await readFile(join(src, 'build/out.js'), 'utf8')).toBe('compiled') // original untouched
+  })
+
+  it('copies symlinks as links and never follows them', async () => {
+    const root = await tempDir()
+    const src = join(root, 'src')
+    const outside = join(root, 'outside')
+    await write(outside, { 'secret.txt': 'outside' })
+    await write(src, { 'a.txt': 'a' })
+    await symlink(outside, join(src, 'escape'))
+    await symlink('a.txt', join(src, 'alias'))
+
+    const dest = join(root, 'ws')
+    await importFolder({ source: src, dest })
+
+    expect((await lstat(join(dest, 'escape'))).isSymbolicLink()).toBe(true)
+    expect(await readlink(join(dest, 'escape'))).toBe(outside)
+    expect(await readlink(join(dest, 'alias'))).toBe('a.txt')
+    expect(await listTree(dest)).toEqual(['a.txt', 'alias', 'escape'])
+  })
+
+  it('copies large files whole', async () => {
+    const root = await tempDir()
+    const src = join(root, 'src')
+    const big = Buffer.alloc(3 * 1024 * 1024, 7)
+    await mkdir(src)
+    await writeFile(join(src, 'big.bin'), big)
+    const dest = join(root, 'ws')
+    const result = await importFolder({ source: src, dest })
+    expect((await readFile(join(dest, 'big.bin'))).equals(big)).toBe(true)
+    expect(result.bytes).toBe(big.length)
+  })
+
+  it('refuses a missing folder, a file, and a destination inside the source', async () => {
+    const root = await tempDir()
+    await write(root, { 'file.txt': 'x' })
+    await expect(importFolder({ source: join(root, 'nope'), dest: join(root, 'd1') })).rejects.toMatchObject({
+      kind: 'not_found',
+    })
+    await expect(importFolder({ source: join(root, 'file.txt'), dest: join(root, 'd2') })).rejects.toMatchObject({
+      kind: 'invalid_input',
+    })
+    await expect(importFolder({ source: root, dest: join(root, 'inside') })).rejects.toMatchObject({
+      kind: 'invalid_input',
+    })
+    expect(await listTree(root)).toEqual(['file.txt'])
+  })
+
+  it('leaves nothing behind when cancelled midway', async () => {
+    const root = await tempDir()
+    const src = join(root, 'src')
+    const files: Record<string, string> = {}
+    for (let i = 0; i < 5000; i++) files[`d${i % 30}/f${i}.txt`] = `file ${i}\n`
+    await write(src, files)
+
+    const controller = new AbortController()
+    let filesAtAbort = 0
+    const copying = importFolder({
+      source: src,
+      dest: join(root, 'ws'),
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.files > 0 && !filesAtAbort) {
+          filesAtAbort = p.files
+          controller.abort()
+        }
+      },
+    })
+    await expect(copying).rejects.toMatchObject({ kind: 'cancelled' })
+    expect(filesAtAbort).toBeGreaterThan(0)
+    expect(filesAtAbort).toBeLessThan(5000)
+    await expect(stat(join(root, 'ws'))).rejects.toThrow()
+  })
+
+  it('reports progress while it copies', async () => {
+    const root = await tempDir()
+    const src = join(root, 'src')
+    const files: Record<string, string> = {}
+    for (let i = 0; i < 4000; i++) files[`d${i % 40}/f${i}.txt`] = `file ${i}\n`
+    await write(src, files)
+    const seen: number[] = []
+    await importFolder({ source: src, dest: join(root, 'ws'), onProgress: (p) => seen.push(p.files) })
+    expect(seen.length).toBeGreaterThan(0)
+    expect(seen).toEqual([...seen].sort((a, b) => a - b))
+    expect(seen.at(-1)).toBeLessThanOrEqual(4000)
+  })
+})
