@@ -1,5 +1,5 @@
 import { contextBridge, ipcRenderer } from 'electron'
-import { CALL_NAMES, EVENT_CHANNEL } from '../shared/contract'
+import { CALL_NAMES, EVENT_CHANNEL } from '../shared/channels'
 import type { TaskEvent } from '../shared/events'
 
 /** window.api: exactly the contract's calls, plus an event subscription that returns its unsubscribe. */

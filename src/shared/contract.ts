@@ -2,6 +2,9 @@ import { z } from 'zod'
 import type { DiffResult } from './diff'
 import type { TaskEvent } from './events'
 import { submitTaskInputSchema, type TaskRecord } from './task'
+import type { CallName } from './channels'
+
+export { CALL_NAMES, EVENT_CHANNEL, type CallName } from './channels'
 
 const taskId = z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, 'Not a task id')
 
@@ -18,7 +21,7 @@ export const calls = {
   'tasks.followUp': z.object({ id: taskId, prompt: z.string().trim().min(1).max(100_000) }).strict(),
   'tasks.events': z.object({ id: taskId, afterSeq: z.number().int().min(-1).optional() }).strict(),
   'tasks.diff': z.object({ id: taskId }).strict(),
-} as const
+} as const satisfies Record<CallName, z.ZodType>
 
 export interface CallOutputs {
   'tasks.submit': TaskRecord
@@ -30,9 +33,4 @@ export interface CallOutputs {
   'tasks.diff': DiffResult
 }
 
-export type CallName = keyof typeof calls
 export type CallInput<N extends CallName> = z.input<(typeof calls)[N]>
-export const CALL_NAMES = Object.keys(calls) as CallName[]
-
-/** Events pushed from the engine to the UI. */
-export const EVENT_CHANNEL = 'task:event'

@@ -1,0 +1,18 @@
+/**
+ * The names that cross the bridge, free of any dependency: the sandboxed preload imports this module
+ * alone (a sandboxed preload cannot load npm packages). `contract.ts` gives each call its schema.
+ */
+export const CALL_NAMES = [
+  'tasks.submit',
+  'tasks.list',
+  'tasks.get',
+  'tasks.cancel',
+  'tasks.followUp',
+  'tasks.events',
+  'tasks.diff',
+] as const
+
+export type CallName = (typeof CALL_NAMES)[number]
+
+/** Events pushed from the engine to the UI. */
+export const EVENT_CHANNEL = 'task:event'
