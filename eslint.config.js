@@ -23,21 +23,37 @@ export default tseslint.config(
   {
     files: ['src/shared/**'],
     rules: restrict([
-      { group: ['node:*', 'electron', '**/main/**', '**/preload/**', '**/renderer/**'], message: 'src/shared imports nothing of ours and no node:* or electron.' },
+      {
+        group: ['node:*', 'electron', '**/main/**', '**/preload/**', '**/renderer/**'],
+        message: 'src/shared imports nothing of ours and no node:* or electron.',
+      },
     ]),
   },
   {
     files: ['src/renderer/**'],
     languageOptions: { globals: { ...globals.browser } },
     rules: restrict([
-      { group: ['node:*', 'electron', '**/main/**', '**/preload/**'], message: 'The renderer talks to the engine only through window.api / the HTTP bridge.' },
+      {
+        group: ['node:*', 'electron', '**/main/**', '**/preload/**'],
+        message: 'The renderer talks to the engine only through window.api / the HTTP bridge.',
+      },
     ]),
   },
   {
     files: ['src/main/**'],
-    ignores: ['src/main/index.ts', 'src/main/ipc.ts', 'src/main/docker/**', 'src/main/git/**', 'src/main/sources/**', 'src/main/github/**'],
+    ignores: [
+      'src/main/index.ts',
+      'src/main/ipc.ts',
+      'src/main/docker/**',
+      'src/main/git/**',
+      'src/main/sources/**',
+      'src/main/github/**',
+    ],
     rules: restrict([
-      { group: ['electron'], message: 'The engine is Electron-free: only src/main/index.ts and ipc.ts import electron.' },
+      {
+        group: ['electron'],
+        message: 'The engine is Electron-free: only src/main/index.ts and ipc.ts import electron.',
+      },
       { group: ['dockerode'], message: 'Only src/main/docker/ imports dockerode.' },
       { group: ['simple-git'], message: 'Only src/main/git/ and src/main/sources/ run git.' },
       { group: ['@octokit/*', 'octokit'], message: 'Only src/main/github/ imports Octokit.' },

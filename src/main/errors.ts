@@ -6,7 +6,11 @@ export class AppError extends Error {
   readonly hint?: string
   readonly details?: Record<string, unknown>
 
-  constructor(kind: ErrorKind, message: string, opts: { hint?: string; details?: Record<string, unknown>; cause?: unknown } = {}) {
+  constructor(
+    kind: ErrorKind,
+    message: string,
+    opts: { hint?: string; details?: Record<string, unknown>; cause?: unknown } = {},
+  ) {
     super(message, { cause: opts.cause })
     this.name = 'AppError'
     this.kind = kind

@@ -10,7 +10,11 @@ export const settingsSchema = z.object({
       maxSteps: z.number().int().min(1).max(1000).default(50),
       maxTokens: z.number().int().min(1000).default(2_000_000),
       maxCostUsd: z.number().min(0).default(5),
-      timeLimitMs: z.number().int().min(1000).default(30 * 60_000),
+      timeLimitMs: z
+        .number()
+        .int()
+        .min(1000)
+        .default(30 * 60_000),
     })
     .prefault({}),
   sandbox: z
@@ -25,7 +29,11 @@ export const settingsSchema = z.object({
   zip: z
     .object({
       maxEntries: z.number().int().min(1).default(200_000),
-      maxBytes: z.number().int().min(1).default(8 * 1024 ** 3),
+      maxBytes: z
+        .number()
+        .int()
+        .min(1)
+        .default(8 * 1024 ** 3),
       /** Largest allowed ratio of uncompressed to compressed size, per entry and overall. */
       maxRatio: z.number().min(1).default(1000),
     })

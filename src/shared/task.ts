@@ -33,7 +33,11 @@ export const taskLimitsSchema = z.object({
   maxSteps: z.number().int().min(1).max(1000),
   maxTokens: z.number().int().min(1000).max(100_000_000),
   maxCostUsd: z.number().min(0).max(10_000),
-  timeLimitMs: z.number().int().min(1000).max(24 * 3600_000),
+  timeLimitMs: z
+    .number()
+    .int()
+    .min(1000)
+    .max(24 * 3600_000),
 })
 export type TaskLimits = z.infer<typeof taskLimitsSchema>
 

@@ -54,7 +54,7 @@ async function main(): Promise<number> {
     agentImage: { contextDir: agentImageDir(), baseImage: defaultBaseImage() },
   })
   // Subscribed before submitting, so that the first events (queued) are printed too.
-  let taskId: string | undefined
+  const watched: { id?: string } = {}
   const early: TaskEvent[] = []
   let settle: () => void = () => undefined
   const settled = new Promise<void>((done) => (settle = done))
@@ -63,8 +63,8 @@ async function main(): Promise<number> {
     if (event.type === 'status' && isSettled(event.status)) settle()
   }
   engine.subscribe((event: TaskEvent) => {
-    if (taskId === undefined) early.push(event)
-    else if (event.taskId === taskId) print(event)
+    if (watched.id === undefined) early.push(event)
+    else if (event.taskId === watched.id) print(event)
   })
   const task = await engine.submit({
     source: args.source,
@@ -74,7 +74,7 @@ async function main(): Promise<number> {
     setupScript: args.setupScript,
     limits: args.limits,
   })
-  taskId = task.id
+  watched.id = task.id
   console.error(`task ${task.id} (data in ${engine.store.paths(task.id).dir})`)
   early.filter((event) => event.taskId === task.id).forEach(print)
 

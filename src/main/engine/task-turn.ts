@@ -54,7 +54,9 @@ export async function runTurn(taskId: string, followUp: string | undefined, deps
       signal,
       onProgress: (p) => deps.emit({ type: 'progress', ...p }),
     })
-    const baselineCommit = await createBaseline({ workspace: paths.workspace, gitDir: paths.gitDir })
+    // Hand the copy to the sandbox user before the baseline, so git's index matches the files' metadata.
+    await giveWorkspaceTo(paths.workspace, sandboxUser())
+    const baselineCommit = await createBaseline({ workspace: paths.workspace, gitDir: paths.gitDir, signal })
     task = await store.update(taskId, { baselineCommit, sourceBranch: imported.sourceBranch })
   } else {
     task = await setStatus(deps, taskId, 'preparing', 'Follow-up')
@@ -134,7 +136,6 @@ async function startSandbox(
   network: boolean,
 ): Promise<Sandbox> {
   deps.emit({ type: 'progress', phase: 'container', message: 'Starting the sandbox container' })
-  await giveWorkspaceTo(workspace, sandboxUser())
   const { memoryMb, cpus, pidsLimit } = deps.settings.sandbox
   const sandbox = await Sandbox.create(deps.docker, {
     taskId: task.id,

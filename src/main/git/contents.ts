@@ -9,7 +9,7 @@ import { reverseApply, sideFromSection } from './patch-content'
 /**
  * File contents for the diff, keyed by blob id, at the least cost:
  * - new sides of modified/renamed files are read from the workspace (cheaper than inflating the
- *   objects `git add` just wrote), while git computes the patch;
+ *   objects `git add` just wrote), mostly while git computes the patch;
  * - added and deleted files come from their patch section, old sides of modified files from the new
  *   side with the patch applied in reverse;
  * - every one of those is kept ONLY when its bytes hash to the blob id git recorded, so a file changed
@@ -30,33 +30,58 @@ export interface EntrySections {
   binary: boolean
 }
 
-const YIELD_EVERY_BYTES = 4 * 1024 * 1024
+const YIELD_EVERY_BYTES = 256 * 1024
 const SYMLINK_MODE = '120000'
 
 export const blobId = (buf: Buffer): string =>
   createHash('sha1').update(`blob ${buf.length}\0`).update(buf).digest('hex')
 
+interface FileRead {
+  buf: Buffer
+  id: string
+}
+
 /**
- * Verified new sides of modified and renamed files, read from the workspace. Synchronous reads of
- * (page-cached) files are several times faster than the promise API for thousands of small files;
- * the event loop is yielded to every few MiB so git's output keeps flowing meanwhile.
+ * Reads (and hashes) workspace files ahead, while git computes the patch. Synchronous reads of
+ * page-cached files are several times faster than the promise API for thousands of small files; the
+ * event loop is yielded to often, so git's output keeps flowing meanwhile.
  */
-export async function readNewSides(
+export async function readFiles(
   workspace: string,
-  entries: RawEntry[],
+  paths: string[],
   maxBytes: number,
-): Promise<Map<string, Buffer>> {
-  const found = new Map<string, Buffer>()
+): Promise<Map<string, FileRead>> {
+  const out = new Map<string, FileRead>()
   let sinceYield = 0
-  for (const e of entries) {
-    if ((e.status !== 'M' && e.status !== 'R') || e.newSha === NULL_SHA) continue
-    const buf = readFromDisk(join(workspace, e.newPath), e.newMode === SYMLINK_MODE, maxBytes)
-    if (buf && blobId(buf) === e.newSha) found.set(e.newSha, buf)
-    sinceYield += (buf?.length ?? 0) + 4096
+  for (const path of paths) {
+    const buf = readFromDisk(join(workspace, path), null, maxBytes)
+    if (buf) out.set(path, { buf, id: blobId(buf) })
+    sinceYield += (buf?.length ?? 0) + 16 * 1024
     if (sinceYield > YIELD_EVERY_BYTES) {
       sinceYield = 0
       await new Promise((resolve) => setImmediate(resolve))
     }
+  }
+  return out
+}
+
+/** Verified new sides of modified and renamed files: from the read-ahead, or read now. */
+export function newSides(
+  workspace: string,
+  entries: RawEntry[],
+  readAhead: Map<string, FileRead>,
+  maxBytes: number,
+): Map<string, Buffer> {
+  const found = new Map<string, Buffer>()
+  for (const e of entries) {
+    if ((e.status !== 'M' && e.status !== 'R') || e.newSha === NULL_SHA) continue
+    const ahead = readAhead.get(e.newPath)
+    if (ahead && ahead.id === e.newSha) {
+      found.set(e.newSha, ahead.buf)
+      continue
+    }
+    const buf = readFromDisk(join(workspace, e.newPath), e.newMode === SYMLINK_MODE, maxBytes)
+    if (buf && blobId(buf) === e.newSha) found.set(e.newSha, buf)
   }
   return found
 }
@@ -106,12 +131,15 @@ export async function resolveContents(
   return { get: (sha) => found.get(sha), tooLarge: (sha) => large.has(sha) && !found.has(sha) }
 }
 
-/** The bytes at `path` (a link's target for symlinks); null when absent, of another type, or too large. */
-function readFromDisk(path: string, symlink: boolean, maxBytes: number): Buffer | null {
+/**
+ * The bytes at `path`, or a symlink's target; null when absent, of another type, or too large.
+ * `symlink` null: whichever the path is.
+ */
+function readFromDisk(path: string, symlink: boolean | null, maxBytes: number): Buffer | null {
   try {
     const info = lstatSync(path)
-    if (symlink) return info.isSymbolicLink() ? readlinkSync(path, { encoding: 'buffer' }) : null
-    if (!info.isFile() || info.size > maxBytes) return null
+    if (info.isSymbolicLink()) return symlink === false ? null : readlinkSync(path, { encoding: 'buffer' })
+    if (symlink === true || !info.isFile() || info.size > maxBytes) return null
     return readFileSync(path)
   } catch {
     return null

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path'
 import type { DiffResult, FileDiff, FileStatus } from '../../shared/diff'
 import { AppError } from '../errors'
 import { DIFF_INDEX_FILE } from './baseline'
-import { readNewSides, resolveContents, type Contents, type EntrySections } from './contents'
+import { newSides, readFiles, resolveContents, type Contents, type EntrySections } from './contents'
 import {
   GITLINK_MODE,
   NULL_SHA,
@@ -19,9 +19,9 @@ import { repoOptions, stageAll, stageAroundNestedRepos, type StageTarget } from 
 
 /**
  * The workspace against its baseline: everything is staged into the diff's private index (HEAD never
- * moves). A raw `git diff --cached` names the changed blobs; then, at the same time, one full
- * `git diff --cached --raw --patch --binary` gives the patch (line counts and binary detection are
- * read from it, so git diffs the contents once) while the contents load (see contents.ts).
+ * moves), then ONE `git diff --cached --raw --patch --binary` gives the records (status, modes, blob
+ * ids, renames) and the patch, from which line counts and binary detection are read, so git diffs
+ * the contents once. Contents: see contents.ts.
  */
 export interface DiffOptions {
   workspace: string
@@ -59,22 +59,17 @@ export async function computeDiff(opts: DiffOptions): Promise<DiffResult> {
     if (!(await exists(target.indexFile ?? ''))) {
       await runGit(['read-tree', opts.baseline], repoOptions(target))
     }
-    await stageAll(target, false)
-    // A cheap raw pass first (no content diff): it names the blobs, so their contents load while
-    // git computes the patch.
-    let raw = await diffAgainst(target, opts.baseline, false)
-    if (raw.entries.some((e) => e.newMode === GITLINK_MODE)) {
+    const changed = await stageAll(target, false)
+    // While git computes the patch, read (and hash) what `git add` reported as changed: the new
+    // sides of modified files, verified against the blob ids once the diff has named them.
+    const firstDiff = diffAgainst(target, opts.baseline)
+    const reading = readFiles(target.workspace, changed, maxInline)
+    let full = await firstDiff
+    if (full.entries.some((e) => e.newMode === GITLINK_MODE)) {
       await stageAroundNestedRepos(target)
-      raw = await diffAgainst(target, opts.baseline, false)
+      full = await diffAgainst(target, opts.baseline)
     }
-    const [full, fromDisk] = await Promise.all([
-      diffAgainst(target, opts.baseline, true),
-      readNewSides(
-        target.workspace,
-        raw.entries.filter((e) => !isGitlink(e)),
-        maxInline,
-      ),
-    ])
+    const fromDisk = newSides(target.workspace, full.entries, await reading, maxInline)
     const items: Item[] = sectionsPerEntry(full.entries, full.patch).map((sections, i) => {
       const stats = entryStats(sections)
       return { entry: full.entries[i] as RawEntry, sections, binary: stats.binary, stats }
@@ -87,20 +82,24 @@ export async function computeDiff(opts: DiffOptions): Promise<DiffResult> {
   }
 }
 
-async function diffAgainst(target: StageTarget, baseline: string, patch: boolean): Promise<ParsedDiff> {
+async function diffAgainst(target: StageTarget, baseline: string): Promise<ParsedDiff> {
   const args = [
     'diff',
     '--cached',
     '-z',
     '--raw',
+    '--patch',
+    '--binary',
+    '--full-index',
     '--no-abbrev',
     '-M',
     '--no-ext-diff',
     '--no-textconv',
+    '--no-color',
     '--no-relative',
+    '--src-prefix=a/',
+    '--dst-prefix=b/',
   ]
-  if (patch)
-    args.push('--patch', '--binary', '--full-index', '--no-color', '--src-prefix=a/', '--dst-prefix=b/')
   const res = await runGit([...args, baseline, '--'], repoOptions(target))
   return parseDiffOutput(res.stdoutBuffer ?? Buffer.alloc(0))
 }

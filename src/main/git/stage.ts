@@ -35,13 +35,25 @@ const addArgs = (t: StageTarget): string[] => ['add', '-A', ...(t.force ? ['--fo
 
 /**
  * `git add -A` of the whole workspace. With `verify`, also checks that no gitlink got staged (the
- * diff skips that check and looks at its own output instead, which is cheaper).
+ * diff skips that check and looks at its own output instead, which is cheaper). Returns the paths
+ * git reported as added or updated (`--verbose`), a hint of what changed; empty when unknown.
  */
-export async function stageAll(t: StageTarget, verify: boolean): Promise<void> {
-  const res = await runGit(addArgs(t), repoOptions(t, { successExitCodes: [0, 128] }))
-  if (res.exitCode === 0 && (!verify || (await stagedGitlinks(t)).length === 0)) return
+export async function stageAll(t: StageTarget, verify: boolean): Promise<string[]> {
+  const args = [...addArgs(t), '--verbose']
+  const res = await runGit(args, repoOptions(t, { successExitCodes: [0, 128] }))
+  if (res.exitCode === 0 && (!verify || (await stagedGitlinks(t)).length === 0)) return addedPaths(res.stdout)
   const handled = await stageAroundNestedRepos(t)
-  if (!handled && res.exitCode !== 0) throw new GitError(addArgs(t), res.exitCode, res.stderr)
+  if (!handled && res.exitCode !== 0) throw new GitError(args, res.exitCode, res.stderr)
+  return []
+}
+
+/** `add 'path'` lines of `git add --verbose`. */
+function addedPaths(output: string): string[] {
+  const paths: string[] = []
+  for (const line of output.split('\n')) {
+    if (line.startsWith("add '") && line.endsWith("'")) paths.push(line.slice(5, -1))
+  }
+  return paths
 }
 
 /** Paths staged as gitlinks (mode 160000). */

@@ -94,7 +94,9 @@ describe('importFolder', () => {
     await expect(importFolder({ source: join(root, 'nope'), dest: join(root, 'd1') })).rejects.toMatchObject({
       kind: 'not_found',
     })
-    await expect(importFolder({ source: join(root, 'file.txt'), dest: join(root, 'd2') })).rejects.toMatchObject({
+    await expect(
+      importFolder({ source: join(root, 'file.txt'), dest: join(root, 'd2') }),
+    ).rejects.toMatchObject({
       kind: 'invalid_input',
     })
     await expect(importFolder({ source: root, dest: join(root, 'inside') })).rejects.toMatchObject({
