@@ -97,7 +97,7 @@ export default async function run(workDir: string): Promise<BenchResult[]> {
       baseline: 'git add -A && git diff --cached',
       ours: times.ours,
       base: times.base,
-      ratio: times.ours / times.base,
+      ratio: times.ratio,
       target: 1.5,
       note: `${files} files in the diff, ${(stats.bytes / 1024 ** 2).toFixed(0)} MiB tree, median of ${ROUNDS} after a warm-up round each, fresh copies`,
     },

@@ -97,7 +97,7 @@ export default async function run(
   const results: BenchResult[] = []
   for (const network of [false, true]) {
     const phases: Phases = { own: [], create: [], exec: [] }
-    const { base, ours } = await alternate(ROUNDS, baseline, () =>
+    const { base, ours, ratio } = await alternate(ROUNDS, baseline, () =>
       startTask(docker, image, workspace, network, phases),
     )
     const ms = (list: number[]): string => (median(list) * 1000).toFixed(0)
@@ -106,7 +106,7 @@ export default async function run(
       baseline: 'docker run --rm IMAGE true',
       ours,
       base,
-      ratio: ours / base,
+      ratio,
       target: 1.5,
       note:
         `median of ${ROUNDS}; chown ${ms(phases.own)} ms, create+start ${ms(phases.create)} ms, ` +

@@ -24,27 +24,42 @@ export function timeCommand(cmd: string, args: string[], opts: { cwd?: string } 
   return seconds
 }
 
+/** Writes dirty pages out, so that one timed run does not pay for the writeback of the one before. */
+export function flushDisk(): void {
+  spawnSync('sync')
+}
+
 /**
- * Runs baseline and ours alternately `rounds` times and returns the medians, so that drift in the
- * machine's state (page cache, a churned filesystem) falls on both alike.
+ * Runs baseline and ours alternately `rounds` times, with the disk flushed before each run, and returns
+ * the medians and the median of the per-round ratios: drift in the machine's state (page cache, writeback,
+ * a churned filesystem) falls on both alike, and one slow round does not decide the ratio.
  */
 export async function alternate(
   rounds: number,
   baseline: (round: number) => Promise<number> | number,
   ours: (round: number) => Promise<number>,
-): Promise<{ base: number; ours: number }> {
+): Promise<{ base: number; ours: number; ratio: number }> {
   const bases: number[] = []
   const ourTimes: number[] = []
+  const timeBase = async (round: number): Promise<void> => {
+    flushDisk()
+    bases.push(await baseline(round))
+  }
+  const timeOurs = async (round: number): Promise<void> => {
+    flushDisk()
+    ourTimes.push(await ours(round))
+  }
   for (let round = 0; round < rounds; round++) {
     if (round % 2 === 0) {
-      bases.push(await baseline(round))
-      ourTimes.push(await ours(round))
+      await timeBase(round)
+      await timeOurs(round)
     } else {
-      ourTimes.push(await ours(round))
-      bases.push(await baseline(round))
+      await timeOurs(round)
+      await timeBase(round)
     }
   }
-  return { base: median(bases), ours: median(ourTimes) }
+  const ratios = ourTimes.map((t, i) => t / bases[i]!)
+  return { base: median(bases), ours: median(ourTimes), ratio: median(ratios) }
 }
 
 /** Free space on the filesystem holding `dir`, in GiB (benchmarks say what they ran on). */

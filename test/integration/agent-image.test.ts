@@ -3,8 +3,8 @@ import { join } from 'node:path'
 import type Docker from 'dockerode'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { ensureAgentImage, imageExists } from '../../src/main/docker/image'
-import { AppError } from '../../src/main/errors'
 import { requireDocker, testBaseImage } from '../support/docker'
+import { appErrorOf } from '../support/files'
 import { tempDir } from '../support/tmp'
 
 let docker: Docker
@@ -18,15 +18,6 @@ async function context(dockerfile: string): Promise<string> {
   // A unique file makes a unique tag, so runs never share an image.
   await writeFile(join(dir, 'nonce'), `${process.pid}-${Date.now()}-${Math.random()}`)
   return dir
-}
-
-async function failure(p: Promise<unknown>): Promise<AppError> {
-  const err = await p.then(
-    () => new Error('expected a failure'),
-    (e: unknown) => e,
-  )
-  expect(err).toBeInstanceOf(AppError)
-  return err as AppError
 }
 
 describe('ensureAgentImage (real Docker)', () => {
@@ -62,7 +53,7 @@ describe('ensureAgentImage (real Docker)', () => {
 
   it('fails with image_build_failed and the last lines when a step fails', async () => {
     const dir = await context('ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nRUN echo about to fail && exit 3\n')
-    const err = await failure(ensureAgentImage(docker, { contextDir: dir, baseImage: testBaseImage() }))
+    const err = await appErrorOf(ensureAgentImage(docker, { contextDir: dir, baseImage: testBaseImage() }))
     expect(err.kind).toBe('image_build_failed')
     expect(err.message).toMatch(/returned a non-zero code: 3/)
     expect((err.details?.lastLines as string[]).join('\n')).toContain('about to fail')
@@ -72,7 +63,7 @@ describe('ensureAgentImage (real Docker)', () => {
     const dir = await context('ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\n')
     // A registry on 127.0.0.1 that is not there: the pull fails at once, without leaving the machine.
     const base = '127.0.0.1:1/codex-sys-missing-base:none'
-    const err = await failure(ensureAgentImage(docker, { contextDir: dir, baseImage: base }))
+    const err = await appErrorOf(ensureAgentImage(docker, { contextDir: dir, baseImage: base }))
     expect(err.kind).toBe('image_missing')
     expect(err.message).toContain(base)
     expect(err.hint).toMatch(/docker pull debian:bookworm-slim/)
@@ -81,7 +72,7 @@ describe('ensureAgentImage (real Docker)', () => {
 
   it('refuses a context without a Dockerfile', async () => {
     const dir = await tempDir('codex-image-')
-    const err = await failure(ensureAgentImage(docker, { contextDir: dir, baseImage: testBaseImage() }))
+    const err = await appErrorOf(ensureAgentImage(docker, { contextDir: dir, baseImage: testBaseImage() }))
     expect(err.kind).toBe('image_build_failed')
     expect(err.message).toMatch(/No Dockerfile/)
   })

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import Docker from 'dockerode'
 import { describe, expect, it } from 'vitest'
@@ -9,14 +9,12 @@ import { TaskEngine } from '../../src/main/engine/task-engine'
 import { requireDocker, testBaseImage } from '../support/docker'
 import { openTestEngine, waitForEvent, waitForStatus } from '../support/engine'
 import { startModelServer, type ChatMessage } from '../support/model-server'
+import { writeFiles } from '../support/files'
 import { tempDir } from '../support/tmp'
 
 async function makeRepo(root: string, files: Record<string, string>): Promise<string> {
   const repo = join(root, 'repo')
-  for (const [rel, content] of Object.entries(files)) {
-    await mkdir(join(repo, rel, '..'), { recursive: true })
-    await writeFile(join(repo, rel), content)
-  }
+  await writeFiles(repo, files)
   return repo
 }
 

@@ -1,19 +1,13 @@
 import { execFileSync } from 'node:child_process'
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { startGitServer } from '../support/git-server'
 import { openTestEngine, TEST_API_KEY, waitForStatus } from '../support/engine'
 import { startModelServer, type ChatMessage } from '../support/model-server'
 import { grepTree } from '../support/grep-tree'
+import { writeFiles } from '../support/files'
 import { tempDir } from '../support/tmp'
-
-async function writeTree(root: string, files: Record<string, string>): Promise<void> {
-  for (const [rel, content] of Object.entries(files)) {
-    await mkdir(join(root, rel, '..'), { recursive: true })
-    await writeFile(join(root, rel), content)
-  }
-}
 
 const toolOutputs = (messages: ChatMessage[]): string[] =>
   messages.filter((m) => m.role === 'tool').map((m) => String(m.content))
@@ -22,7 +16,7 @@ describe('a task from a folder', () => {
   it('runs the scripted agent in the sandbox and leaves the expected diff, with AGENTS.md in the prompt', async () => {
     const root = await tempDir()
     const repo = join(root, 'repo')
-    await writeTree(repo, {
+    await writeFiles(repo, {
       'AGENTS.md': 'Root rule: keep answers short.\n',
       'src/AGENTS.md': 'Nested rule: src code uses single quotes.\n',
       'src/app.js': "console.log('hi')\n",
@@ -139,7 +133,7 @@ describe('a task from a folder', () => {
 describe('a task from a ZIP', () => {
   it('extracts the archive (stripping its top folder) and diffs the agent’s change', async () => {
     const root = await tempDir()
-    await writeTree(join(root, 'project-main'), { 'lib/math.py': 'def add(a, b):\n    return a - b\n' })
+    await writeFiles(join(root, 'project-main'), { 'lib/math.py': 'def add(a, b):\n    return a - b\n' })
     const zipFile = join(root, 'project.zip')
     execFileSync('zip', ['-qr', zipFile, 'project-main'], { cwd: root })
     const model = await startModelServer([

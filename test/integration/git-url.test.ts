@@ -1,11 +1,11 @@
 import { access, mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { AppError } from '../../src/main/errors'
 import { runGit } from '../../src/main/git/git'
 import { importGitUrl } from '../../src/main/sources/git-url'
 import { startGitServer, type GitServer } from '../support/git-server'
 import { grepTree } from '../support/grep-tree'
+import { appErrorOf } from '../support/files'
 import { tempDir } from '../support/tmp'
 
 const TOKEN = 'ghp_integrationToken_0123456789abcdef'
@@ -16,15 +16,6 @@ const exists = (p: string): Promise<boolean> =>
     () => true,
     () => false,
   )
-
-async function fails(p: Promise<unknown>): Promise<AppError> {
-  const err = await p.then(
-    () => new Error('expected a failure'),
-    (e: unknown) => e,
-  )
-  expect(err).toBeInstanceOf(AppError)
-  return err as AppError
-}
 
 describe('importGitUrl against a real git server', () => {
   let open: GitServer
@@ -83,7 +74,7 @@ describe('importGitUrl against a real git server', () => {
   it('says clearly when the branch does not exist, and cleans up', async () => {
     const root = await tempDir()
     const dest = join(root, 'ws')
-    const err = await fails(importGitUrl({ url: openUrl, branch: 'nope', dest, allowLocalHttp: true }))
+    const err = await appErrorOf(importGitUrl({ url: openUrl, branch: 'nope', dest, allowLocalHttp: true }))
     expect(err.kind).toBe('git_failed')
     expect(err.message).toContain('Branch "nope" was not found')
     expect(await readdir(root)).toEqual([])
@@ -91,7 +82,9 @@ describe('importGitUrl against a real git server', () => {
 
   it('says clearly when the repository does not exist', async () => {
     const dest = join(await tempDir(), 'ws')
-    const err = await fails(importGitUrl({ url: `${open.baseUrl}/missing.git`, dest, allowLocalHttp: true }))
+    const err = await appErrorOf(
+      importGitUrl({ url: `${open.baseUrl}/missing.git`, dest, allowLocalHttp: true }),
+    )
     expect(err.kind).toBe('git_failed')
     expect(err.message).toMatch(/was not found/)
   })
@@ -127,7 +120,7 @@ describe('importGitUrl against a real git server', () => {
   it('fails with auth_failed for a wrong or missing token, without leaking it', async () => {
     const root = await tempDir()
     const wrong = 'ghp_wrongToken_aaaaaaaaaaaaaaaaaaaa'
-    const err = await fails(
+    const err = await appErrorOf(
       importGitUrl({ url: lockedUrl, token: wrong, dest: join(root, 'a'), allowLocalHttp: true }),
     )
     expect(err.kind).toBe('auth_failed')
@@ -137,7 +130,9 @@ describe('importGitUrl against a real git server', () => {
       Buffer.from(`x-access-token:${wrong}`).toString('base64'),
     )
 
-    const none = await fails(importGitUrl({ url: lockedUrl, dest: join(root, 'b'), allowLocalHttp: true }))
+    const none = await appErrorOf(
+      importGitUrl({ url: lockedUrl, dest: join(root, 'b'), allowLocalHttp: true }),
+    )
     expect(none.kind).toBe('auth_failed')
     expect(none.hint).toMatch(/token/)
     expect(await readdir(root)).toEqual([])
@@ -157,11 +152,11 @@ describe('importGitUrl against a real git server', () => {
       `http://u:p@127.0.0.1:1/x.git`,
     ]
     for (const url of hostile) {
-      const err = await fails(importGitUrl({ url, dest, allowLocalHttp: true }))
+      const err = await appErrorOf(importGitUrl({ url, dest, allowLocalHttp: true }))
       expect(err.kind).toBe('unsafe_url')
     }
     // Plain http to 127.0.0.1 needs the setting.
-    const err = await fails(importGitUrl({ url: openUrl, dest, allowLocalHttp: false }))
+    const err = await appErrorOf(importGitUrl({ url: openUrl, dest, allowLocalHttp: false }))
     expect(err.kind).toBe('unsafe_url')
     expect(open.requests.length).toBe(before)
     expect(await readdir(root)).toEqual([])
@@ -215,7 +210,9 @@ describe('importGitUrl against a real git server', () => {
       const controller = new AbortController()
       const started = Date.now()
       setTimeout(() => controller.abort(), 200)
-      const err = await fails(importGitUrl({ url, dest, allowLocalHttp: true, signal: controller.signal }))
+      const err = await appErrorOf(
+        importGitUrl({ url, dest, allowLocalHttp: true, signal: controller.signal }),
+      )
       expect(err.kind).toBe('cancelled')
       expect(Date.now() - started).toBeLessThan(1400)
       expect(await readdir(dest)).toEqual([])

@@ -39,14 +39,20 @@ const MAX_COMMENT = 0xffff
 /** A central directory larger than this is refused rather than read into memory. */
 const MAX_CD_BYTES = 512 << 20
 
-function readAt(fd: number, length: number, position: number): Promise<Buffer> {
+/** Reads exactly `length` bytes at `position`; a short read rejects with `short()`. */
+export function readExactly(
+  fd: number,
+  length: number,
+  position: number,
+  short: () => Error = () => new ZipFormatError('unexpected end of file'),
+): Promise<Buffer> {
   const buf = Buffer.allocUnsafe(length)
   return new Promise((resolve, reject) => {
     const step = (done: number): void => {
       if (done === length) return resolve(buf)
       read(fd, buf, done, length - done, position + done, (err, n) => {
         if (err) return reject(err)
-        if (n === 0) return reject(new ZipFormatError('unexpected end of file'))
+        if (n === 0) return reject(short())
         step(done + n)
       })
     }
@@ -66,7 +72,7 @@ async function findDirectory(
   size: number,
 ): Promise<{ count: number; offset: number; bytes: number }> {
   const tailSize = Math.min(size, 22 + MAX_COMMENT + 20)
-  const tail = await readAt(fd, tailSize, size - tailSize)
+  const tail = await readExactly(fd, tailSize, size - tailSize)
   for (let i = tailSize - 22; i >= 0; i--) {
     if (tail.readUInt32LE(i) !== EOCD) continue
     if (tail.readUInt16LE(i + 20) !== tailSize - i - 22) continue // comment length must reach the end
@@ -79,7 +85,7 @@ async function findDirectory(
     if (i >= 20 && tail.readUInt32LE(i - 20) === ZIP64_LOCATOR) {
       const at = u64(tail, i - 20 + 8)
       if (at + 56 > size) throw new ZipFormatError('ZIP64 end of central directory out of range')
-      const rec = await readAt(fd, 56, at)
+      const rec = await readExactly(fd, 56, at)
       if (rec.readUInt32LE(0) !== ZIP64_EOCD)
         throw new ZipFormatError('invalid ZIP64 end of central directory')
       if (rec.readUInt32LE(16) !== 0) throw new ZipFormatError('multi-disk archives are not supported')
@@ -148,7 +154,7 @@ export async function readCentralDirectory(
   if (count > maxEntries) throw new TooManyEntriesError(count)
   if (bytes > MAX_CD_BYTES) throw new ZipFormatError('central directory too large')
   if (bytes < count * 46) throw new ZipFormatError('central directory too small for its entry count')
-  const cd = bytes > 0 ? await readAt(fd, bytes, offset) : Buffer.alloc(0)
+  const cd = bytes > 0 ? await readExactly(fd, bytes, offset) : Buffer.alloc(0)
   const entries: RawEntry[] = []
   let at = 0
   for (let n = 0; n < count; n++) {

@@ -4,6 +4,7 @@ import { Readable, Transform, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { crc32, createInflateRaw, inflateRawSync } from 'node:zlib'
 import { AppError } from '../errors'
+import { readExactly } from './zip-entries'
 import { shown, unsafe, type PlannedEntry } from './zip-plan'
 import { WritePool, fsFailure } from './zip-write'
 
@@ -64,20 +65,8 @@ function groups(files: PlannedEntry[]): Group[] {
 }
 
 /** Reads exactly `length` bytes at `position`; a short read means the archive is truncated. */
-export function preadFull(fd: number, length: number, position: number): Promise<Buffer> {
-  const buf = Buffer.allocUnsafe(length)
-  return new Promise((resolve, reject) => {
-    const step = (done: number): void => {
-      if (done === length) return resolve(buf)
-      read(fd, buf, done, length - done, position + done, (err, n) => {
-        if (err) return reject(err)
-        if (n === 0) return reject(corrupt('The archive is truncated (its data ends early).'))
-        step(done + n)
-      })
-    }
-    step(0)
-  })
-}
+export const preadFull = (fd: number, length: number, position: number): Promise<Buffer> =>
+  readExactly(fd, length, position, () => corrupt('The archive is truncated (its data ends early).'))
 
 /** Offset of an entry's data from its local header at `buf[at]`, checked against the entry's limit. */
 function dataOffset(buf: Buffer, at: number, p: PlannedEntry): number {

@@ -2,14 +2,8 @@ import { chmod, lstat, mkdir, readFile, readlink, readdir, stat, symlink, writeF
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { importFolder } from '../../../src/main/sources/folder'
+import { writeFiles } from '../../support/files'
 import { tempDir } from '../../support/tmp'
-
-async function write(root: string, files: Record<string, string>): Promise<void> {
-  for (const [rel, content] of Object.entries(files)) {
-    await mkdir(join(root, rel, '..'), { recursive: true })
-    await writeFile(join(root, rel), content)
-  }
-}
 
 async function listTree(dir: string, prefix = ''): Promise<string[]> {
   const out: string[] = []
@@ -25,7 +19,7 @@ describe('importFolder', () => {
   it('copies files, modes and nested dirs, skipping .git and what .gitignore excludes', async () => {
     const root = await tempDir()
     const src = join(root, 'src')
-    await write(src, {
+    await writeFiles(src, {
       'README.md': '# hi\n',
       'src/app.ts': 'export const a = 1\n',
       'build/out.js': 'compiled',
@@ -62,8 +56,8 @@ describe('importFolder', () => {
     const root = await tempDir()
     const src = join(root, 'src')
     const outside = join(root, 'outside')
-    await write(outside, { 'secret.txt': 'outside' })
-    await write(src, { 'a.txt': 'a' })
+    await writeFiles(outside, { 'secret.txt': 'outside' })
+    await writeFiles(src, { 'a.txt': 'a' })
     await symlink(outside, join(src, 'escape'))
     await symlink('a.txt', join(src, 'alias'))
 
@@ -90,7 +84,7 @@ describe('importFolder', () => {
 
   it('refuses a missing folder, a file, and a destination inside the source', async () => {
     const root = await tempDir()
-    await write(root, { 'file.txt': 'x' })
+    await writeFiles(root, { 'file.txt': 'x' })
     await expect(importFolder({ source: join(root, 'nope'), dest: join(root, 'd1') })).rejects.toMatchObject({
       kind: 'not_found',
     })
@@ -110,7 +104,7 @@ describe('importFolder', () => {
     const src = join(root, 'src')
     const files: Record<string, string> = {}
     for (let i = 0; i < 5000; i++) files[`d${i % 30}/f${i}.txt`] = `file ${i}\n`
-    await write(src, files)
+    await writeFiles(src, files)
 
     const controller = new AbortController()
     let filesAtAbort = 0
@@ -136,7 +130,7 @@ describe('importFolder', () => {
     const src = join(root, 'src')
     const files: Record<string, string> = {}
     for (let i = 0; i < 4000; i++) files[`d${i % 40}/f${i}.txt`] = `file ${i}\n`
-    await write(src, files)
+    await writeFiles(src, files)
     const seen: number[] = []
     await importFolder({ source: src, dest: join(root, 'ws'), onProgress: (p) => seen.push(p.files) })
     expect(seen.length).toBeGreaterThan(0)
