@@ -9,6 +9,8 @@ export default defineConfig({
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
           sequence: { groupOrder: 0 },
+          // Real files on a disk whose speed swings 10× with writeback: generous, not tight.
+          testTimeout: 30_000,
         },
       },
       {

@@ -6,7 +6,8 @@ import { app, BrowserWindow, session, shell } from 'electron'
 import { join } from 'node:path'
 import { defaultSettings } from '../shared/settings'
 import { defaultBaseImage } from './docker/image'
-import { TaskEngine } from './engine/task-engine'
+import { openServices } from './app-services'
+import { AppError } from './errors'
 import { bindContract } from './ipc'
 
 const CSP = [
@@ -58,11 +59,26 @@ async function start(): Promise<void> {
   app.on('web-contents-created', (_event, contents) => {
     contents.on('will-attach-webview', (event) => event.preventDefault())
   })
-  const settings = defaultSettings()
-  const engine = await TaskEngine.open({
+  // Settings and secrets move to electron-store and the OS keychain with the desktop-app issue.
+  let settings = defaultSettings()
+  const services = await openServices({
     dataDir: join(app.getPath('userData'), 'data'),
-    settings: () => settings,
-    apiKey: async () => process.env.OPENAI_API_KEY,
+    settings: {
+      get: () => settings,
+      update: async (patch) => (settings = { ...settings, ...patch }),
+    },
+    secrets: {
+      status: async () => ({
+        openai: Boolean(process.env.OPENAI_API_KEY),
+        github: false,
+        backend: 'session',
+      }),
+      get: async (name) => (name === 'openai' ? process.env.OPENAI_API_KEY : undefined),
+      set: async () => {
+        throw new AppError('unsupported', 'Keys are read from OPENAI_API_KEY until the keychain store lands.')
+      },
+      delete: async () => undefined,
+    },
     agentImage: {
       contextDir: app.isPackaged
         ? join(process.resourcesPath, 'agent-image')
@@ -71,14 +87,14 @@ async function start(): Promise<void> {
     },
   })
   const win = createWindow()
-  bindContract(engine, win)
+  bindContract(services, win)
   win.webContents.on('did-finish-load', () => undefined)
   app.on('second-instance', () => {
     if (win.isMinimized()) win.restore()
     win.focus()
   })
   app.on('window-all-closed', () => {
-    void engine.close().finally(() => app.quit())
+    void services.engine.close().finally(() => app.quit())
   })
   void shell // external links are opened only after a check (next issue: the UI's links)
 }

@@ -10,9 +10,21 @@ export const CALL_NAMES = [
   'tasks.followUp',
   'tasks.events',
   'tasks.diff',
+  'tasks.artifact',
+  'tasks.setExcluded',
+  'settings.get',
+  'settings.update',
+  'secrets.status',
+  'secrets.set',
+  'secrets.delete',
+  'system.status',
+  'system.buildImage',
+  'dialog.pickFolder',
+  'dialog.pickZip',
+  'shell.openExternal',
 ] as const
 
 export type CallName = (typeof CALL_NAMES)[number]
 
-/** Events pushed from the engine to the UI. */
-export const EVENT_CHANNEL = 'task:event'
+/** Events pushed from the engine to the UI: one channel, a discriminated union (see events.ts). */
+export const EVENT_CHANNEL = 'app:event'

@@ -23,6 +23,7 @@ export const ERROR_KINDS = [
   'container_failed',
   'setup_failed',
   'disk_full',
+  'unsupported',
   'internal',
 ] as const
 

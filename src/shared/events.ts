@@ -1,6 +1,6 @@
 import type { AppErrorData } from './errors'
 import type { DiffSummary } from './diff'
-import type { TaskStatus } from './task'
+import type { TaskRecord, TaskStatus } from './task'
 
 /** What the agent loop reports, step by step. */
 export type AgentEvent =
@@ -36,3 +36,15 @@ export type TaskEventBody =
   | { type: 'error'; error: AppErrorData }
 
 export type TaskEvent = TaskEventBody & { taskId: string; seq: number; at: string }
+
+/** Progress of the agent image build (Settings → Build, or before a first task). */
+export interface ImageProgressEvent {
+  line: string
+  ratio?: number
+}
+
+/** Everything the engine pushes to the UI on the one event channel. */
+export type AppEvent =
+  | { kind: 'task'; event: TaskEvent }
+  | { kind: 'image'; progress: ImageProgressEvent }
+  | { kind: 'task-updated'; task: TaskRecord }

@@ -82,6 +82,8 @@ export interface TaskRecord {
   turns: number
   summary?: string
   diff?: DiffSummary
+  /** Workspace-relative paths the user left out of what gets published. */
+  excludedPaths?: string[]
   error?: AppErrorData
 }
 

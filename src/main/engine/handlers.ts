@@ -1,13 +1,21 @@
 import type { z } from 'zod'
 import { calls, type CallName, type CallOutputs } from '../../shared/contract'
 import type { Result } from '../../shared/errors'
-import { toErrorData } from '../errors'
-import type { TaskEngine } from './task-engine'
+import { AppError, toErrorData } from '../errors'
+import type { DesktopService, Services } from '../services'
 
-type Handlers = { [N in CallName]: (input: z.output<(typeof calls)[N]>) => Promise<CallOutputs[N]> }
+export type Handlers = { [N in CallName]: (input: z.output<(typeof calls)[N]>) => Promise<CallOutputs[N]> }
+
+function desktopOnly(desktop: DesktopService | undefined): DesktopService {
+  if (desktop) return desktop
+  throw new AppError('unsupported', 'This needs the desktop app.', {
+    hint: 'In the browser, type the folder path on the server, or drop a ZIP file.',
+  })
+}
 
 /** The engine's side of every call in the contract; each transport (IPC, HTTP) binds these. */
-export function createHandlers(engine: TaskEngine): Handlers {
+export function createHandlers(services: Services): Handlers {
+  const { engine, settings, secrets, system, desktop } = services
   return {
     'tasks.submit': (input) => engine.submit(input),
     'tasks.list': async () => engine.list(),
@@ -16,6 +24,27 @@ export function createHandlers(engine: TaskEngine): Handlers {
     'tasks.followUp': ({ id, prompt }) => engine.followUp(id, prompt),
     'tasks.events': ({ id, afterSeq }) => engine.events(id, afterSeq),
     'tasks.diff': ({ id }) => engine.diff(id),
+    'tasks.artifact': async ({ id, name }) => ({ name, content: (await engine.artifact(id, name)) ?? null }),
+    'tasks.setExcluded': ({ id, paths }) => engine.setExcluded(id, paths),
+    'settings.get': async () => settings.get(),
+    'settings.update': (patch) => settings.update(patch),
+    'secrets.status': () => secrets.status(),
+    'secrets.set': async ({ name, value }) => {
+      await secrets.set(name, value)
+      return secrets.status()
+    },
+    'secrets.delete': async ({ name }) => {
+      await secrets.delete(name)
+      return secrets.status()
+    },
+    'system.status': () => system.status(),
+    'system.buildImage': () => system.buildImage(),
+    'dialog.pickFolder': () => desktopOnly(desktop).pickFolder(),
+    'dialog.pickZip': () => desktopOnly(desktop).pickZip(),
+    'shell.openExternal': async ({ url }) => {
+      await desktopOnly(desktop).openExternal(url)
+      return null
+    },
   }
 }
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import type { ArtifactName } from '../../shared/contract'
 import type { DiffResult } from '../../shared/diff'
 import type { TaskEvent, TaskEventBody } from '../../shared/events'
 import type { Settings } from '../../shared/settings'
@@ -10,11 +11,11 @@ import {
   type TaskRecord,
 } from '../../shared/task'
 import { createDockerClient } from '../docker/client'
-import { ensureAgentImage } from '../docker/image'
 import { removeTaskContainers, type Sandbox } from '../docker/sandbox'
 import { AppError, toErrorData } from '../errors'
 import { computeDiff } from '../git/diff'
 import { formatLogLine } from './agent-log'
+import { AgentImage } from './agent-image'
 import { TaskQueue } from './task-queue'
 import { TaskStore } from './task-store'
 import { runTurn, type DockerClient } from './task-turn'
@@ -33,6 +34,7 @@ export interface EngineOptions {
 }
 
 type Listener = (event: TaskEvent) => void
+type RecordListener = (task: TaskRecord) => void
 
 /** What a running task needs so that it can be stopped from outside. */
 interface ActiveRun {
@@ -49,10 +51,11 @@ const RUNNING_STATUSES: ReadonlyArray<TaskRecord['status']> = ['preparing', 'set
  */
 export class TaskEngine {
   private readonly listeners = new Set<Listener>()
+  private readonly recordListeners = new Set<RecordListener>()
   private readonly runs = new Map<string, ActiveRun>()
   private readonly queue: TaskQueue
-  private readonly docker: DockerClient
-  private imageTag: Promise<string> | undefined
+  readonly docker: DockerClient
+  readonly image: AgentImage
 
   private constructor(
     private readonly opts: EngineOptions,
@@ -60,6 +63,10 @@ export class TaskEngine {
   ) {
     this.queue = new TaskQueue(opts.settings().maxConcurrentTasks)
     this.docker = opts.docker ?? createDockerClient()
+    this.image = new AgentImage(this.docker, opts.agentImage)
+    store.onChange = (task) => {
+      for (const listener of this.recordListeners) listener(task)
+    }
   }
 
   /**
@@ -160,9 +167,25 @@ export class TaskEngine {
     return computeDiff({ workspace: paths.workspace, gitDir: paths.gitDir, baseline: task.baselineCommit })
   }
 
+  /** An artifact's text (agent.log, setup.log, diff.patch, prompt.md, summary.md), if written yet. */
+  artifact(id: string, name: ArtifactName): Promise<string | undefined> {
+    return this.store.readArtifact(id, name)
+  }
+
+  /** Records which changed files the user left out of what gets published. */
+  async setExcluded(id: string, paths: string[]): Promise<TaskRecord> {
+    return this.store.update(id, { excludedPaths: [...new Set(paths)].sort() })
+  }
+
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener)
     return () => this.listeners.delete(listener)
+  }
+
+  /** Told of each task record as it changes (status, usage, diff): for task lists. */
+  subscribeRecords(listener: RecordListener): () => void {
+    this.recordListeners.add(listener)
+    return () => this.recordListeners.delete(listener)
   }
 
   /** Stops a task: a queued one never starts, a running one has its container killed. */
@@ -263,14 +286,13 @@ export class TaskEngine {
     this.emit(id, { type: 'status', status, message: error.message })
   }
 
-  private ensureImage(onProgress: (line: string, ratio?: number) => void): Promise<string> {
-    this.imageTag ??= ensureAgentImage(this.docker, { ...this.opts.agentImage, onProgress }).catch(
-      (err: unknown) => {
-        this.imageTag = undefined
-        throw err
-      },
-    )
-    return this.imageTag
+  private async ensureImage(onProgress: (line: string, ratio?: number) => void): Promise<string> {
+    const stop = this.image.onProgress(({ line, ratio }) => onProgress(line, ratio))
+    try {
+      return await this.image.ensure()
+    } finally {
+      stop()
+    }
   }
 
   private emit(id: string, body: TaskEventBody): void {

@@ -2,6 +2,7 @@ import { appendFileSync, existsSync, readFileSync } from 'node:fs'
 import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { TaskEvent, TaskEventBody } from '../../shared/events'
+import type { ArtifactName } from '../../shared/contract'
 import type { TaskRecord } from '../../shared/task'
 import { AppError } from '../errors'
 
@@ -17,15 +18,8 @@ export interface TaskPaths {
   artifacts: string
 }
 
-export const ARTIFACT_NAMES = [
-  'prompt.md',
-  'diff.patch',
-  'agent.log',
-  'setup.log',
-  'summary.md',
-  'conversation.json',
-] as const
-export type ArtifactName = (typeof ARTIFACT_NAMES)[number]
+/** The artifacts a user opens, and the conversation kept for follow-ups. */
+export type StoredArtifact = ArtifactName | 'conversation.json'
 
 /**
  * Persists tasks: a record written atomically, events appended as JSON lines, artifacts beside them.
@@ -36,6 +30,9 @@ export class TaskStore {
   private readonly nextSeq = new Map<string, number>()
   /** Record writes of one task, in order: a later state never lands before an earlier one. */
   private readonly writes = new Map<string, Promise<void>>()
+
+  /** Told of every record created or changed, once it is in memory. */
+  onChange?: (task: TaskRecord) => void
 
   private constructor(private readonly root: string) {}
 
@@ -81,11 +78,13 @@ export class TaskStore {
     await mkdir(paths.artifacts, { recursive: true })
     await writeAtomic(paths.record, JSON.stringify(record, null, 2))
     this.records.set(record.id, record)
+    this.onChange?.(record)
   }
 
   async update(id: string, patch: Partial<TaskRecord>): Promise<TaskRecord> {
     const next: TaskRecord = { ...this.get(id), ...patch, updatedAt: new Date().toISOString() }
     this.records.set(id, next)
+    this.onChange?.(next)
     await this.persist(id)
     return next
   }
@@ -113,19 +112,19 @@ export class TaskStore {
     return parseEvents(text).filter((e) => e.seq > afterSeq)
   }
 
-  artifactPath(id: string, name: ArtifactName): string {
+  artifactPath(id: string, name: StoredArtifact): string {
     return join(this.paths(id).artifacts, name)
   }
 
-  async writeArtifact(id: string, name: ArtifactName, content: string): Promise<void> {
+  async writeArtifact(id: string, name: StoredArtifact, content: string): Promise<void> {
     await writeAtomic(this.artifactPath(id, name), content)
   }
 
-  appendArtifact(id: string, name: ArtifactName, text: string): void {
+  appendArtifact(id: string, name: StoredArtifact, text: string): void {
     appendFileSync(this.artifactPath(id, name), text)
   }
 
-  async readArtifact(id: string, name: ArtifactName): Promise<string | undefined> {
+  async readArtifact(id: string, name: StoredArtifact): Promise<string | undefined> {
     this.get(id)
     return readFile(this.artifactPath(id, name), 'utf8').catch(() => undefined)
   }

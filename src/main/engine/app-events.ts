@@ -1,0 +1,12 @@
+import type { AppEvent } from '../../shared/events'
+import type { TaskEngine } from './task-engine'
+
+/** Every event the UI listens to, as one stream: task events, task records, image build progress. */
+export function subscribeAppEvents(engine: TaskEngine, send: (event: AppEvent) => void): () => void {
+  const stops = [
+    engine.subscribe((event) => send({ kind: 'task', event })),
+    engine.subscribeRecords((task) => send({ kind: 'task-updated', task })),
+    engine.image.onProgress((progress) => send({ kind: 'image', progress })),
+  ]
+  return () => stops.forEach((stop) => stop())
+}
