@@ -6,7 +6,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['test/unit/**/*.test.ts'],
+          include: ['test/unit/**/*.test.{ts,tsx}'],
           environment: 'node',
           sequence: { groupOrder: 0 },
           // Real files on a disk whose speed swings 10× with writeback: generous, not tight.
@@ -24,6 +24,18 @@ export default defineConfig({
           hookTimeout: 600_000,
           // Docker-heavy suites share one engine on a 2-core machine: keep them from trampling each other.
           maxWorkers: 2,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/support/global-setup.ts', 'test/support/build-renderer.ts'],
+          sequence: { groupOrder: 2 },
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
+          maxWorkers: 1,
         },
       },
     ],

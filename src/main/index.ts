@@ -1,102 +1,103 @@
 /**
  * The Electron main process: creates the window, applies the security settings, hosts the engine and
- * binds the contract to it. Everything that does work lives in the engine (plain Node).
+ * binds the contract to it. Everything that does work lives in the engine (plain Node) and in desktop/.
  */
-import { app, BrowserWindow, session, shell } from 'electron'
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  nativeTheme,
+  Notification,
+  protocol,
+  session,
+  shell,
+} from 'electron'
 import { join } from 'node:path'
-import { defaultSettings } from '../shared/settings'
 import { defaultBaseImage } from './docker/image'
 import { openServices } from './app-services'
-import { AppError } from './errors'
+import { registerAppScheme, serveAppFiles } from './desktop/app-protocol'
+import { contentSecurityPolicy } from './desktop/csp'
+import { createDesktopService } from './desktop/dialogs'
+import { openElectronSettings } from './desktop/electron-settings'
+import { quitGracefully } from './desktop/lifecycle'
+import { desktopNotifier, notifyWhenSettled } from './desktop/notifications'
+import { appLocation, isAppUrl } from './desktop/origin'
+import { guardContents, guardSession } from './desktop/security'
+import { syncTheme } from './desktop/theme'
+import { focusWindow, mainWindowOptions, showTask } from './desktop/window'
+import { toErrorData } from './errors'
 import { bindContract } from './ipc'
+import { openSecretStore } from './secrets/open-secret-store'
 
-const CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "font-src 'self' data:",
-  "worker-src 'self' blob:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-].join('; ')
+const here = import.meta.dirname
+const location = appLocation({ devServerUrl: process.env.ELECTRON_RENDERER_URL, isPackaged: app.isPackaged })
+const csp = contentSecurityPolicy({ dev: location.dev })
+const isOurs = (url: string): boolean => isAppUrl(location, url)
 
-function createWindow(): BrowserWindow {
-  const win = new BrowserWindow({
-    width: 1280,
-    height: 820,
-    show: false,
-    title: 'codex-sys',
-    webPreferences: {
-      preload: join(__dirname, '../preload/index.cjs'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      webSecurity: true,
-    },
-  })
-  win.once('ready-to-show', () => win.show())
-  win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }))
-  win.webContents.on('will-navigate', (event) => event.preventDefault())
-  if (process.env.ELECTRON_RENDERER_URL && !app.isPackaged)
-    void win.loadURL(process.env.ELECTRON_RENDERER_URL)
-  else void win.loadFile(join(__dirname, '../renderer/index.html'))
-  return win
-}
+registerAppScheme(protocol)
 
 async function start(): Promise<void> {
-  if (!app.requestSingleInstanceLock()) {
-    app.quit()
-    return
-  }
+  // The keychain probe can take a moment (an unlock prompt): start it while Electron gets ready.
+  const secrets = openSecretStore()
   await app.whenReady()
-  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false))
-  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } })
-  })
-  app.on('web-contents-created', (_event, contents) => {
-    contents.on('will-attach-webview', (event) => event.preventDefault())
-  })
-  // Settings and secrets move to electron-store and the OS keychain with the desktop-app issue.
-  let settings = defaultSettings()
+  guardSession(session.defaultSession, { isAppUrl: isOurs, csp })
+  app.on('web-contents-created', (_event, contents) =>
+    guardContents(contents, { isAppUrl: isOurs, openExternal: (url) => void shell.openExternal(url) }),
+  )
+  if (!location.dev) serveAppFiles(protocol, join(here, '../renderer'), csp)
+
+  // Created hidden (shown on its first paint, once the contract is bound and the page loaded).
+  const mainWindow = new BrowserWindow(mainWindowOptions({ preloadPath: join(here, '../preload/index.cjs') }))
   const services = await openServices({
-    dataDir: join(app.getPath('userData'), 'data'),
-    settings: {
-      get: () => settings,
-      update: async (patch) => (settings = { ...settings, ...patch }),
-    },
-    secrets: {
-      status: async () => ({
-        openai: Boolean(process.env.OPENAI_API_KEY),
-        github: false,
-        backend: 'session',
-      }),
-      get: async (name) => (name === 'openai' ? process.env.OPENAI_API_KEY : undefined),
-      set: async () => {
-        throw new AppError('unsupported', 'Keys are read from OPENAI_API_KEY until the keychain store lands.')
-      },
-      delete: async () => undefined,
-    },
+    dataDir: process.env.CODEX_DATA_DIR || join(app.getPath('userData'), 'data'),
+    settings: syncTheme(openElectronSettings(), (theme) => (nativeTheme.themeSource = theme)),
+    secrets: await secrets,
     agentImage: {
+      // The engine builds the sandbox image from agent-image/, shipped beside the app (extraResources).
       contextDir: app.isPackaged
         ? join(process.resourcesPath, 'agent-image')
         : join(app.getAppPath(), 'agent-image'),
       baseImage: defaultBaseImage(),
     },
+    desktop: createDesktopService({
+      showOpenDialog: (options) =>
+        mainWindow.isDestroyed()
+          ? dialog.showOpenDialog(options)
+          : dialog.showOpenDialog(mainWindow, options),
+      openExternal: (url) => shell.openExternal(url),
+    }),
   })
-  const win = createWindow()
-  bindContract(services, win)
-  win.webContents.on('did-finish-load', () => undefined)
-  app.on('second-instance', () => {
-    if (win.isMinimized()) win.restore()
-    win.focus()
+
+  const unbind = bindContract(services, mainWindow, { ipcMain, isAppUrl: isOurs })
+  mainWindow.once('ready-to-show', () => mainWindow.show())
+  app.on('second-instance', () => focusWindow(mainWindow))
+  const stopNotices = notifyWhenSettled({
+    engine: services.engine,
+    isFocused: () => !mainWindow.isDestroyed() && mainWindow.isFocused(),
+    notify: desktopNotifier((notice) =>
+      Notification.isSupported() ? new Notification({ ...notice, silent: false }) : undefined,
+    ),
+    onClick: (taskId) => showTask(mainWindow, taskId),
   })
-  app.on('window-all-closed', () => {
-    void services.engine.close().finally(() => app.quit())
+  quitGracefully({
+    app,
+    win: mainWindow,
+    stop: async () => {
+      stopNotices()
+      unbind()
+      await services.engine.close()
+    },
   })
-  void shell // external links are opened only after a check (next issue: the UI's links)
+  await mainWindow.loadURL(location.entryUrl)
 }
 
-void start()
+if (!app.requestSingleInstanceLock()) {
+  app.quit()
+} else {
+  start().catch((err: unknown) => {
+    const error = toErrorData(err)
+    dialog.showErrorBox('codex-sys could not start', [error.message, error.hint].filter(Boolean).join('\n\n'))
+    app.exit(1)
+  })
+}

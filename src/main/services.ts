@@ -1,11 +1,11 @@
-import type { Settings } from '../shared/settings'
+import type { Settings, SettingsPatch } from '../shared/settings'
 import type { SecretName, SecretsStatus, SystemStatus } from '../shared/system'
 import type { TaskEngine } from './engine/task-engine'
 
 /** Settings as the user left them; persisted by the transport's host (electron-store, or a file). */
 export interface SettingsStore {
   get(): Settings
-  update(patch: Partial<Settings>): Promise<Settings>
+  update(patch: SettingsPatch): Promise<Settings>
 }
 
 /** Credentials: written and removed from the UI, read only by the engine. */

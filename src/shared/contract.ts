@@ -2,7 +2,7 @@ import { z } from 'zod'
 import type { CallName } from './channels'
 import type { DiffResult } from './diff'
 import type { TaskEvent } from './events'
-import { settingsSchema, type Settings } from './settings'
+import { settingsPatchSchema, type Settings } from './settings'
 import { SECRET_NAMES, type SecretsStatus, type SystemStatus } from './system'
 import { submitTaskInputSchema, type TaskRecord } from './task'
 
@@ -34,7 +34,7 @@ export const calls = {
     .object({ id: taskId, paths: z.array(z.string().min(1).max(4096)).max(100_000) })
     .strict(),
   'settings.get': none,
-  'settings.update': settingsSchema.partial().strict(),
+  'settings.update': settingsPatchSchema,
   'secrets.status': none,
   'secrets.set': z
     .object({ name: z.enum(SECRET_NAMES), value: z.string().trim().min(1).max(10_000) })

@@ -47,3 +47,34 @@ export type Settings = z.infer<typeof settingsSchema>
 export type SettingsInput = z.input<typeof settingsSchema>
 
 export const defaultSettings = (): Settings => settingsSchema.parse({})
+
+/**
+ * A change to the settings: any top-level field, nested objects (limits, sandbox, zip) field by field, and
+ * `null` to clear an optional field (baseUrl). Unlike `settingsSchema.partial()`, which fills every absent
+ * field with its default (so a patch of one field would reset all the others), this schema adds nothing.
+ */
+export type SettingsPatch = {
+  [K in keyof Settings]?: NonNullable<Settings[K]> extends Record<string, unknown>
+    ? Partial<Settings[K]>
+    : undefined extends Settings[K]
+      ? Settings[K] | null
+      : Settings[K]
+}
+
+function withoutDefaults(schema: z.ZodType): z.ZodType {
+  if (schema instanceof z.ZodDefault || schema instanceof z.ZodPrefault)
+    return withoutDefaults(schema.unwrap() as z.ZodType)
+  if (schema instanceof z.ZodOptional) return withoutDefaults(schema.unwrap() as z.ZodType).nullable()
+  if (schema instanceof z.ZodObject) {
+    const shape = schema.shape as Record<string, z.ZodType>
+    return z.strictObject(
+      Object.fromEntries(
+        Object.entries(shape).map(([key, field]) => [key, withoutDefaults(field).optional()]),
+      ),
+    )
+  }
+  return schema
+}
+
+/** Validates a patch's shape and values; derived from `settingsSchema`, so the two never drift apart. */
+export const settingsPatchSchema = withoutDefaults(settingsSchema) as z.ZodType<SettingsPatch>

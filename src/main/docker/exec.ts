@@ -6,25 +6,18 @@ import { dockerStatusCode, toDockerAppError } from './client'
 import { WORKSPACE_DIR } from './container-spec'
 import { createDemuxer, ExecOutput } from './exec-output'
 import type { SandboxUser } from './workspace-owner'
+import type {
+  ExecOptions as WorkspaceExecOptions,
+  ExecResult as WorkspaceExecResult,
+} from '../agent/tools/tool'
 
-export interface ExecOptions {
-  /** Enforced inside the container (coreutils `timeout`, SIGKILL 2 s later) and from the host as a backstop. */
-  timeoutMs?: number
-  cwd?: string
+/** The Workspace contract of the agent's tools, with what only a container can add. */
+export interface ExecOptions extends WorkspaceExecOptions {
   env?: Record<string, string>
-  stdin?: string | Buffer
-  /** Output kept in memory (stdout and stderr together): head and tail, the middle dropped. */
-  maxOutputBytes?: number
-  signal?: AbortSignal
   onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void
 }
 
-export interface ExecResult {
-  exitCode: number
-  stdout: string
-  stderr: string
-  timedOut: boolean
-  truncated: boolean
+export interface ExecResult extends WorkspaceExecResult {
   durationMs: number
   /** The kernel's OOM killer ended a process of this command (the container's memory limit was hit). */
   oomKilled: boolean

@@ -58,8 +58,9 @@ export async function invokeCall<N extends CallName>(
   if (!schema) return { ok: false, error: { kind: 'invalid_input', message: `Unknown call ${String(name)}` } }
   const parsed = schema.safeParse(rawInput ?? {})
   if (!parsed.success) {
-    const message = parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')
-    return { ok: false, error: { kind: 'invalid_input', message } }
+    const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }))
+    const message = issues.map((i) => `${i.path || 'input'}: ${i.message}`).join('; ')
+    return { ok: false, error: { kind: 'invalid_input', message, details: { issues } } }
   }
   try {
     const handler = handlers[name] as (input: unknown) => Promise<CallOutputs[N]>

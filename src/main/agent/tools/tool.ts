@@ -1,9 +1,11 @@
 import { z } from 'zod'
 
 export interface ExecOptions {
+  /** Enforced inside the container (coreutils `timeout`, SIGKILL 2 s later) and from the host as a backstop. */
   timeoutMs?: number
   cwd?: string
   stdin?: string | Buffer
+  /** Output kept in memory (stdout and stderr together): head and tail, the middle dropped. */
   maxOutputBytes?: number
   signal?: AbortSignal
 }

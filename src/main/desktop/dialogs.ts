@@ -1,0 +1,36 @@
+import type { OpenDialogOptions, OpenDialogReturnValue } from 'electron'
+import { AppError } from '../errors'
+import type { DesktopService } from '../services'
+import { isSafeExternalUrl } from './security'
+
+export interface DesktopDeps {
+  /** `dialog.showOpenDialog`, attached to the app window when there is one. */
+  showOpenDialog(options: OpenDialogOptions): Promise<OpenDialogReturnValue>
+  /** `shell.openExternal`. */
+  openExternal(url: string): Promise<void>
+}
+
+/** Native dialogs and links for the engine's `dialog.*` and `shell.*` calls. */
+export function createDesktopService(deps: DesktopDeps): DesktopService {
+  const pick = async (options: OpenDialogOptions): Promise<string | null> => {
+    const result = await deps.showOpenDialog(options)
+    return result.canceled ? null : (result.filePaths[0] ?? null)
+  }
+  return {
+    pickFolder: () => pick({ title: 'Choose the code folder', properties: ['openDirectory'] }),
+    pickZip: () =>
+      pick({
+        title: 'Choose a ZIP archive',
+        properties: ['openFile'],
+        filters: [{ name: 'ZIP archives', extensions: ['zip'] }],
+      }),
+    async openExternal(url) {
+      if (!isSafeExternalUrl(url)) {
+        throw new AppError('unsafe_url', 'Only https:// links open from codex-sys.', {
+          hint: 'Copy the link and open it in your browser yourself if you trust it.',
+        })
+      }
+      await deps.openExternal(url)
+    },
+  }
+}

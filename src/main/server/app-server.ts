@@ -1,0 +1,156 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createHandlers } from '../engine/handlers'
+import { toErrorData } from '../errors'
+import type { Services } from '../services'
+import { createAccessPolicy, generateToken, isLoopbackHost, type AccessPolicy } from './access'
+import { handleCall, handleEvents, handleUpload, type ServerContext } from './api-routes'
+import { HttpError, rawSegments, sendError, setCommonHeaders, statusForError } from './http-io'
+import { handleSeedLog, handleSeedStatus, handleSeedSubmit } from './seed-routes'
+import { defaultRendererDir, StaticFiles } from './static-files'
+import { watchUploads } from './upload-janitor'
+
+export interface AppServerOptions {
+  /** Interface to bind; 127.0.0.1 unless told otherwise. Anything but loopback requires a token. */
+  host: string
+  /** 0 picks a free port (tests). */
+  port: number
+  /** Required when `host` is not loopback: generated (and returned) when not given. */
+  token?: string
+  /** The built renderer; out/renderer by default. */
+  rendererDir?: string
+  /** Where uploaded ZIPs are kept until their task has imported them. */
+  uploadDir: string
+  /** Interval of the event stream's heartbeat comment (15 s). */
+  heartbeatMs?: number
+}
+
+export interface AppServer {
+  /** The address to open, e.g. http://127.0.0.1:8080 (no trailing slash, no token). */
+  url: string
+  /** The token requests need, when one is required. */
+  token?: string
+  close(): Promise<void>
+}
+
+type Route = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void
+
+/**
+ * The headless server: the contract over HTTP JSON (POST /api/call/<name>), engine events over SSE
+ * (GET /api/events), ZIP uploads (POST /api/uploads), the seed's REST calls, and the built renderer.
+ * See access.ts for who may call it. node:http only.
+ */
+export async function createAppServer(services: Services, opts: AppServerOptions): Promise<AppServer> {
+  const token = opts.token ?? (isLoopbackHost(opts.host) ? undefined : generateToken())
+  let port = opts.port
+  const access = createAccessPolicy({ host: opts.host, port: () => port, token })
+  const ctx: ServerContext = {
+    services,
+    handlers: createHandlers(services),
+    uploadDir: opts.uploadDir,
+    heartbeatMs: opts.heartbeatMs ?? 15_000,
+    streams: new Set(),
+  }
+  const files = await StaticFiles.open(opts.rendererDir ?? defaultRendererDir())
+  const stopJanitor = watchUploads(services.engine, opts.uploadDir)
+
+  const server = createServer({ requestTimeout: 3600_000, headersTimeout: 60_000 }, (req, res) => {
+    setCommonHeaders(res)
+    Promise.resolve()
+      .then(() => dispatch(req, res, { access, ctx, files }))
+      .catch((err: unknown) => {
+        const error = toErrorData(err)
+        const status = err instanceof HttpError ? err.status : statusForError(error)
+        if (res.headersSent) res.destroy()
+        else sendError(res, status, error)
+      })
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  port = (server.address() as AddressInfo).port
+  const shownHost = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host
+  const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`
+
+  return {
+    url,
+    token,
+    close: async () => {
+      stopJanitor()
+      for (const stream of ctx.streams) stream.end()
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeIdleConnections()
+        setTimeout(() => server.closeAllConnections(), 2000).unref()
+      })
+    },
+  }
+}
+
+function dispatch(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: { access: AccessPolicy; ctx: ServerContext; files: StaticFiles },
+): Promise<void> | void {
+  const { access, ctx, files } = deps
+  access.checkHost(req)
+  const target = rawSegments(req)
+  if (!target) throw new HttpError(400, 'invalid_input', 'The address is malformed.')
+  const { segments, query } = target
+  const method = req.method ?? 'GET'
+  const read = method === 'GET' || method === 'HEAD'
+
+  if (segments[0] !== 'api') {
+    if (!read) throw new HttpError(405, 'invalid_input', `${method} is not allowed here.`)
+    const given = query.get('token')
+    if (given !== null && access.token !== undefined) {
+      access.tokenVisit(given)
+      res.writeHead(303, { location: '/', 'set-cookie': access.cookieHeader(), 'cache-control': 'no-store' })
+      return void res.end()
+    }
+    access.checkAuth(req)
+    return files.serve(req, res, `/${segments.join('/')}`)
+  }
+
+  access.checkAuth(req)
+  const route = apiRoute(segments.slice(1), method, ctx, access)
+  if (!route) throw new HttpError(404, 'not_found', 'There is no such API route.')
+  return route(req, res)
+}
+
+function apiRoute(
+  path: string[],
+  method: string,
+  ctx: ServerContext,
+  access: AccessPolicy,
+): Route | undefined {
+  const [a, b, c, ...rest] = path
+  const write = (seedForm: boolean, route: Route): Route => {
+    return (req, res) => {
+      access.checkWrite(req, { seedForm })
+      return route(req, res)
+    }
+  }
+  const read = method === 'GET' || method === 'HEAD'
+  if (method === 'POST' && a === 'call' && b !== undefined && c === undefined) {
+    return write(false, (req, res) => handleCall(ctx, req, res, b))
+  }
+  if (method === 'GET' && a === 'events' && b === undefined) return (req, res) => handleEvents(ctx, req, res)
+  if (method === 'POST' && a === 'uploads' && b === undefined) {
+    return write(false, (req, res) => handleUpload(ctx, req, res))
+  }
+  if (method === 'POST' && a === 'task' && b === undefined) {
+    return write(true, (req, res) => handleSeedSubmit(ctx, req, res))
+  }
+  if (read && a === 'task' && b !== undefined && c === 'status' && rest.length === 0) {
+    return (_req, res) => handleSeedStatus(ctx, res, b)
+  }
+  if (read && a === 'logs' && b !== undefined && c !== undefined && rest.length === 0) {
+    return (req, res) => handleSeedLog(ctx, req, res, b, c)
+  }
+  return undefined
+}

@@ -1,0 +1,128 @@
+import { createReadStream } from 'node:fs'
+import { stat } from 'node:fs/promises'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { pipeline } from 'node:stream/promises'
+import { ARTIFACT_NAMES, type ArtifactName } from '../../shared/contract'
+import type { TaskSource } from '../../shared/task'
+import { invokeCall } from '../engine/handlers'
+import type { ServerContext } from './api-routes'
+import { HttpError, sendError, sendJson, statusForError } from './http-io'
+import { readSeedForm } from './seed-form'
+import { discardUpload } from './uploads'
+
+/**
+ * The seed's REST calls, kept for its clients (curl, its HTML page):
+ *   POST /api/task (multipart: git_url or zip_file, task_description, optional target_file and branch)
+ *   GET  /api/task/{id}/status
+ *   GET  /api/logs/{id}/{filename}   (filename one of ARTIFACT_NAMES)
+ */
+export async function handleSeedSubmit(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const zipLimit = ctx.services.settings.get().zip.maxBytes
+  const form = await readSeedForm(req, ctx.uploadDir, zipLimit)
+  const field = (name: string): string | undefined => form.fields.get(name)?.trim() || undefined
+  const cleanup = async (): Promise<void> => {
+    if (form.zipPath) await discardUpload(form.zipPath)
+  }
+  try {
+    const gitUrl = field('git_url')
+    const prompt = field('task_description')
+    const target = field('target_file')
+    if (!prompt) throw new HttpError(400, 'invalid_input', 'task_description is required.')
+    if (gitUrl && form.zipPath)
+      throw new HttpError(400, 'invalid_input', 'Send git_url or zip_file, not both.')
+    if (target && !isRelativePath(target)) {
+      throw new HttpError(400, 'invalid_input', 'target_file must be a path inside the repository.')
+    }
+    let source: TaskSource
+    if (gitUrl) source = { kind: 'git', url: gitUrl, ...(field('branch') ? { branch: field('branch') } : {}) }
+    else if (form.zipPath) source = { kind: 'zip', path: form.zipPath }
+    else throw new HttpError(400, 'invalid_input', 'git_url or zip_file is required.')
+    const result = await invokeCall(ctx.handlers, 'tasks.submit', {
+      source,
+      prompt,
+      focusFiles: target ? [target] : [],
+    })
+    if (!result.ok) {
+      await cleanup()
+      return sendError(res, statusForError(result.error), result.error)
+    }
+    const task = result.value
+    sendJson(res, 202, {
+      message: 'Task created',
+      task_id: task.id,
+      status: task.status,
+      logs_url: `/api/logs/${task.id}/`,
+    })
+  } catch (err) {
+    await cleanup()
+    throw err
+  }
+}
+
+function isRelativePath(path: string): boolean {
+  if (path.startsWith('/') || path.includes('\\') || path.includes('\0') || /^[A-Za-z]:/.test(path))
+    return false
+  return path.split('/').every((part) => part !== '..')
+}
+
+const TASK_ID = /^[A-Za-z0-9_-]{1,80}$/
+
+const noTask = (): HttpError => new HttpError(404, 'not_found', 'There is no such task.')
+
+/** The task id from a raw path segment, when it names a known task. */
+function knownTask(ctx: ServerContext, raw: string): string {
+  if (!TASK_ID.test(raw) || !ctx.services.engine.store.has(raw)) throw noTask()
+  return raw
+}
+
+export function handleSeedStatus(ctx: ServerContext, res: ServerResponse, rawId: string): void {
+  const task = ctx.services.engine.get(knownTask(ctx, rawId))
+  sendJson(res, 200, {
+    task_id: task.id,
+    status: task.status,
+    ...(task.error ? { error: task.error } : {}),
+    ...(task.diff ? { diff: task.diff } : {}),
+  })
+}
+
+const CONTENT_TYPES: Record<ArtifactName, string> = {
+  'agent.log': 'text/plain; charset=utf-8',
+  'setup.log': 'text/plain; charset=utf-8',
+  'diff.patch': 'text/x-diff; charset=utf-8',
+  'prompt.md': 'text/markdown; charset=utf-8',
+  'summary.md': 'text/markdown; charset=utf-8',
+}
+
+/**
+ * Streams one of a task's artifacts. The file name is looked up in the allowlist and the constant from
+ * the list is used, never the request's text: `..`, encoded slashes and anything unknown are 404.
+ */
+export async function handleSeedLog(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  rawId: string,
+  rawName: string,
+): Promise<void> {
+  const id = knownTask(ctx, rawId)
+  const name = ARTIFACT_NAMES.find((n) => n === rawName)
+  if (!name) throw new HttpError(404, 'not_found', 'There is no such log.')
+  const path = ctx.services.engine.store.artifactPath(id, name)
+  const info = await stat(path).catch(() => undefined)
+  if (!info?.isFile()) {
+    return sendError(res, 404, { kind: 'not_found', message: `${name} has not been written yet.` })
+  }
+  res.writeHead(200, {
+    'content-type': CONTENT_TYPES[name],
+    'content-length': info.size,
+    'cache-control': 'no-store',
+    'content-disposition': `inline; filename="${name}"`,
+  })
+  if (req.method === 'HEAD' || info.size === 0) return void res.end()
+  // The log may grow while we send it: send what the length promised.
+  await pipeline(createReadStream(path, { start: 0, end: info.size - 1 }), res)
+}

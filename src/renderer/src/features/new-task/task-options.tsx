@@ -1,0 +1,114 @@
+import type { Settings } from '../../../../shared/settings'
+import { ChevronIcon } from '../../lib/icons'
+import { navigate } from '../../lib/route'
+import { updateDraft, type Draft } from './draft'
+import type { DraftErrors } from './validate'
+
+interface Props {
+  draft: Draft
+  settings?: Settings
+  errors: DraftErrors
+}
+
+/** Optional per-task settings: title, focus files, model, time limit, setup script; setup network is global. */
+export function TaskOptions({ draft, settings, errors }: Props): React.JSX.Element {
+  const open = draft.optionsOpen
+  const defaultMinutes = settings ? Math.round(settings.limits.timeLimitMs / 60_000) : undefined
+  return (
+    <div className="options">
+      <button
+        type="button"
+        className="disclosure"
+        aria-expanded={open}
+        aria-controls="task-options"
+        onClick={() => updateDraft({ optionsOpen: !open })}
+      >
+        <ChevronIcon size={14} className="disclosure-chevron" />
+        Options
+        {!open && <span className="muted small">title, focus files, model, time limit, setup</span>}
+      </button>
+      {open && (
+        <div className="options-grid" id="task-options">
+          <div className="stack span-2">
+            <label className="stack">
+              <span className="sublabel">Title</span>
+              <input
+                className="input"
+                placeholder="From the description when empty"
+                value={draft.title}
+                maxLength={200}
+                onChange={(e) => updateDraft({ title: e.target.value })}
+              />
+            </label>
+            {errors.title && <span className="field-error">{errors.title}</span>}
+          </div>
+          <div className="stack span-2">
+            <label className="sublabel" htmlFor="task-focus-files">
+              Focus files
+            </label>
+            <textarea
+              id="task-focus-files"
+              className="input mono"
+              rows={2}
+              placeholder="src/signup.ts, src/validation/"
+              value={draft.focusFiles}
+              onChange={(e) => updateDraft({ focusFiles: e.target.value })}
+              aria-describedby="task-focus-files-help"
+              spellCheck={false}
+            />
+            <span className="help" id="task-focus-files-help">
+              Comma or newline separated paths the agent should look at first.
+            </span>
+            {errors.focusFiles && <span className="field-error">{errors.focusFiles}</span>}
+          </div>
+          <label className="stack">
+            <span className="sublabel">Model</span>
+            <input
+              className="input mono"
+              placeholder={settings?.model ?? 'default'}
+              value={draft.model}
+              onChange={(e) => updateDraft({ model: e.target.value })}
+              spellCheck={false}
+            />
+          </label>
+          <div className="stack">
+            <label className="stack">
+              <span className="sublabel">Time limit (minutes)</span>
+              <input
+                className="input"
+                type="number"
+                min={1}
+                max={1440}
+                placeholder={defaultMinutes === undefined ? 'default' : String(defaultMinutes)}
+                value={draft.timeLimitMin}
+                onChange={(e) => updateDraft({ timeLimitMin: e.target.value })}
+                aria-invalid={Boolean(errors.timeLimit)}
+              />
+            </label>
+            {errors.timeLimit && <span className="field-error">{errors.timeLimit}</span>}
+          </div>
+          <label className="stack span-2">
+            <span className="sublabel">Setup script</span>
+            <textarea
+              className="input mono"
+              rows={3}
+              placeholder="npm ci   (runs before the agent; replaces the repository’s setup.sh)"
+              value={draft.setupScript}
+              onChange={(e) => updateDraft({ setupScript: e.target.value })}
+              spellCheck={false}
+            />
+          </label>
+          <div className="span-2 setting-note">
+            <span>
+              Setup network: <strong>{settings?.sandbox.setupNetwork === false ? 'off' : 'on'}</strong>. The
+              agent itself always runs without network.
+            </span>
+            <button type="button" className="link" onClick={() => navigate({ page: 'settings' })}>
+              Change in Settings
+            </button>
+          </div>
+        </div>
+      )}
+    </div>
+  )
+}

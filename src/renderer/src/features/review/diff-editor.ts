@@ -1,0 +1,15 @@
+import type { ComponentType } from 'react'
+
+/** What the review's diff editor needs; Monaco in the app, a stand-in in component tests. */
+export interface DiffEditorProps {
+  original: string
+  modified: string
+  /** Monaco language id, from the file name. */
+  language: string
+  /** Unique per task and file: keys the editor's models. */
+  modelKey: string
+  sideBySide: boolean
+  dark: boolean
+}
+
+export type DiffEditorComponent = ComponentType<DiffEditorProps>

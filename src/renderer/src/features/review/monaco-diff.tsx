@@ -1,0 +1,69 @@
+import { useEffect, useLayoutEffect, useRef } from 'react'
+import { knownLanguage, monaco } from '../../lib/monaco'
+import type { DiffEditorProps } from './diff-editor'
+
+type DiffEditor = ReturnType<typeof monaco.editor.createDiffEditor>
+
+const OPTIONS: Parameters<typeof monaco.editor.createDiffEditor>[1] = {
+  readOnly: true,
+  originalEditable: false,
+  useInlineViewWhenSpaceIsLimited: false,
+  automaticLayout: true,
+  minimap: { enabled: false },
+  scrollBeyondLastLine: false,
+  renderOverviewRuler: false,
+  fontSize: 12.5,
+  lineHeight: 19,
+  fontFamily:
+    "ui-monospace, 'SF Mono', 'Cascadia Code', 'JetBrains Mono', Menlo, Consolas, 'DejaVu Sans Mono', monospace",
+  hideUnchangedRegions: { enabled: true, contextLineCount: 4, minimumLineCount: 6 },
+  renderLineHighlight: 'none',
+  stickyScroll: { enabled: false },
+}
+
+/** Detaches the models from the editor first, then disposes them (Monaco asserts that order). */
+function release(editor: DiffEditor): void {
+  const models = editor.getModel()
+  editor.setModel(null)
+  models?.original.dispose()
+  models?.modified.dispose()
+}
+
+/**
+ * Monaco's diff editor, read-only (editing the right side comes with publishing). One editor for the
+ * page; each file gets fresh models, and the previous ones are released. Loaded lazily with Monaco.
+ */
+export default function MonacoDiff(props: DiffEditorProps): React.JSX.Element {
+  const { original, modified, language, modelKey, sideBySide, dark } = props
+  const host = useRef<HTMLDivElement>(null)
+  const editor = useRef<DiffEditor | null>(null)
+
+  useLayoutEffect(() => {
+    const created = monaco.editor.createDiffEditor(host.current!, OPTIONS)
+    editor.current = created
+    return () => {
+      release(created)
+      created.dispose()
+      editor.current = null
+    }
+  }, [])
+
+  useEffect(() => {
+    const e = editor.current
+    if (!e) return
+    const lang = knownLanguage(language)
+    const uri = (side: string): monaco.Uri =>
+      monaco.Uri.from({ scheme: 'inmemory', authority: side, path: `/${modelKey}` })
+    // The same file may come back with new content (a follow-up): release its old models before reusing the URIs.
+    release(e)
+    e.setModel({
+      original: monaco.editor.createModel(original, lang, uri('original')),
+      modified: monaco.editor.createModel(modified, lang, uri('modified')),
+    })
+  }, [original, modified, language, modelKey])
+
+  useEffect(() => editor.current?.updateOptions({ renderSideBySide: sideBySide }), [sideBySide])
+  useEffect(() => monaco.editor.setTheme(dark ? 'codex-dark' : 'codex-light'), [dark])
+
+  return <div ref={host} className="monaco-host" />
+}

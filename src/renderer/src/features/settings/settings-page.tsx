@@ -1,0 +1,240 @@
+import { useEffect, useState } from 'react'
+import type { AppErrorData } from '../../../../shared/errors'
+import type { SecretsStatus } from '../../../../shared/system'
+import { api } from '../../lib/api'
+import { ErrorView } from '../../lib/error-view'
+import { settle } from '../../lib/errors'
+import { isMod, modLabel } from '../../lib/keyboard'
+import { settingsStore, useSettings } from '../../lib/settings'
+import { ImagePanel } from '../system/image-panel'
+import { DockerSection } from './docker-section'
+import { Field, Section } from './fields'
+import { SecretField } from './secret-field'
+import { ThemePicker } from './theme-picker'
+import { useSettingsForm } from './use-settings-form'
+
+function useSecretsStatus(): [
+  SecretsStatus | undefined,
+  (s: SecretsStatus) => void,
+  AppErrorData | undefined,
+] {
+  const [status, setStatus] = useState<SecretsStatus>()
+  const [error, setError] = useState<AppErrorData>()
+  useEffect(() => {
+    void settle(() => api['secrets.status']({})).then((r) => (r.ok ? setStatus(r.value) : setError(r.error)))
+  }, [])
+  return [status, setStatus, error]
+}
+
+/** Model and credentials, Docker and the agent image, limits, sandbox, appearance. */
+export function SettingsPage(): React.JSX.Element {
+  const { settings, error: loadError } = useSettings()
+  const f = useSettingsForm(settings)
+  const [secrets, setSecrets, secretsError] = useSecretsStatus()
+
+  if (!settings || !f.form) {
+    return (
+      <div className="page narrow">
+        <h1>Settings</h1>
+        {loadError ? (
+          <ErrorView error={loadError} onRetry={() => void settingsStore().reload()} />
+        ) : (
+          <p className="muted">Loading…</p>
+        )}
+      </div>
+    )
+  }
+  const common = { form: f.form, onChange: f.set }
+  return (
+    <form
+      className="page narrow settings"
+      noValidate
+      onSubmit={(e) => {
+        e.preventDefault()
+        void f.save()
+      }}
+      onKeyDown={(e) => {
+        if (e.key === 's' && isMod(e)) {
+          e.preventDefault()
+          void f.save()
+        }
+      }}
+    >
+      <header className="page-header">
+        <h1>Settings</h1>
+      </header>
+
+      <Section
+        id="model"
+        title="Model"
+        description="Any OpenAI-compatible endpoint. Calls are made by the app, never from the sandbox."
+      >
+        <div className="grid-2">
+          <Field {...common} field="model" label="Model" type="text" mono error={f.errors.model} />
+          <Field
+            {...common}
+            field="baseUrl"
+            label="Base URL"
+            type="url"
+            mono
+            placeholder="https://api.openai.com/v1"
+            help="Empty: OpenAI."
+            error={f.errors.baseUrl}
+          />
+        </div>
+        {secrets?.backend === 'session' && (
+          <p className="notice warn" role="note">
+            No system keychain is available, so keys are kept for this session only and asked for again after
+            a restart. {secrets.keychainProblem}
+          </p>
+        )}
+        {secretsError && <ErrorView error={secretsError} compact />}
+        <SecretField
+          name="openai"
+          label="API key"
+          placeholder="sk-…"
+          help="Write-only: stored in the OS keychain and never shown again."
+          status={secrets}
+          onStatus={setSecrets}
+        />
+      </Section>
+
+      <Section
+        id="github"
+        title="GitHub"
+        description="For private clones and, later, pull requests. Never enters the container."
+      >
+        <SecretField
+          name="github"
+          label="GitHub token"
+          placeholder="github_pat_…"
+          help="A fine-grained token with read access to contents (and write, to open pull requests)."
+          status={secrets}
+          onStatus={setSecrets}
+        />
+      </Section>
+
+      <Section id="docker" title="Docker">
+        <DockerSection />
+      </Section>
+
+      <Section
+        id="image"
+        title="Agent image"
+        description="The sandbox every task runs in, built locally from agent-image/."
+      >
+        <ImagePanel />
+      </Section>
+
+      <Section
+        id="limits"
+        title="Limits"
+        description="Defaults for each task; a task stops when it reaches one."
+      >
+        <div className="grid-2">
+          <Field
+            {...common}
+            field="maxSteps"
+            label="Steps"
+            min={1}
+            max={1000}
+            step={1}
+            error={f.errors.maxSteps}
+          />
+          <Field
+            {...common}
+            field="maxTokens"
+            label="Tokens"
+            min={1000}
+            step={1000}
+            error={f.errors.maxTokens}
+          />
+          <Field
+            {...common}
+            field="maxCostUsd"
+            label="Cost"
+            unit="USD"
+            min={0}
+            step="any"
+            error={f.errors.maxCostUsd}
+          />
+          <Field
+            {...common}
+            field="timeLimitMin"
+            label="Time limit"
+            unit="min"
+            min={1}
+            step="any"
+            error={f.errors.timeLimitMin}
+          />
+          <Field
+            {...common}
+            field="maxConcurrentTasks"
+            label="Tasks at once"
+            min={1}
+            max={16}
+            step={1}
+            help="Others wait in the queue."
+            error={f.errors.maxConcurrentTasks}
+          />
+        </div>
+      </Section>
+
+      <Section id="sandbox" title="Sandbox" description="Resources of each task’s container.">
+        <div className="grid-2">
+          <Field
+            {...common}
+            field="memoryMb"
+            label="Memory"
+            unit="MB"
+            min={64}
+            step={64}
+            error={f.errors.memoryMb}
+          />
+          <Field {...common} field="cpus" label="CPUs" min={0.1} max={64} step={0.5} error={f.errors.cpus} />
+          <Field
+            {...common}
+            field="pidsLimit"
+            label="Processes"
+            min={16}
+            step={1}
+            error={f.errors.pidsLimit}
+          />
+        </div>
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={f.form.setupNetwork}
+            onChange={(e) => f.set('setupNetwork', e.target.checked)}
+          />
+          <span>
+            Network during setup
+            <span className="help">
+              Lets setup.sh install dependencies. The agent itself always runs without network.
+            </span>
+          </span>
+        </label>
+      </Section>
+
+      <Section id="appearance" title="Appearance">
+        <ThemePicker theme={settings.theme} />
+      </Section>
+
+      {f.error && <ErrorView error={f.error} onDismiss={f.revert} />}
+      <div className={f.dirty || f.saved ? 'save-bar visible' : 'save-bar'} aria-live="polite">
+        <span className="muted">{f.saved ? 'Saved.' : f.dirty ? 'Unsaved changes' : ''}</span>
+        <button type="button" className="button ghost" disabled={!f.dirty || f.saving} onClick={f.revert}>
+          Revert
+        </button>
+        <button
+          type="submit"
+          className="button primary"
+          disabled={!f.dirty || f.saving}
+          title={modLabel('S')}
+        >
+          {f.saving ? 'Saving…' : 'Save changes'}
+        </button>
+      </div>
+    </form>
+  )
+}

@@ -1,0 +1,95 @@
+import { formatCost, formatDuration, formatTokens, STATUS_LABELS } from '../../lib/format'
+import { ErrorView } from '../../lib/error-view'
+import { lineCount, OutputBlock } from './output-block'
+import type { TimelineItem } from './timeline-model'
+import { ToolRow, type Expansion } from './tool-row'
+
+const PHASES = {
+  import: 'Importing the code',
+  clone: 'Cloning the repository',
+  image: 'Preparing the agent image',
+  container: 'Starting the sandbox',
+  setup: 'Running setup',
+} as const
+
+/** A step's cost is often a fraction of a cent: show enough digits to tell steps apart. */
+const stepCost = (usd: number): string => (usd > 0 && usd < 0.01 ? `$${usd.toFixed(4)}` : formatCost(usd))
+
+const time = (iso: string): string =>
+  new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' })
+
+/** One row of the timeline, by kind. */
+export function TimelineRow({ item, ex }: { item: TimelineItem; ex: Expansion }): React.JSX.Element {
+  switch (item.kind) {
+    case 'message':
+      return (
+        <div className="tl-message">
+          <div className="tl-label">Agent</div>
+          <div className="tl-message-text">{item.text}</div>
+        </div>
+      )
+    case 'tool':
+      return <ToolRow id={item.key} name={item.name} args={item.args} result={item.result} ex={ex} />
+    case 'usage':
+      return (
+        <div className="tl-step" title={`Step ${item.step} at ${time(item.at)}`}>
+          <span className="tl-step-label">Step {item.step}</span>
+          <span className="tl-step-rule" aria-hidden="true" />
+          <span className="tl-step-usage">
+            {formatTokens(item.promptTokens)} in · {formatTokens(item.completionTokens)} out ·{' '}
+            {stepCost(item.costUsd)}
+          </span>
+        </div>
+      )
+    case 'retry':
+      return (
+        <div className="tl-note tl-warn">
+          ↻ Model call retried (attempt {item.attempt}, after {formatDuration(item.delayMs)}): {item.reason}
+        </div>
+      )
+    case 'status':
+      return (
+        <div className={`tl-note tl-status status-${item.status}`}>
+          <span className="tl-dot" aria-hidden="true" />
+          <strong>{item.message === 'Follow-up' ? 'Follow-up queued' : STATUS_LABELS[item.status]}</strong>
+          {item.message && item.message !== 'Follow-up' && <span className="muted"> — {item.message}</span>}
+          <span className="tl-time">{time(item.at)}</span>
+        </div>
+      )
+    case 'phase':
+      return (
+        <div className="tl-note">
+          <span className="tl-dot" aria-hidden="true" />
+          {PHASES[item.phase]}
+          <span className="muted"> — {item.message}</span>
+          <span className="tl-time">{time(item.at)}</span>
+        </div>
+      )
+    case 'log':
+      return (
+        <div className="tl-log">
+          <div className="tl-label">
+            {item.stream === 'setup' ? 'Setup log' : 'System log'} · {lineCount(item.text).toLocaleString()}{' '}
+            lines
+          </div>
+          <OutputBlock
+            text={item.text}
+            expanded={ex.isExpanded(item.key)}
+            onToggle={() => ex.toggle(item.key)}
+            label="log"
+          />
+        </div>
+      )
+    case 'diff':
+      return (
+        <div className="tl-note tl-diff">
+          <span className="tl-dot" aria-hidden="true" />
+          Changes: {item.diff.files} {item.diff.files === 1 ? 'file' : 'files'}{' '}
+          <span className="add">+{item.diff.additions}</span>{' '}
+          <span className="del">−{item.diff.deletions}</span>
+        </div>
+      )
+    case 'error':
+      return <ErrorView error={item.error} />
+  }
+}

@@ -1,0 +1,60 @@
+import { useSyncExternalStore } from 'react'
+import type { AppErrorData } from '../../../shared/errors'
+import type { SystemStatus } from '../../../shared/system'
+import { api } from './api'
+import { settle } from './errors'
+
+export interface SystemSnapshot {
+  /** The last answer of `system.status`; undefined before the first one. */
+  status?: SystemStatus
+  /** Set when the call itself failed (the engine or server did not answer). */
+  error?: AppErrorData
+  checking: boolean
+  /** When the last check finished (ms since epoch). */
+  checkedAt?: number
+}
+
+/** Docker and agent-image status, shared by the Docker screen, the banner and Settings. */
+class SystemStore {
+  private snapshot: SystemSnapshot = { checking: false }
+  private readonly listeners = new Set<() => void>()
+  private inFlight: Promise<void> | undefined
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  getSnapshot = (): SystemSnapshot => this.snapshot
+
+  /** Asks the engine again; concurrent calls share one request. */
+  refresh(): Promise<void> {
+    this.inFlight ??= this.check().finally(() => {
+      this.inFlight = undefined
+    })
+    return this.inFlight
+  }
+
+  private async check(): Promise<void> {
+    this.set({ ...this.snapshot, checking: true })
+    const result = await settle(() => api['system.status']({}))
+    this.set(
+      result.ok
+        ? { status: result.value, checking: false, checkedAt: Date.now() }
+        : { status: this.snapshot.status, error: result.error, checking: false, checkedAt: Date.now() },
+    )
+  }
+
+  private set(next: SystemSnapshot): void {
+    this.snapshot = next
+    for (const listener of this.listeners) listener()
+  }
+}
+
+let store: SystemStore | undefined
+export const systemStore = (): SystemStore => (store ??= new SystemStore())
+
+export function useSystem(): SystemSnapshot {
+  const s = systemStore()
+  return useSyncExternalStore(s.subscribe, s.getSnapshot)
+}

@@ -1,0 +1,134 @@
+import { readdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { requireDocker } from '../support/docker'
+import { rawRequest } from '../support/http'
+import { buildZip } from '../support/make-zip'
+import { withTestAppServer } from '../support/services'
+
+async function pollStatus(url: string, id: string, want: string): Promise<Record<string, unknown>> {
+  const started = Date.now()
+  for (;;) {
+    const res = await fetch(`${url}/api/task/${id}/status`)
+    const body = (await res.json()) as Record<string, unknown>
+    if (body.status === want) return body
+    if (['failed', 'cancelled', 'interrupted'].includes(String(body.status))) {
+      throw new Error(`task ended ${String(body.status)}: ${JSON.stringify(body.error)}`)
+    }
+    if (Date.now() - started > 150_000) throw new Error(`task still ${String(body.status)}`)
+    await new Promise((r) => setTimeout(r, 200))
+  }
+}
+
+const SCRIPT = [
+  { toolCalls: [{ name: 'read_file', args: { path: 'src/main.py' } }] },
+  { toolCalls: [{ name: 'write_file', args: { path: 'src/main.py', content: 'print("hello, seed")\n' } }] },
+  { toolCalls: [{ name: 'finish', args: { summary: 'Greeted the seed.' } }] },
+]
+
+describe("the seed's REST calls", () => {
+  it('takes a multipart ZIP task, reports its status and serves its logs', async () => {
+    await requireDocker()
+    await withTestAppServer({ script: SCRIPT }, async ({ server, model, root }) => {
+      const form = new FormData()
+      form.set('task_description', 'Change the greeting')
+      form.set('target_file', 'src/main.py')
+      form.set('github_token', 'ghp_never_used_1234')
+      const zip = buildZip([
+        { name: 'README.md', data: '# demo\n' },
+        { name: 'src/main.py', data: 'print("hi")\n' },
+      ])
+      form.set('zip_file', new Blob([zip], { type: 'application/zip' }), 'code.zip')
+      // A plain client: no custom header, as the seed's page and curl send it.
+      const res = await fetch(`${server.url}/api/task`, { method: 'POST', body: form })
+      expect(res.status).toBe(202)
+      const created = (await res.json()) as { task_id: string; status: string }
+      expect(created).toMatchObject({ task_id: expect.stringMatching(/^test-/), status: 'queued' })
+      const id = created.task_id
+
+      const done = await pollStatus(server.url, id, 'review')
+      expect(done).toEqual({ task_id: id, status: 'review', diff: { files: 1, additions: 1, deletions: 1 } })
+      const firstPrompt = JSON.stringify(model.requests[0]!.body.messages)
+      expect(firstPrompt).toContain('src/main.py')
+
+      const log = await fetch(`${server.url}/api/logs/${id}/agent.log`)
+      expect(log.status).toBe(200)
+      expect(log.headers.get('content-type')).toBe('text/plain; charset=utf-8')
+      expect(await log.text()).toContain('write_file')
+      const patch = await fetch(`${server.url}/api/logs/${id}/diff.patch`)
+      expect(patch.headers.get('content-type')).toBe('text/x-diff; charset=utf-8')
+      const text = await patch.text()
+      expect(text).toContain('-print("hi")')
+      expect(text).toContain('+print("hello, seed")')
+      expect((await fetch(`${server.url}/api/logs/${id}/setup.log`)).status).toBe(404)
+      // The uploaded archive was only needed for the import.
+      expect(await readdir(join(root, 'uploads'))).toEqual([])
+    })
+  })
+
+  it('refuses incomplete forms with what is missing', async () => {
+    await withTestAppServer({}, async ({ server, root }) => {
+      const post = async (fields: Record<string, string | Blob>): Promise<[number, unknown]> => {
+        const form = new FormData()
+        for (const [k, v] of Object.entries(fields)) form.set(k, v)
+        const res = await fetch(`${server.url}/api/task`, { method: 'POST', body: form })
+        return [res.status, await res.json()]
+      }
+      const zip = new Blob([buildZip([{ name: 'a.txt', data: 'a' }])])
+      expect(await post({ zip_file: zip })).toEqual([
+        400,
+        { ok: false, error: { kind: 'invalid_input', message: 'task_description is required.' } },
+      ])
+      expect((await post({ task_description: 'x' }))[1]).toMatchObject({
+        error: { message: 'git_url or zip_file is required.' },
+      })
+      expect(
+        (await post({ task_description: 'x', git_url: 'https://example.com/r.git', zip_file: zip }))[0],
+      ).toBe(400)
+      expect((await post({ task_description: 'x', zip_file: zip, target_file: '../../etc/passwd' }))[0]).toBe(
+        400,
+      )
+      // A Git URL is checked when the task imports it: the status says why it failed.
+      const [accepted, created] = await post({ task_description: 'x', git_url: 'file:///etc' })
+      expect(accepted).toBe(202)
+      const id = (created as { task_id: string }).task_id
+      await expect(pollStatus(server.url, id, 'review')).rejects.toThrow(/failed.*unsafe_url/)
+      const json = await fetch(`${server.url}/api/task`, { method: 'POST', body: '{}' })
+      expect(json.status).toBe(415)
+      // Refused forms leave no uploads behind.
+      expect(await readdir(join(root, 'uploads')).catch(() => [])).toEqual([])
+    })
+  })
+
+  it('never serves anything but the allowed artifacts of a known task', async () => {
+    await withTestAppServer({ script: [] }, async ({ server, services }) => {
+      const task = await services.engine.submit({
+        source: { kind: 'folder', path: '/nonexistent-folder-for-test' },
+        prompt: 'nothing',
+      })
+      const id = task.id
+      const status = async (path: string): Promise<number> => (await rawRequest(server.url, { path })).status
+      expect(await status(`/api/task/${id}/status`)).toBe(200)
+      for (const path of [
+        `/api/logs/${id}/task.json`,
+        `/api/logs/${id}/conversation.json`,
+        `/api/logs/${id}/../task.json`,
+        `/api/logs/${id}/..%2Ftask.json`,
+        `/api/logs/${id}/..%2F..%2F..%2Fetc%2Fpasswd`,
+        `/api/logs/${id}/%2e%2e`,
+        `/api/logs/${id}/agent.log%00`,
+        `/api/logs/${id}/agent%2Elog`,
+        `/api/logs/${id}/artifacts/agent.log`,
+        `/api/logs/..%2F${id}/agent.log`,
+        `/api/logs/../tasks/${id}/agent.log`,
+        `/api/logs/nope/agent.log`,
+        `/api/task/..%2F${id}/status`,
+        `/api/task/nope/status`,
+      ]) {
+        expect([path, await status(path)]).toEqual([path, 404])
+      }
+      const page = await rawRequest(server.url, { path: '/../../../../etc/passwd' })
+      expect(page.body).not.toContain('root:')
+    })
+  })
+})

@@ -1,0 +1,61 @@
+import type { CallName } from '../../src/shared/contract'
+import type { Result } from '../../src/shared/errors'
+import type { TaskEngine } from '../../src/main/engine/task-engine'
+import { createHandlers, invokeCall } from '../../src/main/engine/handlers'
+import { memorySettings } from './services'
+import type { SecretStore, Services, SystemService } from '../../src/main/services'
+
+/** An engine that must not be touched: only settings.* and secrets.* calls are exercised. */
+const untouchedEngine = new Proxy(
+  {},
+  {
+    get: (_target, key) => {
+      throw new Error(`the engine was used (${String(key)}) by a settings/secrets call`)
+    },
+  },
+) as TaskEngine
+
+const idleSystem: SystemService = {
+  status: async () => ({
+    docker: { reachable: false },
+    image: { baseImage: 'none', present: false, building: false },
+    platform: process.platform,
+    desktop: false,
+  }),
+  buildImage: async () => ({ tag: 'none' }),
+}
+
+/**
+ * Every settings.* and secrets.* call the UI can make, through the contract's validation and the real
+ * handlers, over the given secret store; returns each call's result as the UI would receive it.
+ */
+export async function callSecretHandlers(
+  secrets: SecretStore,
+  value: string,
+): Promise<{ call: CallName; result: Result<unknown> }[]> {
+  const services: Services = {
+    engine: untouchedEngine,
+    settings: memorySettings(),
+    secrets,
+    system: idleSystem,
+  }
+  const handlers = createHandlers(services)
+  const calls: [CallName, unknown][] = [
+    ['secrets.set', { name: 'openai', value }],
+    ['secrets.status', {}],
+    ['settings.get', {}],
+    ['settings.update', { model: 'some-model' }],
+    ['secrets.set', { name: 'github', value }],
+    ['secrets.status', {}],
+    // Refused calls: their errors must not echo the value either.
+    ['secrets.set', { name: 'openai', value, extra: value }],
+    ['secrets.set', { name: value, value }],
+    ['secrets.set', { name: 'openai', value: value.repeat(2000) }],
+    ['secrets.status', { name: 'openai' }],
+    ['secrets.delete', { name: 'github' }],
+    ['secrets.status', {}],
+  ]
+  const results: { call: CallName; result: Result<unknown> }[] = []
+  for (const [call, input] of calls) results.push({ call, result: await invokeCall(handlers, call, input) })
+  return results
+}

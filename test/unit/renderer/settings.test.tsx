@@ -1,0 +1,147 @@
+// @vitest-environment happy-dom
+import { fake } from './app-install-fake'
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { SettingsPage } from '../../../src/renderer/src/features/settings/settings-page'
+import { settingsStore } from '../../../src/renderer/src/lib/settings'
+import { systemStore } from '../../../src/renderer/src/lib/system'
+import { defaultSettings } from '../../../src/shared/settings'
+import { ok, reachableStatus } from './app-fake-api'
+
+const SECRET = 'sk-test-DO-NOT-SHOW-4242'
+
+beforeEach(async () => {
+  fake.calls.length = 0
+  fake.secrets.openai = false
+  fake.secrets.github = false
+  fake.secrets.backend = 'keychain'
+  await settingsStore().reload()
+  await systemStore().refresh()
+})
+
+afterEach(() => {
+  cleanup()
+  window.location.hash = ''
+})
+
+const called = (name: string): unknown[] => fake.calls.filter((c) => c.name === name).map((c) => c.input)
+
+async function renderPage(): Promise<void> {
+  render(<SettingsPage />)
+  await screen.findByRole('region', { name: 'Model' })
+  await waitFor(() =>
+    expect(screen.getByRole('region', { name: 'GitHub' }).querySelector('.pill')).toBeTruthy(),
+  )
+}
+
+describe('SettingsPage', () => {
+  it('stores an API key without ever showing it', async () => {
+    await renderPage()
+    const section = screen.getByRole('region', { name: 'Model' })
+    const input = within(section).getByLabelText('API key') as HTMLInputElement
+    expect(input.type).toBe('password')
+    fireEvent.change(input, { target: { value: SECRET } })
+    await act(async () => fireEvent.click(within(section).getByRole('button', { name: 'Save' })))
+    expect(called('secrets.set')).toEqual([{ name: 'openai', value: SECRET }])
+    expect(within(section).getByText('Stored in keychain')).toBeTruthy()
+    expect(within(section).queryByLabelText('API key')).toBeNull()
+    expect(within(section).getByRole('button', { name: 'Replace' })).toBeTruthy()
+    // Nowhere in the page: not as text, not as an input's value.
+    expect(document.body.innerHTML).not.toContain(SECRET)
+    for (const el of document.querySelectorAll('input')) expect(el.value).not.toContain(SECRET)
+    expect(called('secrets.get' as string)).toEqual([])
+
+    fireEvent.click(within(section).getByRole('button', { name: 'Replace' }))
+    expect((within(section).getByLabelText('API key') as HTMLInputElement).value).toBe('')
+    fireEvent.click(within(section).getByRole('button', { name: 'Cancel' }))
+    await act(async () => fireEvent.click(within(section).getByRole('button', { name: 'Remove' })))
+    expect(called('secrets.delete')).toEqual([{ name: 'openai' }])
+    expect(within(section).getByText('Not set')).toBeTruthy()
+  })
+
+  it('says when a secret lives for this session only', async () => {
+    fake.secrets.backend = 'session'
+    fake.secrets.github = true
+    await renderPage()
+    expect(screen.getByText(/keys are kept for this session only/)).toBeTruthy()
+    const github = screen.getByRole('region', { name: 'GitHub' })
+    expect(within(github).getByText('Stored for this session only')).toBeTruthy()
+  })
+
+  it('saves changed settings and shows field errors', async () => {
+    await renderPage()
+    const steps = screen.getByLabelText('Steps')
+    fireEvent.change(steps, { target: { value: '5000' } })
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Save changes' })))
+    expect(screen.getByText('At most 1,000.')).toBeTruthy()
+    expect(called('settings.update')).toEqual([])
+
+    fireEvent.change(steps, { target: { value: '80' } })
+    fireEvent.change(screen.getByLabelText('Time limit'), { target: { value: '45' } })
+    fireEvent.change(screen.getByLabelText('Base URL'), { target: { value: 'http://127.0.0.1:9999/v1' } })
+    fireEvent.click(screen.getByLabelText(/Network during setup/))
+    await act(async () => fireEvent.submit(steps.closest('form')!))
+    const [patch] = called('settings.update') as Record<string, Record<string, unknown>>[]
+    expect(patch!.limits).toMatchObject({ maxSteps: 80, timeLimitMs: 45 * 60_000 })
+    expect(patch!.sandbox).toMatchObject({ setupNetwork: false })
+    expect(patch!.baseUrl).toBe('http://127.0.0.1:9999/v1')
+    expect(await screen.findByText('Saved.')).toBeTruthy()
+  })
+
+  it('shows the engine’s field errors next to the field', async () => {
+    fake.handlers['settings.update'] = () =>
+      Promise.resolve({ ok: false, error: { kind: 'invalid_input', message: 'model: Unknown model name' } })
+    await renderPage()
+    fireEvent.change(screen.getByRole('textbox', { name: 'Model' }), { target: { value: 'no-such-model' } })
+    await act(async () => fireEvent.submit(screen.getByRole('textbox', { name: 'Model' }).closest('form')!))
+    expect(screen.getByText('Unknown model name')).toBeTruthy()
+    fake.handlers['settings.update'] = (input) => ok({ ...defaultSettings(), ...(input as object) })
+  })
+
+  it('builds the agent image with a progress bar fed by image events', async () => {
+    fake.handlers['system.status'] = () =>
+      ok(
+        reachableStatus({
+          image: { tag: 'codex-sys/agent:1', baseImage: 'debian', present: false, building: false },
+        }),
+      )
+    await systemStore().refresh()
+    let finish: () => void = () => {}
+    fake.handlers['system.buildImage'] = () =>
+      new Promise((resolve) => (finish = () => resolve({ ok: true, value: { tag: 'codex-sys/agent:1' } })))
+    await renderPage()
+    const image = screen.getByRole('region', { name: 'Agent image' })
+    expect(within(image).getByText('Not built yet')).toBeTruthy()
+    await act(async () => fireEvent.click(within(image).getByRole('button', { name: 'Build' })))
+    await act(async () =>
+      fake.emit({ kind: 'image', progress: { line: 'Step 3/7 : RUN apt-get install', ratio: 0.5 } }),
+    )
+    const bar = within(image).getByRole('progressbar')
+    expect(bar.getAttribute('aria-valuenow')).toBe('50')
+    expect(within(image).getAllByText('Step 3/7 : RUN apt-get install').length).toBeGreaterThan(0)
+    fake.handlers['system.status'] = () => ok(reachableStatus())
+    await act(async () => finish())
+    await waitFor(() => expect(within(image).getByText('Present')).toBeTruthy())
+  })
+
+  it('shows Docker’s status, and the fix when it is not reachable', async () => {
+    await renderPage()
+    const docker = screen.getByRole('region', { name: 'Docker' })
+    expect(within(docker).getByText('Running')).toBeTruthy()
+    expect(within(docker).getByText('20.10.24')).toBeTruthy()
+    fake.handlers['system.status'] = () =>
+      ok(
+        reachableStatus({
+          docker: {
+            reachable: false,
+            error: { kind: 'docker_unavailable', message: 'Docker is not running.', hint: 'Start it.' },
+          },
+        }),
+      )
+    await act(async () => fireEvent.click(within(docker).getByRole('button', { name: 'Check again' })))
+    expect(within(docker).getByText('Not reachable')).toBeTruthy()
+    expect(within(docker).getByText('Docker is not running.')).toBeTruthy()
+    expect(within(docker).getByText('sudo systemctl enable --now docker')).toBeTruthy()
+    fake.handlers['system.status'] = () => ok(reachableStatus())
+  })
+})
