@@ -1,37 +1,13 @@
 import type { TaskEvent } from '../../src/shared/events'
-import { defaultSettings, settingsSchema, type SettingsInput } from '../../src/shared/settings'
 import type { TaskRecord, TaskStatus } from '../../src/shared/task'
-import { agentImageDir } from '../../src/main/cli/paths'
-import { TaskEngine, type EngineOptions } from '../../src/main/engine/task-engine'
-import { testBaseImage } from './docker'
+import type { TaskEngine } from '../../src/main/engine/task-engine'
+import { openTestServices } from './services'
 
-export const TEST_API_KEY = 'sk-test-do-not-leak-4f9c2a7e1b'
+export { TEST_API_KEY } from './services'
 
 /** A real engine on a temporary data dir, talking to the scripted model server. */
-export async function openTestEngine(opts: {
-  dataDir: string
-  baseURL: string
-  settings?: SettingsInput
-  apiKey?: string | null
-  githubToken?: string
-  docker?: EngineOptions['docker']
-}): Promise<TaskEngine> {
-  const settings = settingsSchema.parse({
-    ...defaultSettings(),
-    model: 'scripted-model',
-    baseUrl: opts.baseURL,
-    allowLocalHttpGit: true,
-    ...opts.settings,
-  })
-  return TaskEngine.open({
-    dataDir: opts.dataDir,
-    settings: () => settings,
-    apiKey: async () => (opts.apiKey === null ? undefined : (opts.apiKey ?? TEST_API_KEY)),
-    githubToken: async () => opts.githubToken,
-    agentImage: { contextDir: agentImageDir(), baseImage: testBaseImage() },
-    docker: opts.docker,
-    idPrefix: 'test-',
-  })
+export async function openTestEngine(opts: Parameters<typeof openTestServices>[0]): Promise<TaskEngine> {
+  return (await openTestServices(opts)).engine
 }
 
 /** Resolves when the task reaches one of `statuses`; fails with its events when it settles elsewhere. */

@@ -7,10 +7,11 @@ import { defaultSettings, settingsSchema, type Settings, type SettingsInput } fr
 import { SECRET_NAMES, type SecretName } from '../../src/shared/system'
 import { createAppServer, type AppServer } from '../../src/main/server/app-server'
 import { testBaseImage } from './docker'
-import { TEST_API_KEY } from './engine'
 import { startModelServer, type ModelServer, type ScriptStep } from './model-server'
 import { mergeSettings } from '../../src/main/settings/settings-patch'
 import { tempDir } from './tmp'
+
+export const TEST_API_KEY = 'sk-test-do-not-leak-4f9c2a7e1b'
 
 /** Settings kept in memory, validated like the real stores. */
 export function memorySettings(initial: SettingsInput = {}): SettingsStore {
@@ -56,6 +57,7 @@ export async function openTestServices(opts: {
   baseURL: string
   settings?: SettingsInput
   apiKey?: string | null
+  githubToken?: string
   desktop?: DesktopService
   docker?: EngineOptions['docker']
 }): Promise<Services> {
@@ -65,7 +67,10 @@ export async function openTestServices(opts: {
     allowLocalHttpGit: true,
     ...opts.settings,
   })
-  const secrets = memorySecrets(opts.apiKey === null ? {} : { openai: opts.apiKey ?? TEST_API_KEY })
+  const secrets = memorySecrets({
+    openai: opts.apiKey === null ? undefined : (opts.apiKey ?? TEST_API_KEY),
+    github: opts.githubToken,
+  })
   return openServices({
     dataDir: opts.dataDir,
     settings,

@@ -1,6 +1,7 @@
 import { readFile, realpath, stat } from 'node:fs/promises'
-import { extname, isAbsolute, relative, resolve, sep } from 'node:path'
+import { isAbsolute, relative, resolve, sep } from 'node:path'
 import type { Protocol } from 'electron'
+import { contentTypeOf } from '../web-assets'
 import { APP_HOST, APP_SCHEME } from './origin'
 
 /**
@@ -21,26 +22,6 @@ export function serveAppFiles(protocol: Pick<Protocol, 'handle'>, rootDir: strin
   protocol.handle(APP_SCHEME, createAppFileHandler(rootDir, csp))
 }
 
-const MIME_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.ico': 'image/x-icon',
-  '.ttf': 'font/ttf',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.wasm': 'application/wasm',
-  '.txt': 'text/plain; charset=utf-8',
-}
-
 /** The request handler behind `app://`: GET/HEAD of files under rootDir only, with the CSP on every page. */
 export function createAppFileHandler(rootDir: string, csp: string): (request: Request) => Promise<Response> {
   return async (request) => {
@@ -51,7 +32,7 @@ export function createAppFileHandler(rootDir: string, csp: string): (request: Re
     return new Response(body, {
       status: 200,
       headers: {
-        'Content-Type': MIME_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
+        'Content-Type': contentTypeOf(file),
         'Content-Security-Policy': csp,
         'X-Content-Type-Options': 'nosniff',
         'Cache-Control': 'no-cache',

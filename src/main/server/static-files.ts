@@ -4,47 +4,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { extname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { pipeline } from 'node:stream/promises'
+import { contentSecurityPolicy, contentTypeOf } from '../web-assets'
 import { HttpError } from './http-io'
 
 /** The built renderer in this checkout (`npm run build` writes it). */
 export const defaultRendererDir = (): string =>
   fileURLToPath(new URL('../../../out/renderer', import.meta.url))
 
-/**
- * The page's Content-Security-Policy: our own origin only, no eval. Monaco runs its workers from blob:
- * URLs and sets inline styles; fonts and small images may be data: URLs.
- */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "font-src 'self' data:",
-  "worker-src 'self' blob:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ')
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf',
-  '.wasm': 'application/wasm',
-  '.txt': 'text/plain; charset=utf-8',
-}
+export const CONTENT_SECURITY_POLICY = contentSecurityPolicy()
 
 const MAX_FILES = 20_000
 
@@ -95,7 +62,7 @@ export class StaticFiles {
     const info = await stat(file).catch(() => undefined)
     if (!info?.isFile()) throw new HttpError(404, 'not_found', 'There is no such file.')
     const headers: Record<string, string | number> = {
-      'content-type': MIME[extname(url).toLowerCase()] ?? 'application/octet-stream',
+      'content-type': contentTypeOf(url),
       'content-length': info.size,
       'cache-control': url.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
     }

@@ -7,7 +7,7 @@ import {
   resolveAppFile,
   serveAppFiles,
 } from '../../../src/main/desktop/app-protocol'
-import { contentSecurityPolicy } from '../../../src/main/desktop/csp'
+import { contentSecurityPolicy } from '../../../src/main/web-assets'
 import { tempDir } from '../../support/tmp'
 
 /** A built renderer next to a secret it must never serve. */

@@ -1,6 +1,6 @@
 import type { Session, WebContents } from 'electron'
 import { describe, expect, it, vi } from 'vitest'
-import { contentSecurityPolicy } from '../../../src/main/desktop/csp'
+import { contentSecurityPolicy } from '../../../src/main/web-assets'
 import { appLocation, isAppUrl } from '../../../src/main/desktop/origin'
 import {
   guardContents,
