@@ -65,6 +65,10 @@ async function start(): Promise<void> {
         mainWindow.isDestroyed()
           ? dialog.showOpenDialog(options)
           : dialog.showOpenDialog(mainWindow, options),
+      showSaveDialog: (options) =>
+        mainWindow.isDestroyed()
+          ? dialog.showSaveDialog(options)
+          : dialog.showSaveDialog(mainWindow, options),
       openExternal: (url) => shell.openExternal(url),
     }),
   })

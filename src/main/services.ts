@@ -26,6 +26,8 @@ export interface SystemService {
 export interface DesktopService {
   pickFolder(): Promise<string | null>
   pickZip(): Promise<string | null>
+  /** Where to save a file (an export); null when the user cancelled. */
+  pickSavePath(defaultName: string, filter: { name: string; extensions: string[] }): Promise<string | null>
   openExternal(url: string): Promise<void>
 }
 

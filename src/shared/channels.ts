@@ -12,6 +12,8 @@ export const CALL_NAMES = [
   'tasks.diff',
   'tasks.artifact',
   'tasks.setExcluded',
+  'tasks.saveFile',
+  'tasks.publish',
   'settings.get',
   'settings.update',
   'secrets.status',
@@ -19,8 +21,11 @@ export const CALL_NAMES = [
   'secrets.delete',
   'system.status',
   'system.buildImage',
+  'github.status',
+  'github.repos',
   'dialog.pickFolder',
   'dialog.pickZip',
+  'dialog.saveExport',
   'shell.openExternal',
 ] as const
 

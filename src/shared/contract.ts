@@ -3,17 +3,68 @@ import type { CallName } from './channels'
 import type { DiffResult } from './diff'
 import type { TaskEvent } from './events'
 import { settingsPatchSchema, type Settings } from './settings'
-import { SECRET_NAMES, type SecretsStatus, type SystemStatus } from './system'
-import { submitTaskInputSchema, type TaskRecord } from './task'
+import {
+  SECRET_NAMES,
+  type GitHubStatus,
+  type RepoPage,
+  type SecretsStatus,
+  type SystemStatus,
+} from './system'
+import { submitTaskInputSchema, type TaskOutcome, type TaskRecord } from './task'
 
 export { CALL_NAMES, EVENT_CHANNEL, type CallName } from './channels'
 
 const taskId = z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, 'Not a task id')
 const none = z.object({}).strict()
 
-/** Artifacts a user can open from a task (logs, the patch, the prompt, the summary). */
-export const ARTIFACT_NAMES = ['agent.log', 'setup.log', 'diff.patch', 'prompt.md', 'summary.md'] as const
+/** Artifacts a user can open from a task as text (logs, the patch, the prompt, the summary, an export). */
+export const ARTIFACT_NAMES = [
+  'agent.log',
+  'setup.log',
+  'diff.patch',
+  'prompt.md',
+  'summary.md',
+  'export.patch',
+] as const
 export type ArtifactName = (typeof ARTIFACT_NAMES)[number]
+/** Everything a task's files can be downloaded as (the server's /api/logs route): text artifacts and the ZIP. */
+export const DOWNLOAD_NAMES = [...ARTIFACT_NAMES, 'export.zip'] as const
+export type DownloadName = (typeof DOWNLOAD_NAMES)[number]
+
+/** A branch name git and GitHub accept (the rules of `git check-ref-format`, simplified and stricter). */
+const branchName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .regex(/^(?![-/.])(?!.*(?:\.\.|\/\/|@\{|\.lock$|\/$|\.$))[A-Za-z0-9._/-]+$/, 'Not a valid branch name')
+
+export const publishInputSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('pull_request'),
+      id: taskId,
+      branch: branchName.optional(),
+      title: z.string().trim().min(1, 'Give the pull request a title').max(256),
+      body: z.string().max(65_536).default(''),
+      draft: z.boolean().default(false),
+      /** Open it from the user's fork (when they cannot push to the repository). */
+      fork: z.boolean().default(false),
+    })
+    .strict(),
+  z.object({ kind: z.literal('push'), id: taskId, branch: branchName.optional() }).strict(),
+  z
+    .object({
+      kind: z.literal('apply'),
+      id: taskId,
+      /** 'files': write into the folder; 'branch': commit on a new branch of the folder's git repository. */
+      mode: z.enum(['files', 'branch']),
+      branch: branchName.optional(),
+    })
+    .strict(),
+  z.object({ kind: z.literal('export'), id: taskId, format: z.enum(['patch', 'zip']) }).strict(),
+])
+export type PublishInput = z.input<typeof publishInputSchema>
 
 /**
  * Every call between the UI and the engine: its input schema (validated on the engine's side of every
@@ -33,6 +84,11 @@ export const calls = {
   'tasks.setExcluded': z
     .object({ id: taskId, paths: z.array(z.string().min(1).max(4096)).max(100_000) })
     .strict(),
+  /** Saves an edit of a changed file (the review's right-hand side) into the workspace. */
+  'tasks.saveFile': z
+    .object({ id: taskId, path: z.string().min(1).max(4096), content: z.string().max(20 * 1024 ** 2) })
+    .strict(),
+  'tasks.publish': publishInputSchema,
   'settings.get': none,
   'settings.update': settingsPatchSchema,
   'secrets.status': none,
@@ -42,8 +98,17 @@ export const calls = {
   'secrets.delete': z.object({ name: z.enum(SECRET_NAMES) }).strict(),
   'system.status': none,
   'system.buildImage': none,
+  'github.status': none,
+  'github.repos': z
+    .object({
+      page: z.number().int().min(1).max(1000).default(1),
+      query: z.string().trim().max(200).optional(),
+    })
+    .strict(),
   'dialog.pickFolder': none,
   'dialog.pickZip': none,
+  /** Desktop: asks where to save an export and copies it there; null when the user cancelled. */
+  'dialog.saveExport': z.object({ id: taskId, format: z.enum(['patch', 'zip']) }).strict(),
   'shell.openExternal': z.object({ url: z.url({ protocol: /^https?$/ }) }).strict(),
 } as const satisfies Record<CallName, z.ZodType>
 
@@ -57,6 +122,8 @@ export interface CallOutputs {
   'tasks.diff': DiffResult
   'tasks.artifact': { name: ArtifactName; content: string | null }
   'tasks.setExcluded': TaskRecord
+  'tasks.saveFile': TaskRecord
+  'tasks.publish': TaskOutcome
   'settings.get': Settings
   'settings.update': Settings
   'secrets.status': SecretsStatus
@@ -64,9 +131,12 @@ export interface CallOutputs {
   'secrets.delete': SecretsStatus
   'system.status': SystemStatus
   'system.buildImage': { tag: string }
+  'github.status': GitHubStatus
+  'github.repos': RepoPage
   /** null when the user closed the dialog. */
   'dialog.pickFolder': string | null
   'dialog.pickZip': string | null
+  'dialog.saveExport': string | null
   'shell.openExternal': null
 }
 

@@ -14,6 +14,7 @@ export const ERROR_KINDS = [
   'unsafe_url',
   'git_failed',
   'auth_failed',
+  'rate_limited',
   'model_error',
   'budget_exceeded',
   'timeout',

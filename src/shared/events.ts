@@ -1,6 +1,6 @@
 import type { AppErrorData } from './errors'
 import type { DiffSummary } from './diff'
-import type { TaskRecord, TaskStatus } from './task'
+import type { TaskOutcome, TaskRecord, TaskStatus } from './task'
 
 /** What the agent loop reports, step by step. */
 export type AgentEvent =
@@ -33,6 +33,7 @@ export type TaskEventBody =
   | { type: 'progress'; phase: ProgressPhase; message: string; ratio?: number }
   | { type: 'log'; stream: 'setup' | 'system'; text: string }
   | { type: 'diff'; diff: DiffSummary }
+  | { type: 'outcome'; outcome: TaskOutcome }
   | { type: 'error'; error: AppErrorData }
 
 export type TaskEvent = TaskEventBody & { taskId: string; seq: number; at: string }

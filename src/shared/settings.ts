@@ -38,6 +38,19 @@ export const settingsSchema = z.object({
       maxRatio: z.number().min(1).default(1000),
     })
     .prefault({}),
+  /** Who commits published changes, and how their branches are named. */
+  git: z
+    .object({
+      authorName: z.string().trim().min(1).max(200).default('codex-sys'),
+      authorEmail: z.email().default('codex-sys@users.noreply.github.com'),
+      branchPrefix: z
+        .string()
+        .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,60}$/, 'Letters, digits, . _ / - only')
+        .default('ai-changes'),
+    })
+    .prefault({}),
+  /** GitHub's REST API (GitHub Enterprise: https://HOST/api/v3). */
+  githubApiUrl: z.url({ protocol: /^https?$/ }).default('https://api.github.com'),
   /** Accept http://127.0.0.1 and http://localhost Git URLs (local servers, tests). */
   allowLocalHttpGit: z.boolean().default(false),
   theme: z.enum(['system', 'light', 'dark']).default('system'),

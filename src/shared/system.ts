@@ -35,3 +35,33 @@ export interface SystemStatus {
   /** True in the desktop app (native dialogs, file paths from drops); false in a browser. */
   desktop: boolean
 }
+
+/** What the GitHub token can do, for Settings and the repository picker. */
+export interface GitHubStatus {
+  tokenSet: boolean
+  login?: string
+  /** The token's OAuth scopes (classic tokens); absent for fine-grained tokens. */
+  scopes?: string[]
+  error?: AppErrorData
+}
+
+export interface RepoSummary {
+  /** owner/name */
+  fullName: string
+  owner: string
+  name: string
+  private: boolean
+  fork: boolean
+  defaultBranch: string
+  cloneUrl: string
+  description: string | null
+  pushedAt: string | null
+  /** Whether the token may push to it (else a pull request goes through a fork). */
+  canPush: boolean
+}
+
+export interface RepoPage {
+  repos: RepoSummary[]
+  page: number
+  hasMore: boolean
+}

@@ -53,6 +53,38 @@ export const submitTaskInputSchema = z.object({
 })
 export type SubmitTaskInput = z.input<typeof submitTaskInputSchema>
 
+/** What became of a reviewed change; a task keeps every outcome, newest last. */
+export type TaskOutcome =
+  | {
+      kind: 'pull_request'
+      at: string
+      url: string
+      number: number
+      /** owner/name the pull request was opened on. */
+      repo: string
+      branch: string
+      /** The head came from the user's fork. */
+      forked: boolean
+      draft: boolean
+    }
+  | { kind: 'pushed'; at: string; remote: string; branch: string; commit: string }
+  | {
+      kind: 'applied'
+      at: string
+      folder: string
+      mode: 'files' | 'branch'
+      files: string[]
+      branch?: string
+      commit?: string
+    }
+  | {
+      kind: 'exported'
+      at: string
+      format: 'patch' | 'zip'
+      artifact: 'export.patch' | 'export.zip'
+      bytes: number
+    }
+
 export interface TaskUsage {
   steps: number
   promptTokens: number
@@ -84,6 +116,11 @@ export interface TaskRecord {
   diff?: DiffSummary
   /** Workspace-relative paths the user left out of what gets published. */
   excludedPaths?: string[]
+  /** For git sources: the commit the task started from (the base of a published branch). */
+  sourceCommit?: string
+  outcomes?: TaskOutcome[]
+  /** A branch pushed for a pull request not opened yet: a retry reuses it instead of pushing again. */
+  pendingPublish?: { remote: string; branch: string; commit: string }
   error?: AppErrorData
 }
 

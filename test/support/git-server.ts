@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { mkdir, mkdtemp, rm, writeFile, access } from 'node:fs/promises'
+import { chmod, mkdir, mkdtemp, rm, writeFile, access } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -23,20 +23,34 @@ export interface GitServer {
   /** Creates `<name>.git` (or adds a commit to it) with `files` on `branch` (default 'main'); returns its URL. */
   createRepo(name: string, files: Record<string, string>, opts?: { branch?: string }): Promise<string>
   requests: GitServerRequest[]
+  /** The commit `branch` of `<name>.git` points at, or null when there is no such branch. */
+  branchTip(name: string, branch: string): Promise<string | null>
+  /** From now on, refuse pushes to matching branches (null: accept every push again). */
+  rejectPushes(rule: RejectPushRule | null): Promise<void>
   close(): Promise<void>
+}
+
+/** A pre-receive hook refusing pushes to branches matching `branches` (an ERE on the name), saying `message`. */
+export interface RejectPushRule {
+  branches: string
+  message: string
 }
 
 export interface GitServerOptions {
   token?: string
   /** Hold every response this long (to test cancellation). */
   delayMs?: number
+  rejectPushes?: RejectPushRule
 }
 
 const HTTP_BACKEND = '/usr/lib/git-core/git-http-backend'
 
 export async function startGitServer(opts: GitServerOptions = {}): Promise<GitServer> {
   const root = await mkdtemp(join(tmpdir(), 'codex-git-server-'))
+  const hooks = await mkdtemp(join(tmpdir(), 'codex-git-hooks-'))
   const requests: GitServerRequest[] = []
+  const rejectPushes = (rule: RejectPushRule | null): Promise<void> => writeHook(hooks, rule)
+  await rejectPushes(opts.rejectPushes ?? null)
 
   const server = createServer((req, res) => {
     const authorized = isAuthorized(req, opts.token)
@@ -48,7 +62,7 @@ export async function startGitServer(opts: GitServerOptions = {}): Promise<GitSe
     }
     const run = (): void => {
       try {
-        cgi(req, res, root)
+        cgi(req, res, root, hooks)
       } catch {
         if (!res.headersSent) res.writeHead(400)
         res.end()
@@ -69,10 +83,19 @@ export async function startGitServer(opts: GitServerOptions = {}): Promise<GitSe
       await commitFiles(join(root, `${name}.git`), files, repoOpts.branch ?? 'main')
       return `${baseUrl}/${name}.git`
     },
+    branchTip: async (name, branch) => {
+      const res = await runGit(['rev-parse', '--verify', '-q', `refs/heads/${branch}`], {
+        gitDir: join(root, `${name}.git`),
+        successExitCodes: [0, 1],
+      })
+      return res.exitCode === 0 ? res.stdout.trim() : null
+    },
+    rejectPushes,
     close: async () => {
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
       await rm(root, { recursive: true, force: true })
+      await rm(hooks, { recursive: true, force: true })
     },
   }
 }
@@ -88,7 +111,32 @@ function isAuthorized(req: IncomingMessage, token: string | undefined): boolean 
   return colon >= 0 && decoded.slice(colon + 1) === token
 }
 
-function cgi(req: IncomingMessage, res: ServerResponse, root: string): void {
+/** The server's hooks directory: a pre-receive hook applying `rule`, or none. */
+async function writeHook(hooks: string, rule: RejectPushRule | null): Promise<void> {
+  const hook = join(hooks, 'pre-receive')
+  if (!rule) {
+    await rm(hook, { force: true })
+    return
+  }
+  await writeFile(join(hooks, 'branches'), `${rule.branches}\n`)
+  await writeFile(join(hooks, 'message'), `${rule.message}\n`)
+  const script = [
+    '#!/bin/sh',
+    `dir='${hooks}'`,
+    'status=0',
+    'while read -r old new ref; do',
+    '  name=${ref#refs/heads/}',
+    '  if printf "%s\\n" "$name" | grep -Eq -f "$dir/branches"; then status=1; fi',
+    'done',
+    'if [ "$status" -ne 0 ]; then cat "$dir/message" >&2; fi',
+    'exit "$status"',
+    '',
+  ].join('\n')
+  await writeFile(hook, script)
+  await chmod(hook, 0o755)
+}
+
+function cgi(req: IncomingMessage, res: ServerResponse, root: string, hooks: string): void {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1')
   const header = (name: string): string => {
     const v = req.headers[name]
@@ -99,11 +147,13 @@ function cgi(req: IncomingMessage, res: ServerResponse, root: string): void {
     HOME: '/dev/null',
     GIT_CONFIG_NOSYSTEM: '1',
     GIT_CONFIG_GLOBAL: '/dev/null',
-    GIT_CONFIG_COUNT: '2',
+    GIT_CONFIG_COUNT: '3',
     GIT_CONFIG_KEY_0: 'http.receivepack',
     GIT_CONFIG_VALUE_0: 'true',
     GIT_CONFIG_KEY_1: 'safe.directory',
     GIT_CONFIG_VALUE_1: '*',
+    GIT_CONFIG_KEY_2: 'core.hooksPath',
+    GIT_CONFIG_VALUE_2: hooks,
     GIT_PROJECT_ROOT: root,
     GIT_HTTP_EXPORT_ALL: '1',
     GATEWAY_INTERFACE: 'CGI/1.1',

@@ -1,4 +1,9 @@
-import type { OpenDialogOptions, OpenDialogReturnValue } from 'electron'
+import type {
+  OpenDialogOptions,
+  OpenDialogReturnValue,
+  SaveDialogOptions,
+  SaveDialogReturnValue,
+} from 'electron'
 import { AppError } from '../errors'
 import type { DesktopService } from '../services'
 import { isSafeExternalUrl } from './security'
@@ -6,6 +11,8 @@ import { isSafeExternalUrl } from './security'
 export interface DesktopDeps {
   /** `dialog.showOpenDialog`, attached to the app window when there is one. */
   showOpenDialog(options: OpenDialogOptions): Promise<OpenDialogReturnValue>
+  /** `dialog.showSaveDialog`, attached to the app window when there is one. */
+  showSaveDialog(options: SaveDialogOptions): Promise<SaveDialogReturnValue>
   /** `shell.openExternal`. */
   openExternal(url: string): Promise<void>
 }
@@ -24,6 +31,15 @@ export function createDesktopService(deps: DesktopDeps): DesktopService {
         properties: ['openFile'],
         filters: [{ name: 'ZIP archives', extensions: ['zip'] }],
       }),
+    async pickSavePath(defaultName, filter) {
+      const result = await deps.showSaveDialog({
+        title: 'Save the export',
+        defaultPath: defaultName,
+        filters: [filter],
+        properties: ['createDirectory', 'showOverwriteConfirmation'],
+      })
+      return result.canceled || !result.filePath ? null : result.filePath
+    },
     async openExternal(url) {
       if (!isSafeExternalUrl(url)) {
         throw new AppError('unsafe_url', 'Only https:// links open from codex-sys.', {

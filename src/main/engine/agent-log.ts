@@ -1,4 +1,5 @@
 import type { TaskEvent } from '../../shared/events'
+import type { TaskOutcome } from '../../shared/task'
 
 const MAX_OUTPUT_IN_LOG = 4000
 
@@ -29,6 +30,8 @@ export function formatLogLine(event: TaskEvent): string {
       return `${time} [step ${event.step}] retry ${event.attempt} in ${event.delayMs} ms: ${event.reason}\n`
     case 'diff':
       return `${time} diff: ${event.diff.files} files, +${event.diff.additions} −${event.diff.deletions}\n`
+    case 'outcome':
+      return `${time} outcome: ${describeOutcome(event.outcome)}\n`
     case 'error':
       return `${time} error (${event.error.kind}): ${event.error.message}${event.error.hint ? ` — ${event.error.hint}` : ''}\n`
   }
@@ -37,4 +40,19 @@ export function formatLogLine(event: TaskEvent): string {
 function indent(text: string): string {
   if (!text) return ''
   return text.replace(/\n?$/, '\n').replace(/^/gm, '    ')
+}
+
+function describeOutcome(outcome: TaskOutcome): string {
+  switch (outcome.kind) {
+    case 'pull_request':
+      return `pull request #${outcome.number} on ${outcome.repo} from ${outcome.branch}: ${outcome.url}`
+    case 'pushed':
+      return `pushed ${outcome.branch} (${outcome.commit.slice(0, 12)}) to ${outcome.remote}`
+    case 'applied':
+      return outcome.mode === 'branch'
+        ? `committed ${outcome.files.length} files on branch ${outcome.branch} in ${outcome.folder}`
+        : `wrote ${outcome.files.length} files into ${outcome.folder}`
+    case 'exported':
+      return `exported ${outcome.artifact} (${outcome.bytes} bytes)`
+  }
 }

@@ -1,8 +1,10 @@
+import { access, copyFile } from 'node:fs/promises'
 import type { z } from 'zod'
 import { calls, type CallName, type CallOutputs } from '../../shared/contract'
 import type { Result } from '../../shared/errors'
 import { AppError, toErrorData } from '../errors'
 import type { DesktopService, Services } from '../services'
+import { createGitHubService } from './github-service'
 
 export type Handlers = { [N in CallName]: (input: z.output<(typeof calls)[N]>) => Promise<CallOutputs[N]> }
 
@@ -16,6 +18,7 @@ function desktopOnly(desktop: DesktopService | undefined): DesktopService {
 /** The engine's side of every call in the contract; each transport (IPC, HTTP) binds these. */
 export function createHandlers(services: Services): Handlers {
   const { engine, settings, secrets, system, desktop } = services
+  const github = createGitHubService(secrets, settings)
   return {
     'tasks.submit': (input) => engine.submit(input),
     'tasks.list': async () => engine.list(),
@@ -26,6 +29,10 @@ export function createHandlers(services: Services): Handlers {
     'tasks.diff': ({ id }) => engine.diff(id),
     'tasks.artifact': async ({ id, name }) => ({ name, content: (await engine.artifact(id, name)) ?? null }),
     'tasks.setExcluded': ({ id, paths }) => engine.setExcluded(id, paths),
+    'tasks.saveFile': ({ id, path, content }) => engine.saveFile(id, path, content),
+    'tasks.publish': (input) => engine.publish(input),
+    'github.status': () => github.status(),
+    'github.repos': ({ page, query }) => github.repos(page, query),
     'settings.get': async () => settings.get(),
     'settings.update': (patch) => settings.update(patch),
     'secrets.status': () => secrets.status(),
@@ -41,12 +48,41 @@ export function createHandlers(services: Services): Handlers {
     'system.buildImage': () => system.buildImage(),
     'dialog.pickFolder': () => desktopOnly(desktop).pickFolder(),
     'dialog.pickZip': () => desktopOnly(desktop).pickZip(),
+    'dialog.saveExport': async ({ id, format }) => {
+      const service = desktopOnly(desktop)
+      const artifact = format === 'zip' ? 'export.zip' : 'export.patch'
+      const source = engine.store.artifactPath(id, artifact)
+      if (!(await exists(source))) {
+        throw new AppError('conflict', 'Export the change first.', { hint: 'Choose Export again.' })
+      }
+      const name = `${slug(engine.get(id).title)}.${format}`
+      const dest = await service.pickSavePath(name, {
+        name: format === 'zip' ? 'ZIP archive' : 'Patch',
+        extensions: [format],
+      })
+      if (dest) await copyFile(source, dest)
+      return dest
+    },
     'shell.openExternal': async ({ url }) => {
       await desktopOnly(desktop).openExternal(url)
       return null
     },
   }
 }
+
+const exists = (path: string): Promise<boolean> =>
+  access(path).then(
+    () => true,
+    () => false,
+  )
+
+/** A file name from a task title: lowercase words joined by dashes. */
+const slug = (title: string): string =>
+  title
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 60) || 'codex-sys-change'
 
 /** Validates raw input against the contract, runs the handler, and never throws: errors become data. */
 export async function invokeCall<N extends CallName>(

@@ -1,9 +1,12 @@
+import { rename } from 'node:fs/promises'
+import { join } from 'node:path'
 import type { ProgressPhase } from '../../shared/events'
 import type { Settings } from '../../shared/settings'
 import type { TaskSource } from '../../shared/task'
 import { importFolder } from '../sources/folder'
 import { importGitUrl } from '../sources/git-url'
 import { importZip } from '../sources/zip'
+import { gitTokenFor } from './git-token'
 
 export interface ImportProgressReport {
   phase: ProgressPhase
@@ -15,11 +18,13 @@ export interface ImportProgressReport {
 export async function importSource(opts: {
   source: TaskSource
   dest: string
+  /** Where a git source's own clone (its .git) is kept, outside the workspace. */
+  upstreamDir: string
   settings: Settings
   githubToken?: string
   signal: AbortSignal
   onProgress: (p: ImportProgressReport) => void
-}): Promise<{ sourceBranch?: string }> {
+}): Promise<{ sourceBranch?: string; sourceCommit?: string }> {
   const { source, dest, signal, onProgress } = opts
   switch (source.kind) {
     case 'folder': {
@@ -56,18 +61,22 @@ export async function importSource(opts: {
       const result = await importGitUrl({
         url: source.url,
         branch: source.branch,
-        token: opts.githubToken,
+        token: gitTokenFor(source.url, opts.settings, opts.githubToken),
         dest,
+        keepGitDir: true,
         allowLocalHttp: opts.settings.allowLocalHttpGit,
         signal,
         onProgress: (p) => onProgress({ phase: 'clone', message: p.stage, ratio: p.progress / 100 }),
       })
+      // The clone's history leaves the workspace (the container must not see or change it); publishing
+      // builds the branch on top of it.
+      await rename(join(dest, '.git'), opts.upstreamDir)
       onProgress({
         phase: 'clone',
         message: `Cloned ${result.branch} at ${result.commit.slice(0, 12)}`,
         ratio: 1,
       })
-      return { sourceBranch: result.branch }
+      return { sourceBranch: result.branch, sourceCommit: result.commit }
     }
   }
 }

@@ -8,6 +8,7 @@ import {
   isSettled,
   submitTaskInputSchema,
   type SubmitTaskInput,
+  type TaskOutcome,
   type TaskRecord,
 } from '../../shared/task'
 import { createDockerClient } from '../docker/client'
@@ -15,6 +16,8 @@ import { removeTaskContainers, type Sandbox } from '../docker/sandbox'
 import { AppError, toErrorData } from '../errors'
 import { computeDiff } from '../git/diff'
 import { formatLogLine } from './agent-log'
+import { publish, type PublishRequest } from './publish'
+import { saveWorkspaceFile } from './workspace-edit'
 import { AgentImage } from './agent-image'
 import { TaskQueue } from './task-queue'
 import { TaskStore } from './task-store'
@@ -53,6 +56,7 @@ export class TaskEngine {
   private readonly listeners = new Set<Listener>()
   private readonly recordListeners = new Set<RecordListener>()
   private readonly runs = new Map<string, ActiveRun>()
+  private readonly publishing = new Map<string, Promise<TaskOutcome>>()
   private readonly queue: TaskQueue
   readonly docker: DockerClient
   readonly image: AgentImage
@@ -175,6 +179,50 @@ export class TaskEngine {
   /** Records which changed files the user left out of what gets published. */
   async setExcluded(id: string, paths: string[]): Promise<TaskRecord> {
     return this.store.update(id, { excludedPaths: [...new Set(paths)].sort() })
+  }
+
+  /** Saves an edit of a changed file into the workspace (task in review); the diff summary follows. */
+  async saveFile(id: string, path: string, content: string): Promise<TaskRecord> {
+    const task = this.store.get(id)
+    if (task.status !== 'review' || !task.baselineCommit) {
+      throw new AppError(
+        'conflict',
+        `Files can be edited while the task is in review; this one is ${task.status}.`,
+      )
+    }
+    const paths = this.store.paths(id)
+    await saveWorkspaceFile(paths.workspace, path, content)
+    const diff = await computeDiff({
+      workspace: paths.workspace,
+      gitDir: paths.gitDir,
+      baseline: task.baselineCommit,
+    })
+    return this.store.update(id, {
+      diff: { files: diff.files, additions: diff.additions, deletions: diff.deletions },
+    })
+  }
+
+  /** Publishes a task's reviewed change (one publish per task at a time) and records the outcome. */
+  async publish(input: PublishRequest): Promise<TaskOutcome> {
+    const busy = this.publishing.get(input.id)
+    if (busy) throw new AppError('conflict', 'This task is already being published; wait for it to finish.')
+    const run = (async () => {
+      const outcome = await publish(input, {
+        store: this.store,
+        settings: this.opts.settings(),
+        githubToken: await this.opts.githubToken?.(),
+      })
+      const task = this.store.get(input.id)
+      await this.store.update(input.id, { outcomes: [...(task.outcomes ?? []), outcome] })
+      this.emit(input.id, { type: 'outcome', outcome })
+      return outcome
+    })()
+    this.publishing.set(input.id, run)
+    try {
+      return await run
+    } finally {
+      this.publishing.delete(input.id)
+    }
   }
 
   subscribe(listener: Listener): () => void {

@@ -2,7 +2,7 @@ import { appendFileSync, existsSync, readFileSync } from 'node:fs'
 import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { TaskEvent, TaskEventBody } from '../../shared/events'
-import type { ArtifactName } from '../../shared/contract'
+import type { DownloadName } from '../../shared/contract'
 import type { TaskRecord } from '../../shared/task'
 import { AppError } from '../errors'
 
@@ -15,11 +15,13 @@ export interface TaskPaths {
   workspace: string
   /** The private git directory holding the baseline: never mounted into the container. */
   gitDir: string
+  /** For git sources: the clone's own git directory (shallow), kept to publish a branch on top of it. */
+  upstream: string
   artifacts: string
 }
 
 /** The artifacts a user opens, and the conversation kept for follow-ups. */
-export type StoredArtifact = ArtifactName | 'conversation.json'
+export type StoredArtifact = DownloadName | 'conversation.json'
 
 /**
  * Persists tasks: a record written atomically, events appended as JSON lines, artifacts beside them.
@@ -54,6 +56,7 @@ export class TaskStore {
       events: join(dir, 'events.jsonl'),
       workspace: join(dir, 'workspace'),
       gitDir: join(dir, 'git'),
+      upstream: join(dir, 'upstream.git'),
       artifacts: join(dir, 'artifacts'),
     }
   }
@@ -116,7 +119,7 @@ export class TaskStore {
     return join(this.paths(id).artifacts, name)
   }
 
-  async writeArtifact(id: string, name: StoredArtifact, content: string): Promise<void> {
+  async writeArtifact(id: string, name: StoredArtifact, content: string | Buffer): Promise<void> {
     await writeAtomic(this.artifactPath(id, name), content)
   }
 
@@ -160,7 +163,7 @@ async function readRecord(path: string): Promise<TaskRecord | undefined> {
 }
 
 /** Write to a temporary file and rename it over the target: readers see the old or the new, never half. */
-export async function writeAtomic(path: string, content: string): Promise<void> {
+export async function writeAtomic(path: string, content: string | Buffer): Promise<void> {
   const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
   await writeFile(temp, content)
   await rename(temp, path)

@@ -49,6 +49,7 @@ export async function runTurn(taskId: string, followUp: string | undefined, deps
     const imported = await importSource({
       source: task.source,
       dest: paths.workspace,
+      upstreamDir: paths.upstream,
       settings: deps.settings,
       githubToken: deps.githubToken,
       signal,
@@ -57,7 +58,11 @@ export async function runTurn(taskId: string, followUp: string | undefined, deps
     // Hand the copy to the sandbox user before the baseline, so git's index matches the files' metadata.
     await giveWorkspaceTo(paths.workspace, sandboxUser())
     const baselineCommit = await createBaseline({ workspace: paths.workspace, gitDir: paths.gitDir, signal })
-    task = await store.update(taskId, { baselineCommit, sourceBranch: imported.sourceBranch })
+    task = await store.update(taskId, {
+      baselineCommit,
+      sourceBranch: imported.sourceBranch,
+      sourceCommit: imported.sourceCommit,
+    })
   } else {
     task = await setStatus(deps, taskId, 'preparing', 'Follow-up')
   }

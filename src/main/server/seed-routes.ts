@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { pipeline } from 'node:stream/promises'
-import { ARTIFACT_NAMES, type ArtifactName } from '../../shared/contract'
+import { DOWNLOAD_NAMES, type DownloadName } from '../../shared/contract'
 import type { TaskSource } from '../../shared/task'
 import { invokeCall } from '../engine/handlers'
 import type { ServerContext } from './api-routes'
@@ -89,12 +89,14 @@ export function handleSeedStatus(ctx: ServerContext, res: ServerResponse, rawId:
   })
 }
 
-const CONTENT_TYPES: Record<ArtifactName, string> = {
+const CONTENT_TYPES: Record<DownloadName, string> = {
   'agent.log': 'text/plain; charset=utf-8',
   'setup.log': 'text/plain; charset=utf-8',
   'diff.patch': 'text/x-diff; charset=utf-8',
   'prompt.md': 'text/markdown; charset=utf-8',
   'summary.md': 'text/markdown; charset=utf-8',
+  'export.patch': 'text/x-diff; charset=utf-8',
+  'export.zip': 'application/zip',
 }
 
 /**
@@ -109,7 +111,7 @@ export async function handleSeedLog(
   rawName: string,
 ): Promise<void> {
   const id = knownTask(ctx, rawId)
-  const name = ARTIFACT_NAMES.find((n) => n === rawName)
+  const name = DOWNLOAD_NAMES.find((n) => n === rawName)
   if (!name) throw new HttpError(404, 'not_found', 'There is no such log.')
   const path = ctx.services.engine.store.artifactPath(id, name)
   const info = await stat(path).catch(() => undefined)
@@ -120,7 +122,7 @@ export async function handleSeedLog(
     'content-type': CONTENT_TYPES[name],
     'content-length': info.size,
     'cache-control': 'no-store',
-    'content-disposition': `inline; filename="${name}"`,
+    'content-disposition': `${name.startsWith('export.') ? 'attachment' : 'inline'}; filename="${name}"`,
   })
   if (req.method === 'HEAD' || info.size === 0) return void res.end()
   // The log may grow while we send it: send what the length promised.

@@ -77,6 +77,13 @@ export function createFakeApi(): {
       return ok({ ...secrets })
     },
     'system.status': () => ok(reachableStatus()),
+    'github.status': () =>
+      ok(
+        secrets.github
+          ? { tokenSet: true, login: 'octocat', scopes: ['repo', 'workflow'] }
+          : { tokenSet: false },
+      ),
+    'github.repos': () => ok({ repos: [], page: 1, hasMore: false }),
   } as Partial<Handlers> as Handlers
   const api = new Proxy({} as Api, {
     get(_target, prop: string) {

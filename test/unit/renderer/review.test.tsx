@@ -174,13 +174,13 @@ test('j/k and arrows move between files; Space toggles the selected file', async
     expect(fake.callsOf('tasks.setExcluded').at(-1)).toEqual({ id: 'v6', paths: ['src/lib/email.ts'] }),
   )
   // Keys typed in the follow-up box are text, not commands.
-  fireEvent.keyDown(screen.getByRole('textbox'), { key: 'j' })
+  fireEvent.keyDown(screen.getByRole('textbox', { name: 'Follow-up' }), { key: 'j' })
   expect(editorProps?.modelKey).toBe('v6/src/lib/email.ts')
 })
 
 test('a follow-up (Ctrl+Enter) calls tasks.followUp, opens the task page, and the new diff shows back in review', async () => {
   await show({ id: 'v7' })
-  const box = screen.getByRole('textbox')
+  const box = screen.getByRole('textbox', { name: 'Follow-up' })
   fireEvent.change(box, { target: { value: '  also handle the empty string ' } })
   fireEvent.keyDown(box, { key: 'Enter', ctrlKey: true })
   await waitFor(() =>
@@ -190,7 +190,7 @@ test('a follow-up (Ctrl+Enter) calls tasks.followUp, opens the task page, and th
 
   // The turn runs (the box is disabled), then the task is back in review with a new diff.
   act(() => fake.emit({ kind: 'task-updated', task: { ...record, status: 'running' } }))
-  expect((screen.getByRole('textbox') as HTMLTextAreaElement).disabled).toBe(true)
+  expect((screen.getByRole('textbox', { name: 'Follow-up' }) as HTMLTextAreaElement).disabled).toBe(true)
   diff = diffOf([...firstDiff.fileDiffs, file({ newPath: 'src/empty.ts', status: 'added', additions: 5 })])
   act(() => fake.emit({ kind: 'task-updated', task: { ...record, status: 'review', turns: 2 } }))
   expect(await screen.findByText('empty.ts')).toBeTruthy()

@@ -17,16 +17,20 @@ describe('desktop service', () => {
 
   it('picks a folder with an open-directory dialog, null when cancelled', async () => {
     const showOpenDialog = picked(['/home/me/code'])
-    const desktop = createDesktopService({ showOpenDialog, openExternal: vi.fn() })
+    const desktop = createDesktopService({ showOpenDialog, openExternal: vi.fn(), showSaveDialog: vi.fn() })
     expect(await desktop.pickFolder()).toBe('/home/me/code')
     expect(showOpenDialog.mock.calls[0]).toEqual([expect.objectContaining({ properties: ['openDirectory'] })])
-    const cancelled = createDesktopService({ showOpenDialog: picked([], true), openExternal: vi.fn() })
+    const cancelled = createDesktopService({
+      showOpenDialog: picked([], true),
+      openExternal: vi.fn(),
+      showSaveDialog: vi.fn(),
+    })
     expect(await cancelled.pickFolder()).toBeNull()
   })
 
   it('picks a ZIP with a .zip filter', async () => {
     const showOpenDialog = picked(['/home/me/code.zip'])
-    const desktop = createDesktopService({ showOpenDialog, openExternal: vi.fn() })
+    const desktop = createDesktopService({ showOpenDialog, openExternal: vi.fn(), showSaveDialog: vi.fn() })
     expect(await desktop.pickZip()).toBe('/home/me/code.zip')
     expect(showOpenDialog.mock.calls[0]).toEqual([
       expect.objectContaining({
@@ -38,7 +42,11 @@ describe('desktop service', () => {
 
   it('opens only https links, refusing anything else with unsafe_url', async () => {
     const openExternal = vi.fn(async () => undefined)
-    const desktop = createDesktopService({ showOpenDialog: picked([]), openExternal })
+    const desktop = createDesktopService({
+      showOpenDialog: picked([]),
+      openExternal,
+      showSaveDialog: vi.fn(),
+    })
     await desktop.openExternal('https://github.com/owner/repo/pull/3')
     expect(openExternal).toHaveBeenCalledWith('https://github.com/owner/repo/pull/3')
     for (const url of ['http://github.com/', 'file:///etc/passwd', 'https://tok@github.com/']) {

@@ -119,7 +119,11 @@ describe('bindContract', () => {
     const ipc = fakeIpcMain()
     const window = fakeWindow()
     const showOpenDialog = vi.fn(async () => ({ canceled: false, filePaths: ['/home/me/code'] }))
-    const desktop = createDesktopService({ showOpenDialog, openExternal: async () => undefined })
+    const desktop = createDesktopService({
+      showOpenDialog,
+      openExternal: async () => undefined,
+      showSaveDialog: vi.fn(),
+    })
     bindContract(fakeServices(fakeEngine().asEngine, desktop), window.win, {
       ipcMain: ipc.ipcMain,
       isAppUrl: isOurs,

@@ -51,6 +51,10 @@ export const ERROR_PRESENTATION: Record<ErrorKind, ErrorPresentation> = {
     hint: 'Check the API key or the GitHub token in Settings.',
     action: settings('Open Settings'),
   },
+  rate_limited: {
+    title: 'Rate limit reached',
+    hint: 'Wait until the limit resets and try again; nothing was lost.',
+  },
   model_error: {
     title: 'The model call failed',
     hint: 'Check the model name, base URL and API key in Settings.',

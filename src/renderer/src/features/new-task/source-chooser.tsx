@@ -3,6 +3,7 @@ import { api, isDesktop } from '../../lib/api'
 import { baseName, formatBytes } from '../../lib/format'
 import { ArchiveIcon, FolderIcon, GitIcon } from '../../lib/icons'
 import { updateDraft, type Draft, type SourceTab } from './draft'
+import { RepoPicker } from './repo-picker'
 import { takeZipFile } from './take-file'
 
 const TABS: { id: SourceTab; label: string; Icon: typeof FolderIcon }[] = [
@@ -179,6 +180,15 @@ interface GitPanelProps {
 }
 
 function GitPanel({ draft, branchError, onBlur }: GitPanelProps): React.JSX.Element {
+  return (
+    <>
+      <GitFields draft={draft} branchError={branchError} onBlur={onBlur} />
+      <RepoPicker pickedUrl={draft.gitUrl} />
+    </>
+  )
+}
+
+function GitFields({ draft, branchError, onBlur }: GitPanelProps): React.JSX.Element {
   return (
     <div className="git-fields">
       <label className="stack grow">

@@ -10,6 +10,12 @@ export interface DiffEditorProps {
   modelKey: string
   sideBySide: boolean
   dark: boolean
+  /** The right-hand side can be edited (a text file that still exists, task in review). */
+  editable?: boolean
+  /** Every edit of the right-hand side, with its whole new text. */
+  onChange?: (modified: string) => void
+  /** Ctrl/Cmd+S in the editor. */
+  onSave?: () => void
 }
 
 export type DiffEditorComponent = ComponentType<DiffEditorProps>

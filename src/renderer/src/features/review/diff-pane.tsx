@@ -1,8 +1,11 @@
-import { Suspense } from 'react'
+import { Suspense, useEffect, useRef } from 'react'
 import type { FileDiff } from '../../../../shared/diff'
+import { ErrorView } from '../../lib/error-view'
+import { isMod, modLabel } from '../../lib/keyboard'
 import type { DiffEditorComponent } from './diff-editor'
 import { languageOf, STATUS_LETTERS, fileKey } from './file-tree-model'
 import { useDark } from './use-dark'
+import { useFileEdits } from './use-file-edits'
 
 const STATUS_WORDS = {
   added: 'Added',
@@ -43,21 +46,49 @@ function notShown(f: FileDiff): React.JSX.Element | undefined {
   return undefined
 }
 
-/** The selected file's change: a header, then Monaco's diff editor (or why it isn't shown). */
+const noop = (): void => {}
+
+/**
+ * The selected file's change: a header, then Monaco's diff editor (or why it isn't shown). When `editable`,
+ * the right-hand side of a text file can be edited and saved into the workspace (Save, Ctrl/Cmd+S); leaving
+ * a file with unsaved edits saves them.
+ */
 export function DiffPane(props: {
   taskId: string
   file: FileDiff | undefined
   sideBySide: boolean
   onSideBySide: (value: boolean) => void
   Editor: DiffEditorComponent
+  editable?: boolean
+  /** A file was saved: reload the diff. */
+  onSaved?: () => void
 }): React.JSX.Element {
-  const { taskId, file, sideBySide, onSideBySide, Editor } = props
+  const { taskId, file, sideBySide, onSideBySide, Editor, editable = false, onSaved } = props
   const dark = useDark()
-  if (!file) return <div className="diff-pane diff-empty muted">Select a file to see its change.</div>
-  const key = fileKey(file)
+  const edits = useFileEdits(taskId, onSaved ?? noop)
+  const key = file ? fileKey(file) : undefined
+  const previous = useRef(key)
+  const { save } = edits
+  useEffect(() => {
+    const left = previous.current
+    previous.current = key
+    if (left !== undefined && left !== key) void save(left)
+  }, [key, save])
+
+  if (!file || key === undefined)
+    return <div className="diff-pane diff-empty muted">Select a file to see its change.</div>
   const hidden = notShown(file)
+  const base = file.newContent ?? ''
+  const canEdit = editable && !hidden && file.status !== 'deleted'
+  const dirty = edits.isDirty(key, base)
+  const onKeyDown = (e: React.KeyboardEvent): void => {
+    if (canEdit && e.key.toLowerCase() === 's' && isMod(e)) {
+      e.preventDefault()
+      void save(key)
+    }
+  }
   return (
-    <div className="diff-pane">
+    <div className="diff-pane" onKeyDown={onKeyDown}>
       <div className="diff-head">
         <span className={`tree-letter letter-${file.status}`}>{STATUS_LETTERS[file.status]}</span>
         <span className="diff-path" title={key}>
@@ -70,6 +101,22 @@ export function DiffPane(props: {
             <span className="add">+{file.additions}</span> <span className="del">−{file.deletions}</span>
           </span>
         )}
+        {dirty && (
+          <span className="pill warn" title="Unsaved changes">
+            ● Unsaved
+          </span>
+        )}
+        {canEdit && (
+          <button
+            type="button"
+            className="button small"
+            disabled={!dirty || edits.saving}
+            title={`Save into the workspace (${modLabel('S')})`}
+            onClick={() => void save(key)}
+          >
+            {edits.saving ? 'Saving…' : 'Save'}
+          </button>
+        )}
         <div className="segmented" role="group" aria-label="Diff layout">
           <button type="button" aria-pressed={sideBySide} onClick={() => onSideBySide(true)}>
             Side by side
@@ -79,16 +126,20 @@ export function DiffPane(props: {
           </button>
         </div>
       </div>
+      {edits.error && <ErrorView error={edits.error} compact onDismiss={edits.clearError} />}
       <div className="diff-body">
         {hidden ?? (
           <Suspense fallback={<div className="diff-loading muted">Loading the editor…</div>}>
             <Editor
               original={file.oldContent ?? ''}
-              modified={file.newContent ?? ''}
+              modified={edits.contentOf(key, base) ?? base}
               language={languageOf(key)}
               modelKey={`${taskId}/${key}`}
               sideBySide={sideBySide}
               dark={dark}
+              editable={canEdit}
+              onChange={(content) => edits.edit(key, base, content)}
+              onSave={() => void save(key)}
             />
           </Suspense>
         )}

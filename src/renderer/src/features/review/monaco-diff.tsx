@@ -30,18 +30,25 @@ function release(editor: DiffEditor): void {
 }
 
 /**
- * Monaco's diff editor, read-only (editing the right side comes with publishing). One editor for the
- * page; each file gets fresh models, and the previous ones are released. Loaded lazily with Monaco.
+ * Monaco's diff editor; the right-hand side is editable when `editable` (each edit goes to `onChange`,
+ * Ctrl/Cmd+S to `onSave`). One editor for the page; each file gets fresh models, and the previous ones are
+ * released. Loaded lazily with Monaco.
  */
 export default function MonacoDiff(props: DiffEditorProps): React.JSX.Element {
-  const { original, modified, language, modelKey, sideBySide, dark } = props
+  const { original, modified, language, modelKey, sideBySide, dark, editable = false } = props
   const host = useRef<HTMLDivElement>(null)
   const editor = useRef<DiffEditor | null>(null)
+  const callbacks = useRef(props)
+  callbacks.current = props
 
   useLayoutEffect(() => {
     const created = monaco.editor.createDiffEditor(host.current!, OPTIONS)
     editor.current = created
+    const right = created.getModifiedEditor()
+    const changes = right.onDidChangeModelContent(() => callbacks.current.onChange?.(right.getValue()))
+    right.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyS, () => callbacks.current.onSave?.())
     return () => {
+      changes.dispose()
       release(created)
       created.dispose()
       editor.current = null
@@ -51,6 +58,17 @@ export default function MonacoDiff(props: DiffEditorProps): React.JSX.Element {
   useEffect(() => {
     const e = editor.current
     if (!e) return
+    // The text the editor already holds coming back (an edit echoed, or saved and reloaded): keep the models,
+    // the cursor and the undo history.
+    const current = e.getModel()
+    const uriKey = current?.modified.uri.path
+    if (
+      current &&
+      uriKey === `/${modelKey}` &&
+      current.original.getValue() === original &&
+      current.modified.getValue() === modified
+    )
+      return
     const lang = knownLanguage(language)
     const uri = (side: string): monaco.Uri =>
       monaco.Uri.from({ scheme: 'inmemory', authority: side, path: `/${modelKey}` })
@@ -63,6 +81,7 @@ export default function MonacoDiff(props: DiffEditorProps): React.JSX.Element {
   }, [original, modified, language, modelKey])
 
   useEffect(() => editor.current?.updateOptions({ renderSideBySide: sideBySide }), [sideBySide])
+  useEffect(() => editor.current?.updateOptions({ readOnly: !editable }), [editable])
   useEffect(() => monaco.editor.setTheme(dark ? 'codex-dark' : 'codex-light'), [dark])
 
   return <div ref={host} className="monaco-host" />

@@ -3,6 +3,7 @@ import { ErrorView } from '../../lib/error-view'
 import { navigate } from '../../lib/route'
 import { taskListStore, useTask } from '../../lib/tasks'
 import { PublishPanel } from '../publish/publish-panel'
+import { OutcomeList } from '../task/outcome-list'
 import { StatusBadge } from '../task-list/status-badge'
 import type { DiffEditorComponent } from './diff-editor'
 import { DiffPane } from './diff-pane'
@@ -81,6 +82,7 @@ export function ReviewPage({
 
   const total = result?.files ?? 0
   const excludedCount = order.filter((f) => excluded.has(fileKey(f))).length
+  const includedFiles = order.map(fileKey).filter((key) => !excluded.has(key))
   const toggleFolder = (path: string): void =>
     setCollapsed((c) => {
       const next = new Set(c)
@@ -107,6 +109,7 @@ export function ReviewPage({
         )}
       </header>
       {task.summary && <Summary text={task.summary} />}
+      <OutcomeList task={task} compact />
       {!inReview && (
         <div className="notice">
           {task.status === 'failed' || task.status === 'cancelled' || task.status === 'interrupted'
@@ -139,7 +142,7 @@ export function ReviewPage({
             <kbd>j</kbd>/<kbd>k</kbd> move · <kbd>Space</kbd> include
           </div>
           <FollowUp id={id} disabled={!inReview} />
-          <PublishPanel includedFiles={total - excludedCount} totalFiles={total} />
+          <PublishPanel task={task} files={includedFiles} totalFiles={total} />
         </aside>
         <main className="review-diff">
           <DiffPane
@@ -148,6 +151,8 @@ export function ReviewPage({
             sideBySide={sideBySide}
             onSideBySide={setSideBySide}
             Editor={Editor}
+            editable={inReview}
+            onSaved={reload}
           />
         </main>
       </div>

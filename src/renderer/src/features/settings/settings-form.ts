@@ -14,6 +14,10 @@ export interface SettingsForm {
   cpus: string
   pidsLimit: string
   setupNetwork: boolean
+  authorName: string
+  authorEmail: string
+  branchPrefix: string
+  githubApiUrl: string
 }
 
 export type FormField = keyof SettingsForm
@@ -31,7 +35,13 @@ export const FIELD_PATHS: Record<FormField, string> = {
   cpus: 'sandbox.cpus',
   pidsLimit: 'sandbox.pidsLimit',
   setupNetwork: 'sandbox.setupNetwork',
+  authorName: 'git.authorName',
+  authorEmail: 'git.authorEmail',
+  branchPrefix: 'git.branchPrefix',
+  githubApiUrl: 'githubApiUrl',
 }
+
+const GITHUB_API = 'https://api.github.com'
 
 export function toForm(s: Settings): SettingsForm {
   return {
@@ -46,6 +56,10 @@ export function toForm(s: Settings): SettingsForm {
     cpus: String(s.sandbox.cpus),
     pidsLimit: String(s.sandbox.pidsLimit),
     setupNetwork: s.sandbox.setupNetwork,
+    authorName: s.git.authorName,
+    authorEmail: s.git.authorEmail,
+    branchPrefix: s.git.branchPrefix,
+    githubApiUrl: s.githubApiUrl,
   }
 }
 
@@ -63,7 +77,7 @@ export function errorsByField(byPath: Record<string, string>): Partial<Record<Fo
 }
 
 /**
- * The patch for `settings.update` (an empty base URL clears it), or the fields to fix, checked with the
+ * The patch for `settings.update` (an empty base URL clears it; an empty GitHub API URL means GitHub.com), or the fields to fix, checked with the
  * schema the engine uses.
  */
 export function formToPatch(form: SettingsForm): {
@@ -94,6 +108,13 @@ export function formToPatch(form: SettingsForm): {
       pidsLimit: num('pidsLimit'),
       setupNetwork: form.setupNetwork,
     },
+    git: {
+      authorName: form.authorName.trim(),
+      authorEmail: form.authorEmail.trim(),
+      branchPrefix: form.branchPrefix.trim(),
+    },
+    // Empty: GitHub.com.
+    githubApiUrl: form.githubApiUrl.trim().replace(/\/+$/, '') || GITHUB_API,
   }
   const parsed = settingsPatchSchema.safeParse(patch)
   if (!parsed.success) {

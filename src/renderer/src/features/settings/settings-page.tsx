@@ -9,6 +9,7 @@ import { settingsStore, useSettings } from '../../lib/settings'
 import { ImagePanel } from '../system/image-panel'
 import { DockerSection } from './docker-section'
 import { Field, Section } from './fields'
+import { GitHubStatusView } from './github-status'
 import { SecretField } from './secret-field'
 import { ThemePicker } from './theme-picker'
 import { useSettingsForm } from './use-settings-form'
@@ -102,7 +103,7 @@ export function SettingsPage(): React.JSX.Element {
       <Section
         id="github"
         title="GitHub"
-        description="For private clones and, later, pull requests. Never enters the container."
+        description="For your repository list, private clones and pull requests. Never enters the container."
       >
         <SecretField
           name="github"
@@ -112,6 +113,44 @@ export function SettingsPage(): React.JSX.Element {
           status={secrets}
           onStatus={setSecrets}
         />
+        <GitHubStatusView tokenSet={secrets?.github ?? false} />
+        <Field
+          {...common}
+          field="githubApiUrl"
+          label="GitHub API URL"
+          type="url"
+          mono
+          placeholder="https://api.github.com"
+          help="GitHub Enterprise: https://HOST/api/v3."
+          error={f.errors.githubApiUrl}
+        />
+      </Section>
+
+      <Section
+        id="git"
+        title="Git"
+        description="Who commits the published changes, and how their branches are named."
+      >
+        <div className="grid-2">
+          <Field {...common} field="authorName" label="Author name" type="text" error={f.errors.authorName} />
+          <Field
+            {...common}
+            field="authorEmail"
+            label="Author email"
+            type="text"
+            mono
+            error={f.errors.authorEmail}
+          />
+          <Field
+            {...common}
+            field="branchPrefix"
+            label="Branch prefix"
+            type="text"
+            mono
+            help="Branches are named prefix-YYYYMMDD-HHMMSS."
+            error={f.errors.branchPrefix}
+          />
+        </div>
       </Section>
 
       <Section id="docker" title="Docker">

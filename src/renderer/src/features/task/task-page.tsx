@@ -7,6 +7,7 @@ import { ArtifactViewer } from './artifact-viewer'
 import { ErrorView } from '../../lib/error-view'
 import { ProgressBar } from './progress-bar'
 import { TaskHeader } from './task-header'
+import { OutcomeList } from './outcome-list'
 import { TaskOutcome } from './task-outcome'
 import { Timeline } from './timeline'
 import { useTimeline } from './use-timeline'
@@ -49,6 +50,7 @@ export function TaskPage({ id }: { id: string }): React.JSX.Element {
       <TaskHeader task={task} onError={setActionError} />
       {actionError && <ErrorView error={actionError} onDismiss={() => setActionError(null)} />}
       <TaskOutcome task={task} onOpen={setArtifact} />
+      <OutcomeList task={task} />
       {preparing && progress && <ProgressBar progress={progress} />}
       <div className="task-subbar">
         <Prompt text={task.prompt} />

@@ -1,0 +1,6 @@
+export { createGitHub, type GitHub } from './client'
+export { gitHubError } from './errors'
+export { gitHubRepoOf } from './repo-url'
+export { forkRepo, listRepos, repoInfo, toRepoSummary } from './repos'
+export { openPullRequest, type OpenedPullRequest, type PullRequestOptions } from './pull-request'
+export { gitHubStatus } from './status'
