@@ -149,7 +149,7 @@ describe('the task lifecycle', () => {
       const started = Date.now()
       await expect(waitForStatus(engine, id, ['review'], 30_000)).rejects.toThrow(/failed/)
       expect(Date.now() - started).toBeLessThan(6000 + 5000 + 2000)
-      expect(engine.get(id).error).toMatchObject({ kind: 'timeout' })
+      expect(engine.get(id).error, JSON.stringify(engine.get(id).error)).toMatchObject({ kind: 'timeout' })
       expect(await containersOf(id)).toBe(0)
     } finally {
       await engine.close()

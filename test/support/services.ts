@@ -97,6 +97,7 @@ export async function withTestAppServer<T>(
   opts: {
     script?: ScriptStep[]
     settings?: SettingsInput
+    githubToken?: string
     host?: string
     token?: string
     rendererDir?: string
@@ -110,6 +111,7 @@ export async function withTestAppServer<T>(
     dataDir: join(root, 'data'),
     baseURL: model.baseURL,
     settings: opts.settings,
+    githubToken: opts.githubToken,
   })
   try {
     const server = await createAppServer(services, {

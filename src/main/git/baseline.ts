@@ -39,7 +39,7 @@ const LOCAL_CONFIG = `[core]
  * filters, ident, encodings, or diff drivers. $GIT_DIR/info/attributes takes precedence over them.
  */
 const NEUTRAL_ATTRIBUTES =
-  '* !text !eol !crlf !filter !ident !working-tree-encoding !diff !merge !export-subst\n'
+  '* !text !eol !crlf !filter !ident !working-tree-encoding !diff !merge !export-subst !export-ignore\n'
 
 export interface BaselineOptions {
   workspace: string
