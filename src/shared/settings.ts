@@ -62,7 +62,7 @@ export type SettingsInput = z.input<typeof settingsSchema>
 export const defaultSettings = (): Settings => settingsSchema.parse({})
 
 /**
- * A change to the settings: any top-level field, nested objects (limits, sandbox, zip) field by field, and
+ * A change to the settings: each top-level field, nested objects (limits, sandbox, zip) field by field, and
  * `null` to clear an optional field (baseUrl). Unlike `settingsSchema.partial()`, which fills every absent
  * field with its default (so a patch of one field would reset all the others), this schema adds nothing.
  */
