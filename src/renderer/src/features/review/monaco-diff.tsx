@@ -40,12 +40,22 @@ export default function MonacoDiff(props: DiffEditorProps): React.JSX.Element {
   const editor = useRef<DiffEditor | null>(null)
   const callbacks = useRef(props)
   callbacks.current = props
+  /**
+   * What the editor itself reported through onChange since its model was set. A render can lag behind the
+   * typing (React runs this effect after paint; keystrokes keep coming): such a `modified` is an echo of
+   * the user's own edit, and replacing the model with it would drop the keystrokes typed since.
+   */
+  const echoes = useRef(new Set<string>())
 
   useLayoutEffect(() => {
     const created = monaco.editor.createDiffEditor(host.current!, OPTIONS)
     editor.current = created
     const right = created.getModifiedEditor()
-    const changes = right.onDidChangeModelContent(() => callbacks.current.onChange?.(right.getValue()))
+    const changes = right.onDidChangeModelContent(() => {
+      const value = right.getValue()
+      remember(echoes.current, value)
+      callbacks.current.onChange?.(value)
+    })
     right.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyS, () => callbacks.current.onSave?.())
     return () => {
       changes.dispose()
@@ -66,7 +76,7 @@ export default function MonacoDiff(props: DiffEditorProps): React.JSX.Element {
       current &&
       uriKey === `/${modelKey}` &&
       current.original.getValue() === original &&
-      current.modified.getValue() === modified
+      (current.modified.getValue() === modified || echoes.current.has(modified))
     )
       return
     const lang = knownLanguage(language)
@@ -74,6 +84,7 @@ export default function MonacoDiff(props: DiffEditorProps): React.JSX.Element {
       monaco.Uri.from({ scheme: 'inmemory', authority: side, path: `/${modelKey}` })
     // The same file may come back with new content (a follow-up): release its old models before reusing the URIs.
     release(e)
+    echoes.current.clear()
     e.setModel({
       original: monaco.editor.createModel(original, lang, uri('original')),
       modified: monaco.editor.createModel(modified, lang, uri('modified')),
@@ -85,4 +96,11 @@ export default function MonacoDiff(props: DiffEditorProps): React.JSX.Element {
   useEffect(() => monaco.editor.setTheme(dark ? 'codex-dark' : 'codex-light'), [dark])
 
   return <div ref={host} className="monaco-host" />
+}
+
+const MAX_ECHOES = 256
+
+function remember(echoes: Set<string>, value: string): void {
+  echoes.add(value)
+  if (echoes.size > MAX_ECHOES) echoes.delete(echoes.values().next().value as string)
 }
