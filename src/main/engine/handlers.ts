@@ -1,9 +1,10 @@
-import { access, copyFile } from 'node:fs/promises'
+import { copyFile } from 'node:fs/promises'
 import type { z } from 'zod'
 import { calls, type CallName, type CallOutputs } from '../../shared/contract'
 import type { Result } from '../../shared/errors'
 import { AppError, toErrorData } from '../errors'
 import type { DesktopService, Services } from '../services'
+import { pathExists } from '../util/fs'
 import { createGitHubService } from './github-service'
 
 export type Handlers = { [N in CallName]: (input: z.output<(typeof calls)[N]>) => Promise<CallOutputs[N]> }
@@ -52,7 +53,7 @@ export function createHandlers(services: Services): Handlers {
       const service = desktopOnly(desktop)
       const artifact = format === 'zip' ? 'export.zip' : 'export.patch'
       const source = engine.store.artifactPath(id, artifact)
-      if (!(await exists(source))) {
+      if (!(await pathExists(source))) {
         throw new AppError('conflict', 'Export the change first.', { hint: 'Choose Export again.' })
       }
       const name = `${slug(engine.get(id).title)}.${format}`
@@ -69,12 +70,6 @@ export function createHandlers(services: Services): Handlers {
     },
   }
 }
-
-const exists = (path: string): Promise<boolean> =>
-  access(path).then(
-    () => true,
-    () => false,
-  )
 
 /** A file name from a task title: lowercase words joined by dashes. */
 const slug = (title: string): string =>

@@ -1,4 +1,3 @@
-import { stat } from 'node:fs/promises'
 import type { z } from 'zod'
 import type { publishInputSchema } from '../../shared/contract'
 import type { Settings } from '../../shared/settings'
@@ -10,10 +9,10 @@ import { pushBranch } from '../git/push'
 import { buildResultTree } from '../git/result-tree'
 import { createGitHub, forkRepo, gitHubRepoOf, openPullRequest, repoInfo } from '../github'
 import { gitTokenFor } from './git-token'
+import { pathExists } from '../util/fs'
 import type { TaskStore } from './task-store'
 
 export type PublishRequest = z.output<typeof publishInputSchema>
-type Publish = PublishRequest
 
 export interface PublishDeps {
   store: TaskStore
@@ -32,7 +31,7 @@ export function defaultBranchName(settings: Settings, now = new Date()): string 
  * into their folder (or a branch there), a patch or a ZIP — from the included files only. The workspace and
  * its diff are never changed, whatever fails.
  */
-export async function publish(input: Publish, deps: PublishDeps): Promise<TaskOutcome> {
+export async function publish(input: PublishRequest, deps: PublishDeps): Promise<TaskOutcome> {
   const { store } = deps
   const task = store.get(input.id)
   if (task.status !== 'review') {
@@ -101,14 +100,14 @@ export async function publish(input: Publish, deps: PublishDeps): Promise<TaskOu
 }
 
 async function publishBranch(
-  input: Extract<Publish, { kind: 'push' | 'pull_request' }>,
+  input: Extract<PublishRequest, { kind: 'push' | 'pull_request' }>,
   task: TaskRecord,
   tree: string,
   deps: PublishDeps,
 ): Promise<TaskOutcome> {
   const { store, settings } = deps
   const paths = store.paths(task.id)
-  if (task.source.kind !== 'git' || !task.sourceCommit || !(await exists(paths.upstream))) {
+  if (task.source.kind !== 'git' || !task.sourceCommit || !(await pathExists(paths.upstream))) {
     throw new AppError('invalid_input', 'Only a task started from a Git URL can be pushed.', {
       hint: 'Export a .patch or a ZIP instead.',
     })
@@ -188,9 +187,3 @@ async function publishBranch(
     draft: input.draft,
   }
 }
-
-const exists = (path: string): Promise<boolean> =>
-  stat(path).then(
-    () => true,
-    () => false,
-  )

@@ -1,4 +1,3 @@
-import { access } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { DiffResult, FileDiff, FileStatus } from '../../shared/diff'
 import { AppError } from '../errors'
@@ -15,6 +14,7 @@ import {
   type RawEntry,
 } from './diff-parse'
 import { gitFailed, runGit } from './git'
+import { pathExists } from '../util/fs'
 import { repoOptions, stageAll, stageAroundNestedRepos, type StageTarget } from './stage'
 
 /**
@@ -56,7 +56,7 @@ export async function computeDiff(opts: DiffOptions): Promise<DiffResult> {
     throw new AppError('invalid_input', 'The baseline commit is not valid.')
   }
   try {
-    if (!(await exists(target.indexFile ?? ''))) {
+    if (!(await pathExists(target.indexFile ?? ''))) {
       await runGit(['read-tree', opts.baseline], repoOptions(target))
     }
     const changed = await stageAll(target, false)
@@ -151,10 +151,3 @@ function buildResult(items: Item[], patch: Buffer, contents: Contents): DiffResu
 
 const sortKey = (f: FileDiff): string => f.newPath ?? f.oldPath ?? ''
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
-
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  )
-}

@@ -1,8 +1,7 @@
 // @vitest-environment happy-dom
-import { fake, ok, stubLayout, taskRecord } from './task-fake-api'
+import { diffOf, fake, file, ok, stubLayout, taskRecord } from './task-fake-api'
 import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react'
 import { afterEach, beforeAll, beforeEach, expect, test } from 'vitest'
-import type { DiffResult, FileDiff } from '../../../src/shared/diff'
 import type { TaskRecord } from '../../../src/shared/task'
 import type { DiffEditorProps } from '../../../src/renderer/src/features/review/diff-editor'
 import { ReviewPage } from '../../../src/renderer/src/features/review/review-page'
@@ -10,28 +9,6 @@ import { taskListStore } from '../../../src/renderer/src/lib/tasks'
 
 beforeAll(() => stubLayout())
 afterEach(cleanup)
-
-const file = (patch: Partial<FileDiff> & { newPath: string }): FileDiff => ({
-  oldPath: patch.newPath,
-  status: 'modified',
-  additions: 1,
-  deletions: 1,
-  oldContent: 'old\n',
-  newContent: 'new\n',
-  binary: false,
-  contentOmitted: false,
-  oldMode: '100644',
-  newMode: '100644',
-  ...patch,
-})
-
-const diffOf = (fileDiffs: FileDiff[]): DiffResult => ({
-  files: fileDiffs.length,
-  additions: fileDiffs.reduce((n, f) => n + f.additions, 0),
-  deletions: fileDiffs.reduce((n, f) => n + f.deletions, 0),
-  fileDiffs,
-  patch: '',
-})
 
 const firstDiff = diffOf([
   file({

@@ -1,3 +1,4 @@
+import type { DiffResult, FileDiff } from '../../../src/shared/diff'
 /**
  * A fake `window.api` for component tests: every call of the contract, answered by per-test handlers
  * (unhandled calls resolve with an 'unsupported' error), every call recorded, and `emit` to push engine
@@ -101,3 +102,26 @@ export function stubLayout(viewport = 600, row = 40): void {
     return Math.max(viewport, ...heights)
   })
 }
+
+/** A changed file for review tests: modified old → new unless `patch` says otherwise. */
+export const file = (patch: Partial<FileDiff> & { newPath: string }): FileDiff => ({
+  oldPath: patch.newPath,
+  status: 'modified',
+  additions: 1,
+  deletions: 1,
+  oldContent: 'old\n',
+  newContent: 'new\n',
+  binary: false,
+  contentOmitted: false,
+  oldMode: '100644',
+  newMode: '100644',
+  ...patch,
+})
+/** A diff of these files, with its totals. */
+export const diffOf = (fileDiffs: FileDiff[]): DiffResult => ({
+  files: fileDiffs.length,
+  additions: fileDiffs.reduce((n, f) => n + f.additions, 0),
+  deletions: fileDiffs.reduce((n, f) => n + f.deletions, 0),
+  fileDiffs,
+  patch: '',
+})

@@ -2,6 +2,7 @@ import { useState } from 'react'
 import type { TaskRecord } from '../../../../shared/task'
 import { ErrorView } from '../../lib/error-view'
 import { conflictPaths, defaultBranch } from './publish-defaults'
+import { BranchField } from './branch-field'
 import { usePublish } from './use-publish'
 
 type Mode = 'files' | 'branch'
@@ -81,18 +82,7 @@ export function ApplyForm(props: {
           </span>
         </label>
       </div>
-      {mode === 'branch' && (
-        <label className="stack">
-          <span className="sublabel">Branch</span>
-          <input
-            className="input mono"
-            value={branch}
-            onChange={(e) => setBranch(e.target.value)}
-            spellCheck={false}
-            autoComplete="off"
-          />
-        </label>
-      )}
+      {mode === 'branch' && <BranchField value={branch} onChange={setBranch} />}
       {p.error && <ErrorView error={p.error} compact onDismiss={p.clearError} />}
       {conflicts.length > 0 && (
         <div className="publish-conflicts">

@@ -3,6 +3,7 @@ import type { TaskRecord } from '../../../../shared/task'
 import { ErrorView } from '../../lib/error-view'
 import { ExternalLink } from './external-link'
 import { defaultBody, defaultBranch, offersFork } from './publish-defaults'
+import { BranchField } from './branch-field'
 import { usePublish } from './use-publish'
 
 interface Props {
@@ -66,16 +67,7 @@ export function PullRequestForm({ task, files, branchPrefix, disabled, desktop }
         submit(false)
       }}
     >
-      <label className="stack">
-        <span className="sublabel">Branch</span>
-        <input
-          className="input mono"
-          value={branch}
-          onChange={(e) => setBranch(e.target.value)}
-          spellCheck={false}
-          autoComplete="off"
-        />
-      </label>
+      <BranchField value={branch} onChange={setBranch} />
       <label className="stack">
         <span className="sublabel">Title</span>
         <input className="input" value={title} onChange={(e) => setTitle(e.target.value)} />

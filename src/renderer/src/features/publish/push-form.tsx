@@ -2,6 +2,7 @@ import { useState } from 'react'
 import type { TaskRecord } from '../../../../shared/task'
 import { ErrorView } from '../../lib/error-view'
 import { defaultBranch } from './publish-defaults'
+import { BranchField } from './branch-field'
 import { usePublish } from './use-publish'
 
 /** A Git remote that is not GitHub: commit the included changes on a new branch and push it there. */
@@ -36,16 +37,7 @@ export function PushForm(props: {
       <p className="muted small">
         This remote is not on GitHub: the branch is pushed, no pull request opened.
       </p>
-      <label className="stack">
-        <span className="sublabel">Branch</span>
-        <input
-          className="input mono"
-          value={branch}
-          onChange={(e) => setBranch(e.target.value)}
-          spellCheck={false}
-          autoComplete="off"
-        />
-      </label>
+      <BranchField value={branch} onChange={setBranch} />
       {p.error && <ErrorView error={p.error} compact onDismiss={p.clearError} />}
       <button type="submit" className="button primary" disabled={!canSubmit}>
         {p.busy ? 'Pushing…' : 'Push branch'}
