@@ -2,6 +2,7 @@ import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
+    reporters: ['default', './test/security/support/summary-reporter.ts'],
     projects: [
       {
         test: {
@@ -28,11 +29,24 @@ export default defineConfig({
       },
       {
         test: {
+          // Hostile inputs through the real paths (`npm run test:security`); see test/security/README.md.
+          name: 'security',
+          include: ['test/security/**/*.test.ts'],
+          environment: 'node',
+          sequence: { groupOrder: 2 },
+          globalSetup: ['test/support/global-setup.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 600_000,
+          maxWorkers: 2,
+        },
+      },
+      {
+        test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['test/support/global-setup.ts', 'test/support/build-renderer.ts'],
-          sequence: { groupOrder: 2 },
+          sequence: { groupOrder: 3 },
           testTimeout: 300_000,
           hookTimeout: 600_000,
           maxWorkers: 1,
