@@ -59,11 +59,12 @@ describe('publishing from the browser', () => {
     try {
       await withTestAppServer(
         { script, rendererDir, githubToken: TOKEN, settings: { githubApiUrl: github.baseUrl } },
-        async ({ server, services }) => {
+        async ({ openUrl, services }) => {
           const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
           const pageErrors: string[] = []
           page.on('pageerror', (err) => pageErrors.push(err.message))
-          await page.goto(server.url)
+          // The ?token= address the server prints: it sets the cookie and redirects to the app.
+          await page.goto(openUrl)
 
           // Pick the repository from the list: it fills the Git URL and the default branch.
           await page.getByRole('tab', { name: /Git URL/ }).click()

@@ -93,7 +93,7 @@ describe('the app in a browser, over the headless server and the real engine', (
       throw new Error('CODEX_RENDERER_DIR is not set: the e2e global setup builds the renderer')
     const browser = await launchBrowser()
     try {
-      await withTestAppServer({ script, rendererDir }, async ({ server, services }) => {
+      await withTestAppServer({ script, rendererDir }, async ({ server, services, openUrl }) => {
         const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
         const pageErrors: string[] = []
         page.on('pageerror', (err) => pageErrors.push(err.message))
@@ -108,7 +108,9 @@ describe('the app in a browser, over the headless server and the real engine', (
           }
         })
 
-        await page.goto(server.url)
+        // The ?token= address the server prints: it sets the cookie and redirects to the app.
+        await page.goto(openUrl)
+        expect(page.url()).toBe(`${server.url}/`)
         await page.getByLabel('Task', { exact: true }).waitFor()
         await shot(page, '01-new-task')
 

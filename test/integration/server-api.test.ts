@@ -3,15 +3,21 @@ import { describe, expect, it } from 'vitest'
 import type { AppEvent } from '../../src/shared/events'
 import { createHttpBridge } from '../../src/renderer/src/lib/http-bridge'
 import { requireDocker } from '../support/docker'
-import { rawRequest } from '../support/http'
+import { fetchWith, rawRequest } from '../support/http'
 import { buildZip } from '../support/make-zip'
 import { withTestAppServer } from '../support/services'
 import { NodeEventSource } from '../support/sse-client'
 
 const JSON_CALL = { 'content-type': 'application/json', 'x-codex-sys': '1' }
 
-async function call(url: string, name: string, body: string): Promise<{ status: number; json: unknown }> {
-  const res = await fetch(`${url}/api/call/${name}`, { method: 'POST', headers: JSON_CALL, body })
+type Env = { server: { url: string }; auth: Record<string, string> }
+
+async function call(env: Env, name: string, body: string): Promise<{ status: number; json: unknown }> {
+  const res = await fetch(`${env.server.url}/api/call/${name}`, {
+    method: 'POST',
+    headers: { ...JSON_CALL, ...env.auth },
+    body,
+  })
   return { status: res.status, json: await res.json() }
 }
 
@@ -31,53 +37,52 @@ function until<T>(check: () => T | undefined, timeoutMs = 120_000, what = 'condi
 const engineListeners = (engine: unknown): number => (engine as { listeners: Set<unknown> }).listeners.size
 
 describe('the headless server API', () => {
-  it('answers calls of the contract with Results', async () => {
-    await withTestAppServer({}, async ({ server }) => {
-      expect(await call(server.url, 'tasks.list', '{}')).toEqual({
+  it('answers calls of the contract with Results, only with its token', async () => {
+    await withTestAppServer({}, async (env) => {
+      expect(await call(env, 'tasks.list', '{}')).toEqual({
         status: 200,
         json: { ok: true, value: [] },
       })
-      const updated = await call(server.url, 'settings.update', JSON.stringify({ maxConcurrentTasks: 3 }))
+      const updated = await call(env, 'settings.update', JSON.stringify({ maxConcurrentTasks: 3 }))
       expect(updated.json).toMatchObject({ ok: true, value: { maxConcurrentTasks: 3 } })
-      expect((await call(server.url, 'settings.get', '')).json).toMatchObject({
+      expect((await call(env, 'settings.get', '')).json).toMatchObject({
         ok: true,
         value: { maxConcurrentTasks: 3 },
       })
-      const secrets = await call(
-        server.url,
-        'secrets.set',
-        JSON.stringify({ name: 'github', value: 'ghp_x1' }),
-      )
+      const secrets = await call(env, 'secrets.set', JSON.stringify({ name: 'github', value: 'ghp_x1' }))
       expect(secrets.json).toEqual({
         ok: true,
         value: expect.objectContaining({ github: true, openai: true }),
       })
       expect(JSON.stringify(secrets.json)).not.toContain('ghp_x1')
-      const status = await call(server.url, 'system.status', '{}')
+      const status = await call(env, 'system.status', '{}')
       expect(status.json).toMatchObject({ ok: true, value: { desktop: false, docker: { reachable: true } } })
+      const anonymous = await call({ ...env, auth: {} }, 'settings.get', '')
+      expect(anonymous).toMatchObject({ status: 401, json: { ok: false, error: { kind: 'auth_failed' } } })
     })
   })
 
   it('refuses invalid input, malformed JSON, unknown calls and desktop-only calls', async () => {
-    await withTestAppServer({}, async ({ server }) => {
-      const invalid = await call(server.url, 'tasks.get', JSON.stringify({ id: '../../etc' }))
+    await withTestAppServer({}, async (env) => {
+      const { server } = env
+      const invalid = await call(env, 'tasks.get', JSON.stringify({ id: '../../etc' }))
       expect(invalid).toMatchObject({ status: 400, json: { ok: false, error: { kind: 'invalid_input' } } })
-      const extra = await call(server.url, 'tasks.list', JSON.stringify({ sneaky: true }))
+      const extra = await call(env, 'tasks.list', JSON.stringify({ sneaky: true }))
       expect(extra).toMatchObject({ status: 400, json: { ok: false, error: { kind: 'invalid_input' } } })
-      const malformed = await call(server.url, 'settings.update', '{"model": ')
+      const malformed = await call(env, 'settings.update', '{"model": ')
       expect(malformed).toEqual({
         status: 400,
         json: { ok: false, error: { kind: 'invalid_input', message: 'The request body is not valid JSON.' } },
       })
-      const unknown = await call(server.url, 'tasks.destroyEverything', '{}')
+      const unknown = await call(env, 'tasks.destroyEverything', '{}')
       expect(unknown).toMatchObject({ status: 404, json: { ok: false, error: { kind: 'not_found' } } })
-      const missing = await call(server.url, 'tasks.get', JSON.stringify({ id: 'nope' }))
+      const missing = await call(env, 'tasks.get', JSON.stringify({ id: 'nope' }))
       expect(missing).toMatchObject({ status: 404, json: { ok: false, error: { kind: 'not_found' } } })
-      const dialog = await call(server.url, 'dialog.pickFolder', '{}')
+      const dialog = await call(env, 'dialog.pickFolder', '{}')
       expect(dialog).toMatchObject({ status: 501, json: { ok: false, error: { kind: 'unsupported' } } })
       const huge = await fetch(`${server.url}/api/call/tasks.list`, {
         method: 'POST',
-        headers: JSON_CALL,
+        headers: { ...JSON_CALL, ...env.auth },
         body: 'x'.repeat(33 * 1024 ** 2),
       })
       expect(huge.status).toBe(413)
@@ -87,9 +92,12 @@ describe('the headless server API', () => {
   })
 
   it('streams events with heartbeats, and unsubscribes when the client goes', async () => {
-    await withTestAppServer({ heartbeatMs: 50 }, async ({ server, services }) => {
+    await withTestAppServer({ heartbeatMs: 50 }, async ({ server, services, auth }) => {
+      const refused = new NodeEventSource(`${server.url}/api/events`)
+      await until(() => (refused.status === undefined ? undefined : refused.status), 5000, 'an answer')
+      expect(refused.status).toBe(401)
       const before = engineListeners(services.engine)
-      const source = new NodeEventSource(`${server.url}/api/events`)
+      const source = new NodeEventSource(`${server.url}/api/events`, { headers: auth })
       await until(() => (source.comments.includes('ping') ? true : undefined), 5000, 'a heartbeat')
       expect(engineListeners(services.engine)).toBe(before + 1)
       source.close()
@@ -98,11 +106,11 @@ describe('the headless server API', () => {
   })
 
   it('refuses uploads that are not ZIPs or are too large', async () => {
-    await withTestAppServer({ settings: { zip: { maxBytes: 1000 } } }, async ({ server }) => {
+    await withTestAppServer({ settings: { zip: { maxBytes: 1000 } } }, async ({ server, auth }) => {
       const upload = (body: Buffer | string, type = 'application/zip') =>
         fetch(`${server.url}/api/uploads`, {
           method: 'POST',
-          headers: { 'content-type': type, 'x-codex-sys': '1' },
+          headers: { 'content-type': type, 'x-codex-sys': '1', ...auth },
           body,
         })
       const notZip = await upload('just some text, not an archive')
@@ -122,6 +130,7 @@ describe('the headless server API', () => {
           'content-type': 'application/zip',
           'x-codex-sys': '1',
           'content-length': String(512 * 1024 ** 2),
+          ...auth,
         },
         body: 'PK\x03\x04',
       })
@@ -137,8 +146,11 @@ describe('the headless server API', () => {
       { toolCalls: [{ name: 'write_file', args: { path: 'app/hello.txt', content: 'hello, world\n' } }] },
       { toolCalls: [{ name: 'finish', args: { summary: 'Said hello.' } }] },
     ]
-    await withTestAppServer({ script }, async ({ server }) => {
-      const api = createHttpBridge(server.url, { eventSource: (url) => new NodeEventSource(url) })
+    await withTestAppServer({ script }, async ({ server, auth }) => {
+      const api = createHttpBridge(server.url, {
+        fetch: fetchWith(auth),
+        eventSource: (url) => new NodeEventSource(url, { headers: auth }),
+      })
       const events: AppEvent[] = []
       const stop = api.onEvent((event) => events.push(event))
       const zip = buildZip([

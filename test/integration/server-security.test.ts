@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { rawRequest } from '../support/http'
+import { fetchWith, rawRequest } from '../support/http'
 import { withTestAppServer } from '../support/services'
 import { tempDir } from '../support/tmp'
 
@@ -45,6 +45,7 @@ describe('the headless server, bound to another address', () => {
       expect(cookie).toMatch(/HttpOnly/)
       expect(cookie).toMatch(/SameSite=Strict/)
       const jar = cookie.split(';')[0]!
+      expect(jar).toBe(`codex_sys_token_${port}=${token}`)
       expect((await list({ cookie: jar })).status).toBe(200)
       const page = await fetch(`${via}/`, { headers: { cookie: jar } })
       expect(page.status).toBe(200)
@@ -72,15 +73,92 @@ describe('the headless server, bound to another address', () => {
 })
 
 describe('the headless server on loopback', () => {
-  it('answers only requests addressed to loopback with its port (DNS rebinding)', async () => {
-    await withTestAppServer({}, async ({ server }) => {
+  it('requires a token it generated, and sets its cookie on a ?token= visit', async () => {
+    await withTestAppServer({ rendererDir: await makeRenderer() }, async ({ server, token, openUrl }) => {
+      expect(token).toMatch(/^[A-Za-z0-9_-]{32}$/)
+      expect(server.token).toBe(token)
+      expect(openUrl).toBe(`${server.url}/?token=${token}`)
+      const list = (headers: Record<string, string> = {}) =>
+        fetch(`${server.url}/api/call/tasks.list`, {
+          method: 'POST',
+          headers: { ...CALL, ...headers },
+          body: '{}',
+        })
+      const refused = await list()
+      expect(refused.status).toBe(401)
+      expect(await refused.json()).toMatchObject({
+        ok: false,
+        error: { kind: 'auth_failed', message: 'This server needs its access token.' },
+      })
+      expect((await fetch(`${server.url}/`)).status).toBe(401)
+      expect((await list({ authorization: `Bearer ${token}` })).status).toBe(200)
+      expect((await list({ authorization: `bearer ${token}` })).status).toBe(200)
+      expect((await list({ authorization: `Bearer ${token}x` })).status).toBe(401)
+
+      const visit = await fetch(openUrl, { redirect: 'manual' })
+      expect(visit.status).toBe(303)
+      expect(visit.headers.get('location')).toBe('/')
+      const jar = (visit.headers.get('set-cookie') ?? '').split(';')[0]!
+      expect((await list({ cookie: jar })).status).toBe(200)
+      expect((await fetch(`${server.url}/`, { headers: { cookie: jar } })).status).toBe(200)
+      // A cookie for another port's server is not ours.
+      const other = jar.replace(/^codex_sys_token_\d+/, 'codex_sys_token_1')
+      expect((await list({ cookie: other })).status).toBe(401)
+    })
+  })
+
+  it('never takes the token in the address of an API call', async () => {
+    await withTestAppServer({}, async ({ server, token, auth }) => {
+      for (const path of ['/api/call/tasks.list', '/api/events', '/api/task/x/status']) {
+        for (const headers of [{}, auth]) {
+          const res = await fetch(`${server.url}${path}?token=${token}`, {
+            method: path.startsWith('/api/call/') ? 'POST' : 'GET',
+            headers: { ...CALL, ...headers },
+            body: path.startsWith('/api/call/') ? '{}' : undefined,
+          })
+          expect([path, res.status]).toEqual([path, 400])
+          expect(await res.json()).toMatchObject({
+            error: { message: 'API calls never take the access token in the address.' },
+          })
+        }
+      }
+    })
+  })
+
+  it('serves without a token only when told so explicitly, and only on loopback', async () => {
+    await withTestAppServer({ noToken: true }, async ({ server, token, auth, openUrl }) => {
       expect(server.token).toBeUndefined()
+      expect(token).toBeUndefined()
+      expect(auth).toEqual({})
+      expect(openUrl).toBe(`${server.url}/`)
+      const res = await fetch(`${server.url}/api/call/tasks.list`, {
+        method: 'POST',
+        headers: CALL,
+        body: '{}',
+      })
+      expect(res.status).toBe(200)
+    })
+    for (const host of ['0.0.0.0', '::']) {
+      await expect(withTestAppServer({ host, noToken: true }, async () => undefined)).rejects.toThrow(
+        `A server bound to ${host} must require its access token.`,
+      )
+    }
+    await expect(
+      withTestAppServer({ noToken: true, token: 'a-given-token-0123456789' }, async () => undefined),
+    ).rejects.toThrow(/not both/)
+    await expect(withTestAppServer({ token: 'short' }, async () => undefined)).rejects.toThrow(
+      /16 to 512 visible ASCII characters/,
+    )
+  })
+
+  it('answers only requests addressed to loopback with its port (DNS rebinding)', async () => {
+    await withTestAppServer({}, async ({ server, auth }) => {
       const port = new URL(server.url).port
       const list = (host: string) =>
         rawRequest(server.url, {
           method: 'POST',
           path: '/api/call/tasks.list',
-          headers: { ...CALL, host },
+          headers: { ...CALL, ...auth, host },
           body: '{}',
         })
       expect((await list(`127.0.0.1:${port}`)).status).toBe(200)
@@ -88,16 +166,21 @@ describe('the headless server on loopback', () => {
       expect((await list(`evil.example:${port}`)).status).toBe(403)
       expect((await list('evil.example')).status).toBe(403)
       expect((await list(`127.0.0.1:${Number(port) + 1}`)).status).toBe(403)
-      const page = await rawRequest(server.url, { path: '/', headers: { host: `attacker.test:${port}` } })
+      const page = await rawRequest(server.url, {
+        path: '/',
+        headers: { ...auth, host: `attacker.test:${port}` },
+      })
       expect(page.status).toBe(403)
     })
   })
 
-  it('refuses state changes from other sites (CSRF)', async () => {
-    await withTestAppServer({}, async ({ server }) => {
+  it('refuses state changes from other sites (CSRF), even with the cookie', async () => {
+    await withTestAppServer({}, async ({ server, openUrl }) => {
       const origin = server.url
+      const visit = await fetch(openUrl, { redirect: 'manual' })
+      const cookie = (visit.headers.get('set-cookie') ?? '').split(';')[0]!
       const post = (path: string, headers: Record<string, string>, body = '{}') =>
-        fetch(`${origin}${path}`, { method: 'POST', headers, body })
+        fetch(`${origin}${path}`, { method: 'POST', headers: { cookie, ...headers }, body })
       const update = JSON.stringify({ theme: 'dark' })
       expect((await post('/api/call/settings.update', { 'content-type': 'text/plain' }, update)).status).toBe(
         403,
@@ -116,7 +199,7 @@ describe('the headless server on loopback', () => {
       const seed = await fetch(`${origin}/api/task`, {
         method: 'POST',
         body: form,
-        headers: { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+        headers: { cookie, origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
       })
       expect(seed.status).toBe(403)
       const settings = await post('/api/call/settings.get', CALL)
@@ -125,7 +208,8 @@ describe('the headless server on loopback', () => {
   })
 
   it('serves the renderer with a strict CSP and SPA fallback', async () => {
-    await withTestAppServer({ rendererDir: await makeRenderer() }, async ({ server }) => {
+    await withTestAppServer({ rendererDir: await makeRenderer() }, async ({ server, auth }) => {
+      const fetch = fetchWith(auth)
       const page = await fetch(`${server.url}/`)
       expect(page.status).toBe(200)
       expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8')
@@ -152,8 +236,8 @@ describe('the headless server on loopback', () => {
   })
 
   it('says the web UI is not built when there is no renderer', async () => {
-    await withTestAppServer({}, async ({ server }) => {
-      const page = await fetch(`${server.url}/`)
+    await withTestAppServer({}, async ({ server, auth }) => {
+      const page = await fetch(`${server.url}/`, { headers: auth })
       expect(page.status).toBe(503)
       expect(await page.json()).toMatchObject({ error: { hint: expect.stringContaining('npm run build') } })
     })

@@ -6,10 +6,15 @@ import { rawRequest } from '../support/http'
 import { buildZip } from '../support/make-zip'
 import { withTestAppServer } from '../support/services'
 
-async function pollStatus(url: string, id: string, want: string): Promise<Record<string, unknown>> {
+async function pollStatus(
+  url: string,
+  auth: Record<string, string>,
+  id: string,
+  want: string,
+): Promise<Record<string, unknown>> {
   const started = Date.now()
   for (;;) {
-    const res = await fetch(`${url}/api/task/${id}/status`)
+    const res = await fetch(`${url}/api/task/${id}/status`, { headers: auth })
     const body = (await res.json()) as Record<string, unknown>
     if (body.status === want) return body
     if (['failed', 'cancelled', 'interrupted'].includes(String(body.status))) {
@@ -29,7 +34,7 @@ const SCRIPT = [
 describe("the seed's REST calls", () => {
   it('takes a multipart ZIP task, reports its status and serves its logs', async () => {
     await requireDocker()
-    await withTestAppServer({ script: SCRIPT }, async ({ server, model, root }) => {
+    await withTestAppServer({ script: SCRIPT }, async ({ server, model, root, auth, token }) => {
       const form = new FormData()
       form.set('task_description', 'Change the greeting')
       form.set('target_file', 'src/main.py')
@@ -39,39 +44,49 @@ describe("the seed's REST calls", () => {
         { name: 'src/main.py', data: 'print("hi")\n' },
       ])
       form.set('zip_file', new Blob([zip], { type: 'application/zip' }), 'code.zip')
-      // A plain client: no custom header, as the seed's page and curl send it.
-      const res = await fetch(`${server.url}/api/task`, { method: 'POST', body: form })
+      // Without the token: refused before the form is read.
+      const anonymous = await fetch(`${server.url}/api/task`, { method: 'POST', body: form })
+      expect(anonymous.status).toBe(401)
+      expect(await anonymous.json()).toMatchObject({ ok: false, error: { kind: 'auth_failed' } })
+      expect(await readdir(join(root, 'uploads')).catch(() => [])).toEqual([])
+      // A plain client: no custom header, as the seed's page and curl send it; the token as curl does.
+      const res = await fetch(`${server.url}/api/task`, { method: 'POST', body: form, headers: auth })
       expect(res.status).toBe(202)
       const created = (await res.json()) as { task_id: string; status: string }
       expect(created).toMatchObject({ task_id: expect.stringMatching(/^test-/), status: 'queued' })
       const id = created.task_id
 
-      const done = await pollStatus(server.url, id, 'review')
+      expect((await fetch(`${server.url}/api/task/${id}/status`)).status).toBe(401)
+      const done = await pollStatus(server.url, auth, id, 'review')
       expect(done).toEqual({ task_id: id, status: 'review', diff: { files: 1, additions: 1, deletions: 1 } })
       const firstPrompt = JSON.stringify(model.requests[0]!.body.messages)
       expect(firstPrompt).toContain('src/main.py')
 
-      const log = await fetch(`${server.url}/api/logs/${id}/agent.log`)
+      expect((await fetch(`${server.url}/api/logs/${id}/agent.log`)).status).toBe(401)
+      // The API never takes the token in its address (it would end up in logs and histories).
+      const inQuery = await fetch(`${server.url}/api/logs/${id}/agent.log?token=${token}`)
+      expect(inQuery.status).toBe(400)
+      const log = await fetch(`${server.url}/api/logs/${id}/agent.log`, { headers: auth })
       expect(log.status).toBe(200)
       expect(log.headers.get('content-type')).toBe('text/plain; charset=utf-8')
       expect(await log.text()).toContain('write_file')
-      const patch = await fetch(`${server.url}/api/logs/${id}/diff.patch`)
+      const patch = await fetch(`${server.url}/api/logs/${id}/diff.patch`, { headers: auth })
       expect(patch.headers.get('content-type')).toBe('text/x-diff; charset=utf-8')
       const text = await patch.text()
       expect(text).toContain('-print("hi")')
       expect(text).toContain('+print("hello, seed")')
-      expect((await fetch(`${server.url}/api/logs/${id}/setup.log`)).status).toBe(404)
+      expect((await fetch(`${server.url}/api/logs/${id}/setup.log`, { headers: auth })).status).toBe(404)
       // The uploaded archive was only needed for the import.
       expect(await readdir(join(root, 'uploads'))).toEqual([])
     })
   })
 
   it('refuses incomplete forms with what is missing', async () => {
-    await withTestAppServer({}, async ({ server, root }) => {
+    await withTestAppServer({}, async ({ server, root, auth, services }) => {
       const post = async (fields: Record<string, string | Blob>): Promise<[number, unknown]> => {
         const form = new FormData()
         for (const [k, v] of Object.entries(fields)) form.set(k, v)
-        const res = await fetch(`${server.url}/api/task`, { method: 'POST', body: form })
+        const res = await fetch(`${server.url}/api/task`, { method: 'POST', body: form, headers: auth })
         return [res.status, await res.json()]
       }
       const zip = new Blob([buildZip([{ name: 'a.txt', data: 'a' }])])
@@ -88,12 +103,13 @@ describe("the seed's REST calls", () => {
       expect((await post({ task_description: 'x', zip_file: zip, target_file: '../../etc/passwd' }))[0]).toBe(
         400,
       )
-      // A Git URL is checked when the task imports it: the status says why it failed.
-      const [accepted, created] = await post({ task_description: 'x', git_url: 'file:///etc' })
-      expect(accepted).toBe(202)
-      const id = (created as { task_id: string }).task_id
-      await expect(pollStatus(server.url, id, 'review')).rejects.toThrow(/failed.*unsafe_url/)
-      const json = await fetch(`${server.url}/api/task`, { method: 'POST', body: '{}' })
+      // A Git URL is checked before any task is stored (a record would keep what the URL carried).
+      expect(await post({ task_description: 'x', git_url: 'file:///etc' })).toEqual([
+        400,
+        { ok: false, error: expect.objectContaining({ kind: 'unsafe_url' }) },
+      ])
+      expect(services.engine.list()).toEqual([])
+      const json = await fetch(`${server.url}/api/task`, { method: 'POST', body: '{}', headers: auth })
       expect(json.status).toBe(415)
       // Refused forms leave no uploads behind.
       expect(await readdir(join(root, 'uploads')).catch(() => [])).toEqual([])
@@ -101,13 +117,14 @@ describe("the seed's REST calls", () => {
   })
 
   it('never serves anything but the allowed artifacts of a known task', async () => {
-    await withTestAppServer({ script: [] }, async ({ server, services }) => {
+    await withTestAppServer({ script: [] }, async ({ server, services, auth }) => {
       const task = await services.engine.submit({
         source: { kind: 'folder', path: '/nonexistent-folder-for-test' },
         prompt: 'nothing',
       })
       const id = task.id
-      const status = async (path: string): Promise<number> => (await rawRequest(server.url, { path })).status
+      const status = async (path: string): Promise<number> =>
+        (await rawRequest(server.url, { path, headers: auth })).status
       expect(await status(`/api/task/${id}/status`)).toBe(200)
       for (const path of [
         `/api/logs/${id}/task.json`,
@@ -127,7 +144,7 @@ describe("the seed's REST calls", () => {
       ]) {
         expect([path, await status(path)]).toEqual([path, 404])
       }
-      const page = await rawRequest(server.url, { path: '/../../../../etc/passwd' })
+      const page = await rawRequest(server.url, { path: '/../../../../etc/passwd', headers: auth })
       expect(page.body).not.toContain('root:')
     })
   })

@@ -1,33 +1,43 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
+import { AppError } from '../errors'
 import { HttpError } from './http-io'
 
 /**
  * Who may talk to the server, and how.
  *
- * - Bound to loopback (the default) without a token: anyone on this machine. The Host header must name
- *   the loopback address or localhost with our port, so a page of another site that rebinds its DNS
- *   name to 127.0.0.1 is refused (DNS-rebinding defence).
- * - Bound to anything else: a token is required (one is generated when none is given). Requests carry
- *   `Authorization: Bearer <token>`, or the cookie set by visiting `/?token=…` once (HttpOnly,
- *   SameSite=Strict, so no other site's page ever sends it). A token given on loopback is required too.
+ * - Always with the server's access token, on loopback too: any process of any user on this machine
+ *   (and, on Docker Desktop, any container, through host.docker.internal) can connect to 127.0.0.1, so
+ *   being local proves nothing. Requests carry `Authorization: Bearer <token>` (curl, scripts), or the
+ *   cookie set by visiting `/?token=…` once (HttpOnly, SameSite=Strict, named after our port so two
+ *   servers on one machine keep their own). The API never takes the token in its address: an address
+ *   ends up in logs, shell history and the browser's history, so `/api/…?token=` is refused outright
+ *   (only the page visit takes it, and answers with a redirect that drops it from the address bar).
+ * - The one opt-out is explicit (`token: null`, the CLI's `--no-token`), and only on loopback: then every
+ *   process and every user of this machine can use the server.
+ * - On loopback the Host header must name the loopback address or localhost with our port, so a page of
+ *   another site that rebinds its DNS name to 127.0.0.1 is refused (DNS-rebinding defence).
  *
  * CSRF: a page of another site can make the browser send "simple" requests (form posts, no custom
- * headers) to us, and they carry the user's cookie-less loopback trust. So every state-changing request
- * must (1) carry `X-Codex-Sys: 1` — a custom header, which makes the browser ask first with a CORS
- * preflight that we never grant — and (2) if it has an Origin header, come from our own origin, and if it
- * has Sec-Fetch-Site, be same-origin or user-initiated. The one exception to (1) is the seed's multipart
- * `POST /api/task`, which plain HTML forms and curl must be able to use: it still needs (2), which a
- * cross-site form post never passes (browsers send Origin on every cross-origin POST), and the token
- * when one is set. Reads (GET) are protected by the same-origin policy: we send no CORS headers.
+ * headers) to us, and with SameSite=Strict cookies a page of another port of 127.0.0.1 (same site, other
+ * origin) would still send our cookie. So every state-changing request must (1) carry `X-Codex-Sys: 1` — a
+ * custom header, which makes the browser ask first with a CORS preflight that we never grant — and (2) if
+ * it has an Origin header, come from our own origin, and if it has Sec-Fetch-Site, be same-origin or
+ * user-initiated. The one exception to (1) is the seed's multipart `POST /api/task`, which plain HTML
+ * forms and curl must be able to use: it still needs (2), which a cross-site form post never passes
+ * (browsers send Origin on every cross-origin POST), and the token. Reads (GET) are protected by the
+ * same-origin policy: we send no CORS headers, and Cross-Origin-Resource-Policy: same-origin.
  */
 export interface AccessPolicy {
-  readonly token: string | undefined
+  /** The token requests need; null only when the server was told explicitly to need none. */
+  readonly token: string | null
   readonly loopback: boolean
   /** DNS-rebinding defence on loopback: throws unless the Host header names us. */
   checkHost(req: IncomingMessage): void
   /** Throws unless the request carries the token (when one is required). */
   checkAuth(req: IncomingMessage): void
+  /** An API call: refuses a token in the address, then checks the token like `checkAuth`. */
+  checkApiAuth(req: IncomingMessage, query: URLSearchParams): void
   /** CSRF defence for state-changing requests (see above). */
   checkWrite(req: IncomingMessage, opts: { seedForm: boolean }): void
   /** The token given in `?token=…`, when it is right; throws when it is wrong. */
@@ -36,12 +46,25 @@ export interface AccessPolicy {
 }
 
 export const CUSTOM_HEADER = 'x-codex-sys'
-const COOKIE = 'codex_sys_token'
+const COOKIE_PREFIX = 'codex_sys_token'
+const MIN_TOKEN_LENGTH = 16
+const MAX_TOKEN_LENGTH = 512
 
 export const isLoopbackHost = (host: string): boolean =>
   host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host)
 
 export const generateToken = (): string => randomBytes(24).toString('base64url')
+
+/** Throws unless `token` is usable: 16 to 512 visible ASCII characters (it goes in headers and URLs). */
+export function checkTokenShape(token: string): void {
+  if (token.length < MIN_TOKEN_LENGTH || token.length > MAX_TOKEN_LENGTH || !/^[\x21-\x7e]+$/.test(token)) {
+    throw new AppError(
+      'invalid_input',
+      `The access token must be ${MIN_TOKEN_LENGTH} to ${MAX_TOKEN_LENGTH} visible ASCII characters (no spaces).`,
+      { hint: 'Leave it out and the server generates one.' },
+    )
+  }
+}
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest()
 const sameSecret = (a: string, b: string): boolean => timingSafeEqual(digest(a), digest(b))
@@ -54,30 +77,56 @@ function cookieValue(req: IncomingMessage, name: string): string | undefined {
   return undefined
 }
 
+function decoded(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value)
+  } catch {
+    return undefined
+  }
+}
+
 const unauthorized = (): HttpError =>
   new HttpError(401, 'auth_failed', 'This server needs its access token.', {
-    hint: 'Open the address `npm run serve` printed (it ends in ?token=…), or send Authorization: Bearer <token>.',
+    hint:
+      'Open the address `npm run serve` printed (it ends in ?token=…), or send ' +
+      'Authorization: Bearer <token> (the token is in server-token in the data directory).',
   })
 
 const forbidden = (message: string): HttpError => new HttpError(403, 'invalid_input', message)
 
-export function createAccessPolicy(opts: { host: string; port: () => number; token?: string }): AccessPolicy {
+/**
+ * `token` is required: a string, or null to need none (loopback only; anything else throws).
+ * `port` is read lazily: the policy is made before the server knows the port it got.
+ */
+export function createAccessPolicy(opts: {
+  host: string
+  port: () => number
+  token: string | null
+}): AccessPolicy {
   const loopback = isLoopbackHost(opts.host)
   const token = opts.token
+  if (token === null && !loopback) {
+    throw new AppError('invalid_input', `A server bound to ${opts.host} must require its access token.`, {
+      hint: 'Serving without a token is allowed on loopback (127.0.0.1) only.',
+    })
+  }
+  if (token !== null) checkTokenShape(token)
+  const cookieName = (): string => `${COOKIE_PREFIX}_${opts.port()}`
   const allowedHosts = (): Set<string> => {
     const port = opts.port()
     return new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`])
   }
 
   const authorized = (req: IncomingMessage): boolean => {
-    if (token === undefined) return true
+    if (token === null) return true
     const auth = req.headers.authorization ?? ''
-    if (auth.startsWith('Bearer ') && sameSecret(auth.slice('Bearer '.length).trim(), token)) return true
-    const cookie = cookieValue(req, COOKIE)
-    return cookie !== undefined && sameSecret(decodeURIComponent(cookie), token)
+    if (/^Bearer /i.test(auth) && sameSecret(auth.slice('Bearer '.length).trim(), token)) return true
+    const cookie = cookieValue(req, cookieName())
+    const value = cookie === undefined ? undefined : decoded(cookie)
+    return value !== undefined && sameSecret(value, token)
   }
 
-  return {
+  const policy: AccessPolicy = {
     token,
     loopback,
     checkHost(req) {
@@ -89,6 +138,16 @@ export function createAccessPolicy(opts: { host: string; port: () => number; tok
     },
     checkAuth(req) {
       if (!authorized(req)) throw unauthorized()
+    },
+    checkApiAuth(req, query) {
+      if (query.has('token')) {
+        throw new HttpError(400, 'invalid_input', 'API calls never take the access token in the address.', {
+          hint:
+            'Send it as Authorization: Bearer <token> instead (addresses end up in logs and histories); ' +
+            'only the page at /?token=… takes it, to set its cookie.',
+        })
+      }
+      policy.checkAuth(req)
     },
     checkWrite(req, { seedForm }) {
       const origin = req.headers.origin
@@ -104,12 +163,12 @@ export function createAccessPolicy(opts: { host: string; port: () => number; tok
       }
     },
     tokenVisit(given) {
-      if (token === undefined || !sameSecret(given, token)) throw unauthorized()
+      if (token === null || !sameSecret(given, token)) throw unauthorized()
       return token
     },
     cookieHeader() {
-      const value = encodeURIComponent(token ?? '')
-      return `${COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict`
+      return `${cookieName()}=${encodeURIComponent(token ?? '')}; Path=/; HttpOnly; SameSite=Strict`
     },
   }
+  return policy
 }

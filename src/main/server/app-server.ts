@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { createHandlers } from '../engine/handlers'
 import { toErrorData } from '../errors'
 import type { Services } from '../services'
+import { AppError } from '../errors'
 import { createAccessPolicy, generateToken, isLoopbackHost, type AccessPolicy } from './access'
 import { handleCall, handleEvents, handleUpload, type ServerContext } from './api-routes'
 import { HttpError, rawSegments, sendError, setCommonHeaders, statusForError } from './http-io'
@@ -11,25 +12,32 @@ import { defaultRendererDir, StaticFiles } from './static-files'
 import { watchUploads } from './upload-janitor'
 
 export interface AppServerOptions {
-  /** Interface to bind; 127.0.0.1 unless told otherwise. Anything but loopback requires a token. */
+  /** Interface to bind; 127.0.0.1 unless told otherwise. */
   host: string
   /** 0 picks a free port (tests). */
   port: number
-  /** Required when `host` is not loopback: generated (and returned) when not given. */
+  /** The access token every request needs; generated (and returned) when not given. */
   token?: string
+  /**
+   * Serve without a token: every process and every user of this machine can then use the server. Only
+   * when said explicitly, and only on loopback (anything else is refused).
+   */
+  noToken?: boolean
   /** The built renderer; out/renderer by default. */
   rendererDir?: string
   /** Where uploaded ZIPs are kept until their task has imported them. */
   uploadDir: string
   /** Interval of the event stream's heartbeat comment (15 s). */
   heartbeatMs?: number
+  /** A request body that stops arriving for this long is answered 408 and its connection closed (60 s). */
+  bodyIdleMs?: number
 }
 
 export interface AppServer {
   /** The address to open, e.g. http://127.0.0.1:8080 (no trailing slash, no token). */
   url: string
-  /** The token requests need, when one is required. */
-  token?: string
+  /** The token requests need; undefined only when started with `noToken: true`. */
+  token: string | undefined
   close(): Promise<void>
 }
 
@@ -41,7 +49,7 @@ type Route = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void
  * See access.ts for who may call it. node:http only.
  */
 export async function createAppServer(services: Services, opts: AppServerOptions): Promise<AppServer> {
-  const token = opts.token ?? (isLoopbackHost(opts.host) ? undefined : generateToken())
+  const token = chooseToken(opts)
   let port = opts.port
   const access = createAccessPolicy({ host: opts.host, port: () => port, token })
   const ctx: ServerContext = {
@@ -54,15 +62,21 @@ export async function createAppServer(services: Services, opts: AppServerOptions
   const files = await StaticFiles.open(opts.rendererDir ?? defaultRendererDir())
   const stopJanitor = watchUploads(services.engine, opts.uploadDir)
 
+  const bodyIdleMs = opts.bodyIdleMs ?? 60_000
+  // requestTimeout bounds a whole request (a large ZIP upload may take long); the body watchdog ends one
+  // whose body stops arriving (slowloris) long before that.
   const server = createServer({ requestTimeout: 3600_000, headersTimeout: 60_000 }, (req, res) => {
     setCommonHeaders(res)
+    watchBody(req, res, bodyIdleMs)
     Promise.resolve()
       .then(() => dispatch(req, res, { access, ctx, files }))
       .catch((err: unknown) => {
         const error = toErrorData(err)
         const status = err instanceof HttpError ? err.status : statusForError(error)
         if (res.headersSent) res.destroy()
-        else sendError(res, status, error)
+        // Too large: the rest of the body is not read (nor discarded at the client's pace): the
+        // connection ends with the answer.
+        else sendError(res, status, error, status === 413 && !req.complete ? { connection: 'close' } : {})
       })
   })
   await new Promise<void>((resolve, reject) => {
@@ -78,7 +92,7 @@ export async function createAppServer(services: Services, opts: AppServerOptions
 
   return {
     url,
-    token,
+    token: token ?? undefined,
     close: async () => {
       stopJanitor()
       for (const stream of ctx.streams) stream.end()
@@ -89,6 +103,64 @@ export async function createAppServer(services: Services, opts: AppServerOptions
       })
     },
   }
+}
+
+function chooseToken(opts: AppServerOptions): string | null {
+  if (opts.noToken !== true) return opts.token ?? generateToken()
+  if (opts.token !== undefined) {
+    throw new AppError('invalid_input', 'Give the server a token or tell it to need none, not both.')
+  }
+  if (!isLoopbackHost(opts.host)) {
+    throw new AppError('invalid_input', `A server bound to ${opts.host} must require its access token.`, {
+      hint: 'Serving without a token is allowed on loopback (127.0.0.1) only.',
+    })
+  }
+  return null
+}
+
+/**
+ * Slow bodies: a request whose body stops arriving (nothing new on the socket, nothing waiting to be
+ * read by us) for `idleMs` is answered 408 and its connection closed. A body we are slow to read
+ * (backpressure) is not the client's fault and never times out here.
+ */
+function watchBody(req: IncomingMessage, res: ServerResponse, idleMs: number): void {
+  const length = req.headers['content-length']
+  if ((length === undefined || length === '0') && req.headers['transfer-encoding'] === undefined) return
+  const socket = req.socket
+  let seen = socket.bytesRead
+  let lastProgress = Date.now()
+  const timer = setInterval(
+    () => {
+      if (req.complete || socket.destroyed) return stop()
+      if (socket.bytesRead !== seen || req.readableLength > 0) {
+        seen = socket.bytesRead
+        lastProgress = Date.now()
+        return
+      }
+      if (Date.now() - lastProgress < idleMs) return
+      stop()
+      // The answer goes with `connection: close`, so Node ends the connection once it is sent, and the
+      // handler waiting for the rest of the body sees it end. Already answered: just end it.
+      if (res.headersSent) return void socket.destroy()
+      const seconds = Math.round(idleMs / 1000)
+      sendError(
+        res,
+        408,
+        { kind: 'invalid_input', message: `The request body stopped arriving (nothing for ${seconds} s).` },
+        { connection: 'close' },
+      )
+    },
+    Math.max(10, Math.min(1000, Math.floor(idleMs / 4))),
+  )
+  timer.unref()
+  function stop(): void {
+    clearInterval(timer)
+    // The socket outlives the request (keep-alive): leave no listener of ours on it.
+    socket.off('close', stop)
+  }
+  req.once('end', stop)
+  req.once('close', stop)
+  socket.once('close', stop)
 }
 
 function dispatch(
@@ -107,7 +179,7 @@ function dispatch(
   if (segments[0] !== 'api') {
     if (!read) throw new HttpError(405, 'invalid_input', `${method} is not allowed here.`)
     const given = query.get('token')
-    if (given !== null && access.token !== undefined) {
+    if (given !== null && access.token !== null) {
       access.tokenVisit(given)
       res.writeHead(303, { location: '/', 'set-cookie': access.cookieHeader(), 'cache-control': 'no-store' })
       return void res.end()
@@ -116,7 +188,7 @@ function dispatch(
     return files.serve(req, res, `/${segments.join('/')}`)
   }
 
-  access.checkAuth(req)
+  access.checkApiAuth(req, query)
   const route = apiRoute(segments.slice(1), method, ctx, access)
   if (!route) throw new HttpError(404, 'not_found', 'There is no such API route.')
   return route(req, res)

@@ -1,6 +1,11 @@
 import type { IncomingMessage } from 'node:http'
 import { describe, expect, it } from 'vitest'
-import { createAccessPolicy, isLoopbackHost } from '../../../src/main/server/access'
+import {
+  checkTokenShape,
+  createAccessPolicy,
+  generateToken,
+  isLoopbackHost,
+} from '../../../src/main/server/access'
 
 const req = (headers: Record<string, string>): IncomingMessage => ({ headers }) as unknown as IncomingMessage
 const status = (fn: () => void): number | 'ok' => {
@@ -21,14 +26,59 @@ describe('the access policy', () => {
   })
 
   it('on loopback, accepts only Host headers naming loopback with our port', () => {
-    const policy = createAccessPolicy({ host: '127.0.0.1', port: () => 8080 })
+    const policy = createAccessPolicy({ host: '127.0.0.1', port: () => 8080, token: 'secret-token-123456' })
     expect(status(() => policy.checkHost(req({ host: '127.0.0.1:8080' })))).toBe('ok')
     expect(status(() => policy.checkHost(req({ host: 'LOCALHOST:8080' })))).toBe('ok')
     expect(status(() => policy.checkHost(req({ host: '[::1]:8080' })))).toBe('ok')
     for (const host of ['127.0.0.1', 'localhost:8081', 'rebind.evil.test:8080', '']) {
       expect(status(() => policy.checkHost(req({ host })))).toBe(403)
     }
-    expect(status(() => policy.checkAuth(req({})))).toBe('ok')
+  })
+
+  it('requires the token on loopback too, unless told explicitly to need none', () => {
+    const policy = createAccessPolicy({ host: '127.0.0.1', port: () => 8080, token: 'secret-token-123456' })
+    expect(status(() => policy.checkAuth(req({})))).toBe(401)
+    expect(status(() => policy.checkAuth(req({ authorization: 'Bearer secret-token-123456' })))).toBe('ok')
+    const open = createAccessPolicy({ host: '127.0.0.1', port: () => 8080, token: null })
+    expect(open.token).toBeNull()
+    expect(status(() => open.checkAuth(req({})))).toBe('ok')
+    expect(status(() => open.tokenVisit('anything-at-all-123'))).toBe(401)
+    for (const host of ['0.0.0.0', '::', '192.168.1.2']) {
+      expect(() => createAccessPolicy({ host, port: () => 8080, token: null })).toThrow(
+        `A server bound to ${host} must require its access token.`,
+      )
+    }
+  })
+
+  it('takes tokens of 16 to 512 visible ASCII characters, and generates such tokens', () => {
+    for (const token of [
+      'short',
+      'x'.repeat(513),
+      'has a space in it ok',
+      'tab\tinside-the-token',
+      'ünïcödé-tøkens-nö',
+    ]) {
+      expect(() => checkTokenShape(token), token).toThrow(/16 to 512 visible ASCII/)
+      expect(() => createAccessPolicy({ host: '127.0.0.1', port: () => 1, token })).toThrow()
+    }
+    expect(() => checkTokenShape('0123456789abcdef')).not.toThrow()
+    const a = generateToken()
+    expect(a).toMatch(/^[A-Za-z0-9_-]{32}$/)
+    expect(generateToken()).not.toBe(a)
+    expect(() => checkTokenShape(a)).not.toThrow()
+  })
+
+  it('refuses an API call that carries the token in its address, right or wrong', () => {
+    const policy = createAccessPolicy({ host: '127.0.0.1', port: () => 8080, token: 'secret-token-123456' })
+    const auth = req({ authorization: 'Bearer secret-token-123456' })
+    expect(status(() => policy.checkApiAuth(auth, new URLSearchParams('')))).toBe('ok')
+    expect(status(() => policy.checkApiAuth(req({}), new URLSearchParams('')))).toBe(401)
+    expect(status(() => policy.checkApiAuth(auth, new URLSearchParams('token=secret-token-123456')))).toBe(
+      400,
+    )
+    expect(status(() => policy.checkApiAuth(req({}), new URLSearchParams('token=secret-token-123456')))).toBe(
+      400,
+    )
   })
 
   it('with a token, wants it as a bearer header or cookie', () => {
@@ -38,19 +88,22 @@ describe('the access policy', () => {
     expect(status(() => policy.checkAuth(req({ authorization: 'Bearer secret-token-123456' })))).toBe('ok')
     expect(status(() => policy.checkAuth(req({ authorization: 'Bearer secret-token-12345' })))).toBe(401)
     expect(status(() => policy.checkAuth(req({ authorization: 'Basic secret-token-123456' })))).toBe(401)
-    expect(status(() => policy.checkAuth(req({ cookie: 'a=b; codex_sys_token=secret-token-123456' })))).toBe(
-      'ok',
-    )
-    expect(status(() => policy.checkAuth(req({ cookie: 'codex_sys_token=nope' })))).toBe(401)
+    const cookie = (value: string) => status(() => policy.checkAuth(req({ cookie: value })))
+    expect(cookie('a=b; codex_sys_token_8080=secret-token-123456')).toBe('ok')
+    expect(cookie('codex_sys_token_8080=nope')).toBe(401)
+    expect(cookie('codex_sys_token_8080=%E0%A4%A')).toBe(401)
+    // Cookies are not kept apart by port: another port's server's cookie is not ours.
+    expect(cookie('codex_sys_token_9090=secret-token-123456')).toBe(401)
+    expect(cookie('codex_sys_token=secret-token-123456')).toBe(401)
     expect(status(() => policy.tokenVisit('nope'))).toBe(401)
     expect(policy.tokenVisit('secret-token-123456')).toBe('secret-token-123456')
     expect(policy.cookieHeader()).toBe(
-      'codex_sys_token=secret-token-123456; Path=/; HttpOnly; SameSite=Strict',
+      'codex_sys_token_8080=secret-token-123456; Path=/; HttpOnly; SameSite=Strict',
     )
   })
 
   it('lets state changes through only with the custom header, from our own origin', () => {
-    const policy = createAccessPolicy({ host: '127.0.0.1', port: () => 8080 })
+    const policy = createAccessPolicy({ host: '127.0.0.1', port: () => 8080, token: 'secret-token-123456' })
     const host = '127.0.0.1:8080'
     const write = (headers: Record<string, string>, seedForm = false) =>
       status(() => policy.checkWrite(req({ host, ...headers }), { seedForm }))
