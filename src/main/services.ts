@@ -1,5 +1,5 @@
 import type { Settings, SettingsPatch } from '../shared/settings'
-import type { SecretName, SecretsStatus, SystemStatus } from '../shared/system'
+import type { SecretEndpoints, SecretName, SecretsStatus, SystemStatus } from '../shared/system'
 import type { TaskEngine } from './engine/task-engine'
 
 /** Settings as the user left them; persisted by the transport's host (electron-store, or a file). */
@@ -8,11 +8,22 @@ export interface SettingsStore {
   update(patch: SettingsPatch): Promise<Settings>
 }
 
-/** Credentials: written and removed from the UI, read only by the engine. */
+/**
+ * Credentials: written and removed from the UI, read only by the engine. Each is bound to the endpoint
+ * (origin) it was entered for and is handed out only for that endpoint (src/main/secrets/secret-store.ts).
+ */
 export interface SecretStore {
-  status(): Promise<SecretsStatus>
-  get(name: SecretName): Promise<string | undefined>
-  set(name: SecretName, value: string): Promise<void>
+  /** Whether each is set and where it is bound; given the endpoints in effect, whether those differ. */
+  status(current?: SecretEndpoints): Promise<SecretsStatus>
+  /**
+   * The value, to be sent to `endpoint`; throws `secret_endpoint_changed` (and returns nothing) when the
+   * secret is bound to another endpoint or to none.
+   */
+  get(name: SecretName, endpoint: string): Promise<string | undefined>
+  /** Stores the value bound to `endpoint`. */
+  set(name: SecretName, value: string, endpoint: string): Promise<void>
+  /** The user's confirmation: the stored secret may now be sent to `endpoint` (and only there). */
+  allowEndpoint(name: SecretName, endpoint: string): Promise<void>
   delete(name: SecretName): Promise<void>
 }
 

@@ -19,6 +19,7 @@ export const CALL_NAMES = [
   'secrets.status',
   'secrets.set',
   'secrets.delete',
+  'secrets.allowEndpoint',
   'system.status',
   'system.buildImage',
   'github.status',

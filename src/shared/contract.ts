@@ -96,6 +96,13 @@ export const calls = {
     .object({ name: z.enum(SECRET_NAMES), value: z.string().trim().min(1).max(10_000) })
     .strict(),
   'secrets.delete': z.object({ name: z.enum(SECRET_NAMES) }).strict(),
+  /**
+   * The user's confirmation that a stored secret may be sent to `endpoint` (as `secrets.status` reported
+   * it): refused unless that is the endpoint the settings name now.
+   */
+  'secrets.allowEndpoint': z
+    .object({ name: z.enum(SECRET_NAMES), endpoint: z.string().trim().min(1).max(2048) })
+    .strict(),
   'system.status': none,
   'system.buildImage': none,
   'github.status': none,
@@ -129,6 +136,7 @@ export interface CallOutputs {
   'secrets.status': SecretsStatus
   'secrets.set': SecretsStatus
   'secrets.delete': SecretsStatus
+  'secrets.allowEndpoint': SecretsStatus
   'system.status': SystemStatus
   'system.buildImage': { tag: string }
   'github.status': GitHubStatus

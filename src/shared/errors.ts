@@ -14,6 +14,8 @@ export const ERROR_KINDS = [
   'unsafe_url',
   'git_failed',
   'auth_failed',
+  /** A stored secret would go to another endpoint than it was entered for; `details`: { name, boundTo, endpoint }. */
+  'secret_endpoint_changed',
   'rate_limited',
   'model_error',
   'budget_exceeded',

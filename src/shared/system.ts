@@ -3,10 +3,29 @@ import type { AppErrorData } from './errors'
 export const SECRET_NAMES = ['openai', 'github'] as const
 export type SecretName = (typeof SECRET_NAMES)[number]
 
-/** What the UI may know of the secrets: whether each is set and where it lives. Never a value. */
+/** The endpoints secrets are sent to (origins, see secret-endpoints.ts), one per secret. */
+export type SecretEndpoints = Record<SecretName, string>
+
+/**
+ * Where a stored secret may be sent. A secret is bound to the endpoint it was entered for (or last confirmed
+ * for) and is sent nowhere else: when `changed`, it is held back until the user enters it again or confirms
+ * `secrets.allowEndpoint` for `endpoint`.
+ */
+export interface SecretBinding {
+  /** The endpoint it was entered for; absent for a value stored before secrets were bound (needs a confirmation). */
+  boundTo?: string
+  /** The endpoint it would be sent to now, from the settings (absent when the store was not told). */
+  endpoint?: string
+  /** True when `endpoint` is not `boundTo`: the secret is not sent there until confirmed. */
+  changed: boolean
+}
+
+/** What the UI may know of the secrets: whether each is set, where it may go, and where it lives. Never a value. */
 export interface SecretsStatus {
   openai: boolean
   github: boolean
+  /** For each secret that is set: the endpoint it is bound to and whether the settings now point elsewhere. */
+  bindings?: Partial<Record<SecretName, SecretBinding>>
   /** 'keychain': the OS keychain; 'session': kept in memory until the app quits (no keychain here). */
   backend: 'keychain' | 'session'
   /** Why the keychain is not used, with what to do, when backend is 'session'. */

@@ -6,7 +6,9 @@
  *   node --import tsx test/support/keychain-probe.ts write          # set, read back, status, handler outputs
  *   node --import tsx test/support/keychain-probe.ts verify-delete  # read back, delete, check it is gone
  */
+import { currentEndpoints } from '../../src/main/secrets/endpoints'
 import { openSecretStore } from '../../src/main/secrets/open-secret-store'
+import { defaultSettings } from '../../src/shared/settings'
 import { callSecretHandlers } from './secret-handlers'
 
 export interface ProbeReport {
@@ -28,6 +30,8 @@ async function main(): Promise<void> {
   if (!secret || !['write', 'verify-delete'].includes(mode))
     throw new Error('usage: PROBE_SECRET=… probe write|verify-delete')
   const store = await openSecretStore({ probeTimeoutMs: 20_000 })
+  // Where the key is bound: the endpoint of the default settings, as the handlers bind it too.
+  const endpoint = currentEndpoints(defaultSettings()).openai
   const before = await store.status()
   const report: ProbeReport = {
     mode,
@@ -37,16 +41,16 @@ async function main(): Promise<void> {
     statusAfter: { openai: false, github: false },
   }
   if (mode === 'write') {
-    await store.set('openai', secret)
-    report.readBack = (await store.get('openai')) === secret
+    await store.set('openai', secret, endpoint)
+    report.readBack = (await store.get('openai', endpoint)) === secret
     // The UI's side: every settings/secrets call through the contract and the handlers (sets the OpenAI key
     // again, sets and deletes the GitHub token) and none of their outputs may carry the value.
     const results = await callSecretHandlers(store, secret)
     report.handlerOutputsClean = results.every((r) => !JSON.stringify(r.result).includes(secret))
   } else {
-    report.readBack = (await store.get('openai')) === secret
+    report.readBack = (await store.get('openai', endpoint)) === secret
     await store.delete('openai')
-    report.goneAfterDelete = (await store.get('openai')) === undefined
+    report.goneAfterDelete = (await store.get('openai', endpoint)) === undefined
   }
   const after = await store.status()
   report.statusAfter = { openai: after.openai, github: after.github }

@@ -2,6 +2,7 @@ import type { CallName } from '../../src/shared/contract'
 import type { Result } from '../../src/shared/errors'
 import type { TaskEngine } from '../../src/main/engine/task-engine'
 import { createHandlers, invokeCall } from '../../src/main/engine/handlers'
+import { currentEndpoints } from '../../src/main/secrets/endpoints'
 import { memorySettings } from './services'
 import type { SecretStore, Services, SystemService } from '../../src/main/services'
 
@@ -33,13 +34,16 @@ export async function callSecretHandlers(
   secrets: SecretStore,
   value: string,
 ): Promise<{ call: CallName; result: Result<unknown> }[]> {
+  const settings = memorySettings()
   const services: Services = {
     engine: untouchedEngine,
-    settings: memorySettings(),
+    settings,
     secrets,
     system: idleSystem,
   }
   const handlers = createHandlers(services)
+  // Where the model key goes with the default settings (api.openai.com unless OPENAI_BASE_URL says otherwise).
+  const home = currentEndpoints(settings.get()).openai
   const calls: [CallName, unknown][] = [
     ['secrets.set', { name: 'openai', value }],
     ['secrets.status', {}],
@@ -53,6 +57,15 @@ export async function callSecretHandlers(
     ['secrets.set', { name: 'openai', value: value.repeat(2000) }],
     ['secrets.status', { name: 'openai' }],
     ['secrets.delete', { name: 'github' }],
+    ['secrets.status', {}],
+    // The endpoint moves: the key is held back, a confirmation for another endpoint is refused, the right
+    // one moves it there and back again.
+    ['settings.update', { baseUrl: 'https://elsewhere.example/v1' }],
+    ['secrets.status', {}],
+    ['secrets.allowEndpoint', { name: 'openai', endpoint: 'https://not-shown.example' }],
+    ['secrets.allowEndpoint', { name: 'openai', endpoint: 'https://elsewhere.example' }],
+    ['settings.update', { baseUrl: null }],
+    ['secrets.allowEndpoint', { name: 'openai', endpoint: home }],
     ['secrets.status', {}],
   ]
   const results: { call: CallName; result: Result<unknown> }[] = []

@@ -4,7 +4,9 @@ import { agentImageDir } from '../../src/main/cli/paths'
 import type { EngineOptions } from '../../src/main/engine/task-engine'
 import type { DesktopService, SecretStore, Services, SettingsStore } from '../../src/main/services'
 import { defaultSettings, settingsSchema, type Settings, type SettingsInput } from '../../src/shared/settings'
-import { SECRET_NAMES, type SecretName } from '../../src/shared/system'
+import { SECRET_NAMES, type SecretEndpoints, type SecretName } from '../../src/shared/system'
+import { currentEndpoints } from '../../src/main/secrets/endpoints'
+import { createSessionStore } from '../../src/main/secrets/secret-store'
 import { createAppServer, type AppServer } from '../../src/main/server/app-server'
 import { testBaseImage } from './docker'
 import { startModelServer, type ModelServer, type ScriptStep } from './model-server'
@@ -25,27 +27,21 @@ export function memorySettings(initial: SettingsInput = {}): SettingsStore {
   }
 }
 
-/** Secrets kept in memory ('session' backend): what a machine without a keychain gets. */
-export function memorySecrets(initial: Partial<Record<SecretName, string>> = {}): SecretStore {
-  const values = new Map<SecretName, string>(
-    Object.entries(initial).filter((e): e is [SecretName, string] => typeof e[1] === 'string'),
-  )
-  return {
-    status: async () => ({
-      openai: values.has('openai'),
-      github: values.has('github'),
-      backend: 'session',
-      keychainProblem: 'Tests keep secrets in memory.',
-    }),
-    get: async (name) => values.get(name),
-    set: async (name, value) => {
-      if (!SECRET_NAMES.includes(name)) throw new Error(`Unknown secret ${String(name)}`)
-      values.set(name, value)
-    },
-    delete: async (name) => {
-      values.delete(name)
-    },
+/**
+ * Secrets kept in memory ('session' backend): what a machine without a keychain gets. The real store over a
+ * memory backend (createSessionStore), so tests follow the same rules: `initial` values are bound to `endpoints` (the endpoints
+ * the settings named when they were "entered").
+ */
+export async function memorySecrets(
+  initial: Partial<Record<SecretName, string>> = {},
+  endpoints: SecretEndpoints = currentEndpoints(defaultSettings()),
+): Promise<SecretStore> {
+  const store = createSessionStore('Tests keep secrets in memory.')
+  for (const name of SECRET_NAMES) {
+    const value = initial[name]
+    if (typeof value === 'string') await store.set(name, value, endpoints[name])
   }
+  return store
 }
 
 /**
@@ -60,6 +56,7 @@ export async function openTestServices(opts: {
   githubToken?: string
   desktop?: DesktopService
   docker?: EngineOptions['docker']
+  workspaceCheckMs?: number
 }): Promise<Services> {
   const settings = memorySettings({
     model: 'scripted-model',
@@ -67,10 +64,13 @@ export async function openTestServices(opts: {
     allowLocalHttpGit: true,
     ...opts.settings,
   })
-  const secrets = memorySecrets({
-    openai: opts.apiKey === null ? undefined : (opts.apiKey ?? TEST_API_KEY),
-    github: opts.githubToken,
-  })
+  const secrets = await memorySecrets(
+    {
+      openai: opts.apiKey === null ? undefined : (opts.apiKey ?? TEST_API_KEY),
+      github: opts.githubToken,
+    },
+    currentEndpoints(settings.get()),
+  )
   return openServices({
     dataDir: opts.dataDir,
     settings,
@@ -79,6 +79,7 @@ export async function openTestServices(opts: {
     desktop: opts.desktop,
     docker: opts.docker,
     idPrefix: 'test-',
+    workspaceCheckMs: opts.workspaceCheckMs,
   })
 }
 
@@ -87,30 +88,45 @@ export interface TestAppServer {
   services: Services
   server: AppServer
   model: ModelServer
+  /** The server's access token (undefined only with `noToken: true`). */
+  token: string | undefined
+  /** `Authorization: Bearer <token>` (empty with `noToken: true`): spread into a request's headers. */
+  auth: Record<string, string>
+  /** The address a browser visits first: it sets the token's cookie and redirects to the app. */
+  openUrl: string
 }
 
 /**
  * The headless server on a free port over a real engine (temporary data dir, scripted model server,
- * in-memory settings and secrets). Runs `fn`, then closes everything. Call it inside a test.
+ * in-memory settings and secrets). Like the real one it requires its access token (generated unless
+ * `token` is given); `noToken: true` asks for the explicit opt-out. Runs `fn`, then closes everything.
+ * Call it inside a test.
  */
 export async function withTestAppServer<T>(
   opts: {
     script?: ScriptStep[]
     settings?: SettingsInput
     githubToken?: string
+    /** The model API key (TEST_API_KEY by default; null for none). */
+    apiKey?: string | null
     host?: string
     token?: string
+    noToken?: boolean
     rendererDir?: string
     heartbeatMs?: number
+    bodyIdleMs?: number
+    /** Use this directory (data/ and uploads/ under it) instead of a fresh temporary one. */
+    root?: string
   },
   fn: (env: TestAppServer) => Promise<T>,
 ): Promise<T> {
-  const root = await tempDir()
+  const root = opts.root ?? (await tempDir())
   const model = await startModelServer(opts.script ?? [])
   const services = await openTestServices({
     dataDir: join(root, 'data'),
     baseURL: model.baseURL,
     settings: opts.settings,
+    apiKey: opts.apiKey,
     githubToken: opts.githubToken,
   })
   try {
@@ -118,12 +134,18 @@ export async function withTestAppServer<T>(
       host: opts.host ?? '127.0.0.1',
       port: 0,
       token: opts.token,
+      noToken: opts.noToken,
       rendererDir: opts.rendererDir ?? join(root, 'no-renderer'),
       uploadDir: join(root, 'uploads'),
       heartbeatMs: opts.heartbeatMs,
+      bodyIdleMs: opts.bodyIdleMs,
     })
+    const token = server.token
+    const auth: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` }
+    const openUrl =
+      token === undefined ? `${server.url}/` : `${server.url}/?token=${encodeURIComponent(token)}`
     try {
-      return await fn({ root, services, server, model })
+      return await fn({ root, services, server, model, token, auth, openUrl })
     } finally {
       await server.close()
     }

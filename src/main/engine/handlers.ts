@@ -2,7 +2,10 @@ import { copyFile } from 'node:fs/promises'
 import type { z } from 'zod'
 import { calls, type CallName, type CallOutputs } from '../../shared/contract'
 import type { Result } from '../../shared/errors'
+import { endpointLabel, endpointOf } from '../../shared/secret-endpoints'
 import { AppError, toErrorData } from '../errors'
+import { currentEndpoints } from '../secrets/endpoints'
+import { SECRET_LABELS } from '../secrets/keychain-errors'
 import type { DesktopService, Services } from '../services'
 import { pathExists } from '../util/fs'
 import { createGitHubService } from './github-service'
@@ -20,6 +23,7 @@ function desktopOnly(desktop: DesktopService | undefined): DesktopService {
 export function createHandlers(services: Services): Handlers {
   const { engine, settings, secrets, system, desktop } = services
   const github = createGitHubService(secrets, settings)
+  const endpoints = () => currentEndpoints(settings.get())
   return {
     'tasks.submit': (input) => engine.submit(input),
     'tasks.list': async () => engine.list(),
@@ -36,14 +40,31 @@ export function createHandlers(services: Services): Handlers {
     'github.repos': ({ page, query }) => github.repos(page, query),
     'settings.get': async () => settings.get(),
     'settings.update': (patch) => settings.update(patch),
-    'secrets.status': () => secrets.status(),
+    'secrets.status': () => secrets.status(endpoints()),
+    // A secret is bound to the endpoint in the settings when it is entered; it is sent nowhere else.
     'secrets.set': async ({ name, value }) => {
-      await secrets.set(name, value)
-      return secrets.status()
+      await secrets.set(name, value, endpoints()[name])
+      return secrets.status(endpoints())
     },
     'secrets.delete': async ({ name }) => {
       await secrets.delete(name)
-      return secrets.status()
+      return secrets.status(endpoints())
+    },
+    'secrets.allowEndpoint': async ({ name, endpoint }) => {
+      // Confirms exactly what the user was shown: if the settings moved since, they must look again.
+      const current = endpoints()[name]
+      if (endpointOf(endpoint) !== current) {
+        throw new AppError(
+          'conflict',
+          `The ${SECRET_LABELS[name]} would now go to ${endpointLabel(current)}, not ${endpointLabel(endpoint)}.`,
+          {
+            hint: 'The endpoint changed in the meantime. Check it in Settings, then confirm again.',
+            details: { name, endpoint: current },
+          },
+        )
+      }
+      await secrets.allowEndpoint(name, current)
+      return secrets.status(endpoints())
     },
     'system.status': () => system.status(),
     'system.buildImage': () => system.buildImage(),

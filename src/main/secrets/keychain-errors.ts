@@ -1,7 +1,9 @@
+import { endpointLabel } from '../../shared/secret-endpoints'
 import type { SecretName } from '../../shared/system'
 import { AppError } from '../errors'
 
-const SECRET_LABELS: Record<SecretName, string> = { openai: 'model API key', github: 'GitHub token' }
+/** How each secret is named in messages. */
+export const SECRET_LABELS: Record<SecretName, string> = { openai: 'model API key', github: 'GitHub token' }
 
 /** The first line of what the keychain library said, with any secret value blotted out. */
 export function keychainReason(err: unknown, ...values: string[]): string {
@@ -10,19 +12,19 @@ export function keychainReason(err: unknown, ...values: string[]): string {
   return (text.split('\n')[0] ?? '').trim().slice(0, 300) || 'unknown error'
 }
 
-/** A keychain operation that failed, as an error the user can act on; never carries the secret. */
+/** A keychain operation that failed, as an error the user can act on; never carries the secret (`values`). */
 export function keychainError(
   action: 'read' | 'save' | 'delete',
   name: SecretName,
   err: unknown,
-  value = '',
+  ...values: string[]
 ): AppError {
   const verb = { read: 'read the', save: 'save the', delete: 'delete the' }[action]
   return new AppError('internal', `Could not ${verb} ${SECRET_LABELS[name]} in the OS keychain.`, {
     hint:
       'Make sure your keychain is unlocked (on Linux: GNOME Keyring or KWallet running in your session), ' +
       'then try again. Restarting codex-sys lets it keep keys for the session only if the keychain stays unusable.',
-    details: { reason: keychainReason(err, value) },
+    details: { reason: keychainReason(err, ...values) },
   })
 }
 
@@ -58,4 +60,35 @@ export function explainKeychainProblem(err: unknown, platform: string = process.
     return `The keychain module could not load on this system (${reason}). ${session}`
   }
   return `The OS keychain failed (${reason}). ${session} ${installKeyring}`
+}
+
+/** The setting that names where each secret goes, as Settings labels it. */
+const ENDPOINT_SETTINGS: Record<SecretName, string> = {
+  openai: 'Model → Base URL',
+  github: 'GitHub → GitHub API URL',
+}
+
+/**
+ * A stored secret asked for `endpoint` while it is bound to `boundTo` (or, for a value stored before secrets
+ * were bound, to nothing): nothing is sent, and the user is told how to let it go there. Never the value.
+ */
+export function endpointChangedError(
+  name: SecretName,
+  boundTo: string | undefined,
+  endpoint: string,
+): AppError {
+  const label = SECRET_LABELS[name]
+  const what = name === 'openai' ? 'key' : 'token'
+  const now = endpointLabel(endpoint)
+  const message = boundTo
+    ? `Your ${label} was entered for ${endpointLabel(boundTo)}; the endpoint is now ${now}. ` +
+      `Enter the ${what} again for ${now}, or confirm in Settings that it may be sent there.`
+    : `Your ${label} was stored before codex-sys recorded which endpoint it is for, so it is not sent to ${now} ` +
+      `until you confirm in Settings that it may be sent there, or enter the ${what} again.`
+  return new AppError('secret_endpoint_changed', message, {
+    hint:
+      `If you did not change ${ENDPOINT_SETTINGS[name]} yourself, check it before you confirm: ` +
+      `whoever set it would receive your ${what}.`,
+    details: { name, boundTo: boundTo ?? null, endpoint },
+  })
 }

@@ -3,7 +3,8 @@ import type { CallName, CallOutputs } from '../../../src/shared/contract'
 import type { Result } from '../../../src/shared/errors'
 import type { AppEvent } from '../../../src/shared/events'
 import { defaultSettings } from '../../../src/shared/settings'
-import type { SecretsStatus, SystemStatus } from '../../../src/shared/system'
+import { DEFAULT_MODEL_ENDPOINT, endpointOf } from '../../../src/shared/secret-endpoints'
+import type { SecretBinding, SecretName, SecretsStatus, SystemStatus } from '../../../src/shared/system'
 import type { TaskRecord, TaskSource, TaskStatus } from '../../../src/shared/task'
 
 type Handler<N extends CallName> = (input: unknown) => Promise<Result<CallOutputs[N]>>
@@ -54,11 +55,31 @@ export function createFakeApi(): {
   calls: { name: string; input: unknown }[]
   emit: (event: AppEvent) => void
   secrets: SecretsStatus
+  boundTo: Partial<Record<SecretName, string | null>>
 } {
   const listeners = new Set<(event: AppEvent) => void>()
   const calls: { name: string; input: unknown }[] = []
   const secrets: SecretsStatus = { openai: false, github: false, backend: 'keychain' }
+  /**
+   * Where each set secret is bound, like the real store: absent means the endpoint in effect (a secret set
+   * by a test directly), null a value stored before secrets were bound.
+   */
+  const boundTo: Partial<Record<SecretName, string | null>> = {}
   let settings = defaultSettings()
+  const endpointNow = (name: SecretName): string =>
+    (name === 'openai'
+      ? endpointOf(settings.baseUrl ?? DEFAULT_MODEL_ENDPOINT)
+      : endpointOf(settings.githubApiUrl)) ?? ''
+  const secretsStatus = (): SecretsStatus => {
+    const bindings: Partial<Record<SecretName, SecretBinding>> = {}
+    for (const name of ['openai', 'github'] as const) {
+      if (!secrets[name]) continue
+      const endpoint = endpointNow(name)
+      const bound = boundTo[name] === undefined ? endpoint : boundTo[name]
+      bindings[name] = { ...(bound ? { boundTo: bound } : {}), endpoint, changed: bound !== endpoint }
+    }
+    return { ...secrets, bindings }
+  }
   const handlers = {
     'tasks.list': () => ok<TaskRecord[]>([]),
     'tasks.events': () => ok([]),
@@ -67,14 +88,29 @@ export function createFakeApi(): {
       settings = { ...settings, ...(input as object) }
       return ok(settings)
     },
-    'secrets.status': () => ok({ ...secrets }),
+    'secrets.status': () => ok(secretsStatus()),
     'secrets.set': (input: unknown) => {
-      secrets[(input as { name: 'openai' | 'github' }).name] = true
-      return ok({ ...secrets })
+      const { name } = input as { name: SecretName }
+      secrets[name] = true
+      boundTo[name] = endpointNow(name)
+      return ok(secretsStatus())
     },
     'secrets.delete': (input: unknown) => {
-      secrets[(input as { name: 'openai' | 'github' }).name] = false
-      return ok({ ...secrets })
+      const { name } = input as { name: SecretName }
+      secrets[name] = false
+      delete boundTo[name]
+      return ok(secretsStatus())
+    },
+    'secrets.allowEndpoint': (input: unknown) => {
+      const { name, endpoint } = input as { name: SecretName; endpoint: string }
+      if (endpointOf(endpoint) !== endpointNow(name)) {
+        return Promise.resolve({
+          ok: false as const,
+          error: { kind: 'conflict' as const, message: 'The endpoint changed in the meantime.' },
+        })
+      }
+      boundTo[name] = endpointNow(name)
+      return ok(secretsStatus())
     },
     'system.status': () => ok(reachableStatus()),
     'github.status': () =>
@@ -108,5 +144,5 @@ export function createFakeApi(): {
       }
     },
   })
-  return { api, handlers, calls, emit: (event) => listeners.forEach((l) => l(event)), secrets }
+  return { api, handlers, calls, emit: (event) => listeners.forEach((l) => l(event)), secrets, boundTo }
 }

@@ -6,6 +6,8 @@ import { openSecretStore, PROBE_ACCOUNT } from '../../../src/main/secrets/open-s
 import { createSecretStore, createSessionStore } from '../../../src/main/secrets/secret-store'
 
 const SECRET = 'sk-test-5f1d2c9a8b7e6d5c4b3a'
+const OPENAI = 'https://api.openai.com'
+const GITHUB = 'https://api.github.com'
 
 /** A keychain that works like memoryBackend and records what was asked of it. */
 function recordingKeychain(): KeychainBackend & { calls: string[]; values: Map<string, string> } {
@@ -38,32 +40,36 @@ describe('session store', () => {
     expect(await store.status()).toEqual({
       openai: false,
       github: false,
+      bindings: {},
       backend: 'session',
       keychainProblem: 'No D-Bus session bus is reachable.',
     })
-    await store.set('openai', `  ${SECRET}\n`)
-    expect(await store.get('openai')).toBe(SECRET)
-    expect(await store.get('github')).toBeUndefined()
+    await store.set('openai', `  ${SECRET}\n`, OPENAI)
+    expect(await store.get('openai', OPENAI)).toBe(SECRET)
+    expect(await store.get('github', GITHUB)).toBeUndefined()
     const status = await store.status()
     expect(status).toMatchObject({ openai: true, github: false, backend: 'session' })
     expect(JSON.stringify(status)).not.toContain(SECRET)
     await store.delete('openai')
     await store.delete('openai') // deleting what is absent is fine
-    expect(await store.get('openai')).toBeUndefined()
+    expect(await store.get('openai', OPENAI)).toBeUndefined()
     expect((await store.status()).openai).toBe(false)
   })
 
   it('refuses an empty secret and an unknown name', async () => {
     const store = createSessionStore('x')
-    expect((await rejection(store.set('openai', '   '))).kind).toBe('invalid_input')
-    expect((await rejection(store.set('nope' as 'openai', SECRET))).kind).toBe('invalid_input')
+    expect((await rejection(store.set('openai', '   ', OPENAI))).kind).toBe('invalid_input')
+    expect((await rejection(store.set('nope' as 'openai', SECRET, OPENAI))).kind).toBe('invalid_input')
+    const noHost = await rejection(store.set('openai', SECRET, 'not a url'))
+    expect(noHost.kind).toBe('invalid_input')
+    expect(JSON.stringify(noHost.toData())).not.toContain(SECRET)
     expect((await store.status()).openai).toBe(false)
   })
 
   it('is gone with the process: a second store knows nothing of the first', async () => {
     const first = createSessionStore('x')
-    await first.set('github', SECRET)
-    expect(await createSessionStore('x').get('github')).toBeUndefined()
+    await first.set('github', SECRET, GITHUB)
+    expect(await createSessionStore('x').get('github', GITHUB)).toBeUndefined()
   })
 })
 
@@ -71,12 +77,23 @@ describe('keychain store over a backend', () => {
   it('stores each secret under its account and reports the keychain backend without a problem', async () => {
     const keychain = recordingKeychain()
     const store = createSecretStore(keychain, { backend: 'keychain' })
-    await store.set('openai', SECRET)
-    await store.set('github', 'ghp_token')
+    await store.set('openai', SECRET, OPENAI)
+    await store.set('github', 'ghp_token', GITHUB)
     expect([...keychain.values.keys()].sort()).toEqual(['github', 'openai'])
-    expect(await store.status()).toEqual({ openai: true, github: true, backend: 'keychain' })
+    const bound = (to: string) => ({ boundTo: to, changed: false })
+    expect(await store.status()).toEqual({
+      openai: true,
+      github: true,
+      bindings: { openai: bound(OPENAI), github: bound(GITHUB) },
+      backend: 'keychain',
+    })
     await store.delete('github')
-    expect(await store.status()).toEqual({ openai: true, github: false, backend: 'keychain' })
+    expect(await store.status()).toEqual({
+      openai: true,
+      github: false,
+      bindings: { openai: bound(OPENAI) },
+      backend: 'keychain',
+    })
   })
 
   it('turns keychain failures into AppErrors that never carry the value', async () => {
@@ -92,13 +109,13 @@ describe('keychain store over a backend', () => {
       },
     }
     const store = createSecretStore(broken, { backend: 'keychain' })
-    const saved = await rejection(store.set('openai', SECRET))
+    const saved = await rejection(store.set('openai', SECRET, OPENAI))
     expect(saved.kind).toBe('internal')
     expect(saved.message).toBe('Could not save the model API key in the OS keychain.')
     expect(saved.hint).toMatch(/unlocked/)
     expect(JSON.stringify(saved.toData())).not.toContain(SECRET)
     expect(saved.details).toEqual({ reason: 'refused to store ***' })
-    const read = await rejection(store.get('github'))
+    const read = await rejection(store.get('github', GITHUB))
     expect(read.message).toBe('Could not read the GitHub token in the OS keychain.')
     expect(read.details).toEqual({ reason: 'Platform failure: collection is locked' })
     expect((await rejection(store.status())).kind).toBe('internal')
@@ -116,10 +133,10 @@ describe('openSecretStore', () => {
       `delete ${PROBE_ACCOUNT}`,
     ])
     expect(keychain.values.size).toBe(0)
-    expect(await store.status()).toEqual({ openai: false, github: false, backend: 'keychain' })
-    await store.set('openai', SECRET)
-    expect(keychain.values.get('openai')).toBe(SECRET)
-    expect(await store.get('openai')).toBe(SECRET)
+    expect(await store.status()).toEqual({ openai: false, github: false, bindings: {}, backend: 'keychain' })
+    await store.set('openai', SECRET, OPENAI)
+    expect(JSON.parse(keychain.values.get('openai')!)).toEqual({ v: 1, value: SECRET, endpoint: OPENAI })
+    expect(await store.get('openai', OPENAI)).toBe(SECRET)
   })
 
   it('falls back to a session store when the keychain cannot be reached, and says why', async () => {
@@ -136,8 +153,8 @@ describe('openSecretStore', () => {
     expect(status.keychainProblem).toMatch(/^No D-Bus session bus is reachable/)
     expect(status.keychainProblem).toMatch(/gnome-keyring/)
     expect(status.keychainProblem).toMatch(/this session only/)
-    await store.set('openai', SECRET)
-    expect(await store.get('openai')).toBe(SECRET)
+    await store.set('openai', SECRET, OPENAI)
+    expect(await store.get('openai', OPENAI)).toBe(SECRET)
   })
 
   it('falls back when the Secret Service answers reads but has no keyring to write to', async () => {

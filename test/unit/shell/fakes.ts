@@ -117,6 +117,7 @@ export function fakeServices(engine: TaskEngine, desktop?: DesktopService): Serv
       get: async () => undefined,
       set: async () => undefined,
       delete: async () => undefined,
+      allowEndpoint: async () => undefined,
     },
     system: {
       status: async () => {

@@ -51,6 +51,11 @@ export const ERROR_PRESENTATION: Record<ErrorKind, ErrorPresentation> = {
     hint: 'Check the API key or the GitHub token in Settings.',
     action: settings('Open Settings'),
   },
+  secret_endpoint_changed: {
+    title: 'Your key was held back',
+    hint: 'The endpoint changed since the key was entered. In Settings, enter it again or confirm the new endpoint.',
+    action: settings('Review in Settings'),
+  },
   rate_limited: {
     title: 'Rate limit reached',
     hint: 'Wait until the limit resets and try again; nothing was lost.',

@@ -11,8 +11,17 @@ const NEEDED_SCOPES: { scope: string; why: string }[] = [
   { scope: 'workflow', why: 'changes to .github/workflows' },
 ]
 
-/** Who the GitHub token signs in as and what it may do (`github.status`), checked when a token is set. */
-export function GitHubStatusView({ tokenSet }: { tokenSet: boolean }): React.JSX.Element | null {
+/**
+ * Who the GitHub token signs in as and what it may do (`github.status`), checked when a token is set, and
+ * again when the API host it goes to (`endpoint`) changes.
+ */
+export function GitHubStatusView({
+  tokenSet,
+  endpoint,
+}: {
+  tokenSet: boolean
+  endpoint?: string
+}): React.JSX.Element | null {
   const [status, setStatus] = useState<GitHubStatus>()
   const [error, setError] = useState<AppErrorData>()
   const [checking, setChecking] = useState(false)
@@ -30,7 +39,7 @@ export function GitHubStatusView({ tokenSet }: { tokenSet: boolean }): React.JSX
     setStatus(undefined)
     setError(undefined)
     if (tokenSet) void check()
-  }, [tokenSet, check])
+  }, [tokenSet, endpoint, check])
 
   if (!tokenSet) return null
   const problem = error ?? status?.error

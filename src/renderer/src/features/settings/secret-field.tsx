@@ -1,9 +1,11 @@
 import { useState } from 'react'
 import type { AppErrorData } from '../../../../shared/errors'
-import type { SecretName, SecretsStatus } from '../../../../shared/system'
+import { endpointLabel } from '../../../../shared/secret-endpoints'
+import type { SecretBinding, SecretName, SecretsStatus } from '../../../../shared/system'
 import { api } from '../../lib/api'
 import { ErrorView } from '../../lib/error-view'
 import { settle } from '../../lib/errors'
+import { settingsStore } from '../../lib/settings'
 
 interface Props {
   name: SecretName
@@ -16,7 +18,9 @@ interface Props {
 
 /**
  * A write-only credential: says whether one is stored and where, lets the user replace or remove it,
- * and never shows (or can read) the value. What was typed is dropped as soon as it is stored.
+ * and never shows (or can read) the value. What was typed is dropped as soon as it is stored. When the
+ * settings now send it to another endpoint than it was entered for, it says so and offers the two ways on:
+ * confirm that endpoint (`secrets.allowEndpoint`) or enter the secret again.
  */
 export function SecretField({ name, label, help, placeholder, status, onStatus }: Props): React.JSX.Element {
   const [editing, setEditing] = useState(false)
@@ -24,6 +28,8 @@ export function SecretField({ name, label, help, placeholder, status, onStatus }
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<AppErrorData>()
   const isSet = status?.[name] ?? false
+  const binding = isSet ? status?.bindings?.[name] : undefined
+  const what = name === 'openai' ? 'key' : 'token'
   const where = status?.backend === 'session' ? 'Stored for this session only' : 'Stored in keychain'
   const inputId = `secret-${name}`
 
@@ -46,6 +52,12 @@ export function SecretField({ name, label, help, placeholder, status, onStatus }
     const stored = await run(() => api['secrets.set']({ name, value: trimmed }))
     setValue('')
     if (stored) setEditing(false)
+  }
+
+  const allow = async (endpoint: string): Promise<void> => {
+    const done = await run(() => api['secrets.allowEndpoint']({ name, endpoint }))
+    // Refused (the endpoint moved since this page loaded it): show the one in effect now.
+    if (!done) void settingsStore().reload()
   }
 
   const showInput = editing || !isSet
@@ -118,8 +130,57 @@ export function SecretField({ name, label, help, placeholder, status, onStatus }
           </button>
         </div>
       )}
+      {binding?.changed && binding.endpoint && !editing && (
+        <EndpointNotice
+          binding={binding}
+          endpoint={binding.endpoint}
+          what={what}
+          busy={busy}
+          onAllow={() => void allow(binding.endpoint!)}
+          onReplace={() => setEditing(true)}
+        />
+      )}
       <p className="help">{help}</p>
       {error && <ErrorView error={error} compact onDismiss={() => setError(undefined)} />}
+    </div>
+  )
+}
+
+/** The secret is held back: it was entered for another endpoint (or for none) than the one now set. */
+function EndpointNotice(props: {
+  binding: SecretBinding
+  endpoint: string
+  what: string
+  busy: boolean
+  onAllow: () => void
+  onReplace: () => void
+}): React.JSX.Element {
+  const now = endpointLabel(props.endpoint)
+  return (
+    <div className="notice warn" role="note" aria-label="Endpoint changed">
+      <p>
+        {props.binding.boundTo ? (
+          <>
+            Entered for <strong className="mono">{endpointLabel(props.binding.boundTo)}</strong> — the
+            endpoint is now <strong className="mono">{now}</strong>.
+          </>
+        ) : (
+          <>
+            Stored before codex-sys recorded which endpoint it is for — the endpoint is now{' '}
+            <strong className="mono">{now}</strong>.
+          </>
+        )}{' '}
+        Your {props.what} is not sent there until you confirm. If you did not change the endpoint yourself,
+        correct it instead: whoever set it would receive your {props.what}.
+      </p>
+      <div className="row">
+        <button type="button" className="button" disabled={props.busy} onClick={props.onAllow}>
+          Send my {props.what} to {now}
+        </button>
+        <button type="button" className="button ghost" disabled={props.busy} onClick={props.onReplace}>
+          Replace the {props.what}
+        </button>
+      </div>
     </div>
   )
 }
