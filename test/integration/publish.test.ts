@@ -1,6 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process'
 import { promisify } from 'node:util'
-import { readFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { TaskEngine } from '../../src/main/engine/task-engine'
@@ -203,6 +203,68 @@ describe('publishing a reviewed change', () => {
     }
   })
 
+  it('leaves .git aliases the agent wrote out of the review, refuses to apply a device name, and applies the rest', async () => {
+    const root = await tempDir()
+    const folder = join(root, 'project')
+    await writeFiles(folder, { 'src/app.js': 'export const version = 1\n' })
+    await git(folder, 'init', '-q')
+    await git(folder, 'add', '-A')
+    await git(folder, '-c', 'user.name=u', '-c', 'user.email=u@u', 'commit', '-q', '-m', 'first')
+    const hook = join(folder, '.git', 'hooks', 'pre-commit')
+    await writeFile(hook, '#!/bin/sh\n# the user’s own\n', { mode: 0o755 })
+    const write = (path: string, content: string): ScriptStep => ({
+      toolCalls: [{ name: 'write_file', args: { path, content } }],
+    })
+    const model = await startModelServer([
+      write('GIT~1/hooks/pre-commit', '#!/bin/sh\necho owned\n'),
+      write('.git./hooks/post-checkout', '#!/bin/sh\necho owned\n'),
+      write('con.txt', 'a device on Windows\n'),
+      write('src/app.js', 'export const version = 2\n'),
+      { toolCalls: [{ name: 'finish', args: { summary: 'Done.' } }] },
+    ])
+    const engine = await openTestEngine({ dataDir: join(root, 'data'), baseURL: model.baseURL })
+    try {
+      const id = await runToReview(engine, { kind: 'folder', path: folder })
+      const diff = await engine.diff(id)
+      expect(diff.fileDiffs.map((f) => f.newPath)).toEqual(['con.txt', 'src/app.js'])
+      expect(diff.skipped?.map((s) => s.path)).toEqual([
+        '.git./hooks/post-checkout',
+        'GIT~1/hooks/pre-commit',
+      ])
+      const gitBefore = execFileSync('find', ['.git', '-type', 'f', '-newer', hook], {
+        cwd: folder,
+        encoding: 'utf8',
+      })
+
+      const refused = await appErrorOf(engine.publish({ kind: 'apply', id, mode: 'files' }))
+      expect(refused.kind).toBe('invalid_input')
+      expect(refused.message).toContain('"con.txt" has "con.txt", a reserved device name on Windows')
+      expect(await readFile(join(folder, 'src/app.js'), 'utf8')).toBe('export const version = 1\n')
+
+      const zip = await engine.publish({ kind: 'export', id, format: 'zip' })
+      expect(zip).toMatchObject({ kind: 'exported' })
+      const listing = execFileSync('unzip', ['-Z1', engine.store.artifactPath(id, 'export.zip')], {
+        encoding: 'utf8',
+      })
+      expect(listing.split('\n').filter(Boolean).sort()).toEqual(['src/', 'src/app.js'])
+
+      await engine.setExcluded(id, ['con.txt'])
+      const applied = await engine.publish({ kind: 'apply', id, mode: 'files' })
+      expect(applied).toMatchObject({ kind: 'applied', files: ['src/app.js'] })
+      expect(execFileSync('ls', ['-A', folder], { encoding: 'utf8' }).split('\n').filter(Boolean)).toEqual([
+        '.git',
+        'src',
+      ])
+      expect(await readFile(hook, 'utf8')).toBe('#!/bin/sh\n# the user’s own\n')
+      expect(
+        execFileSync('find', ['.git', '-type', 'f', '-newer', hook], { cwd: folder, encoding: 'utf8' }),
+      ).toBe(gitBefore)
+    } finally {
+      await engine.close()
+      await model.close()
+    }
+  })
+
   it('refuses to edit outside the workspace', async () => {
     const root = await tempDir()
     const folder = join(root, 'project')
@@ -211,8 +273,16 @@ describe('publishing a reviewed change', () => {
     const engine = await openTestEngine({ dataDir: join(root, 'data'), baseURL: model.baseURL })
     try {
       const id = await runToReview(engine, { kind: 'folder', path: folder })
-      for (const path of ['../escape.txt', '/etc/passwd', '.git/config', 'a/../../b']) {
-        expect((await appErrorOf(engine.saveFile(id, path, 'x'))).kind).toBe('invalid_input')
+      for (const path of [
+        '../escape.txt',
+        '/etc/passwd',
+        '.git/config',
+        'a/../../b',
+        'GIT~1/config',
+        '.git./x',
+      ]) {
+        const e = await appErrorOf(engine.saveFile(id, path, 'x'))
+        expect(e.kind, `${path}: ${e.message}`).toBe('invalid_input')
       }
     } finally {
       await engine.close()

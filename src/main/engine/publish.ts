@@ -5,6 +5,7 @@ import type { TaskOutcome, TaskRecord } from '../../shared/task'
 import { AppError } from '../errors'
 import { applyToFolder } from '../git/apply-folder'
 import { exportPatch, exportZip } from '../git/export'
+import type { PathProblem } from '../git/path-names'
 import { pushBranch } from '../git/push'
 import { buildResultTree } from '../git/result-tree'
 import { createGitHub, forkRepo, gitHubRepoOf, openPullRequest, repoInfo } from '../github'
@@ -54,18 +55,39 @@ export async function publish(input: PublishRequest, deps: PublishDeps): Promise
   const author = { name: deps.settings.git.authorName, email: deps.settings.git.authorEmail }
   switch (input.kind) {
     case 'export': {
+      // Names unsafe to write on some OS are left out of exports; the outcome lists them.
+      let omitted: PathProblem[] = []
+      const onOmitted = (paths: PathProblem[]): void => {
+        omitted = paths
+      }
+      const noted = (): Pick<Extract<TaskOutcome, { kind: 'exported' }>, 'omitted'> =>
+        omitted.length ? { omitted: omitted.map(({ path, reason }) => ({ path, reason })) } : {}
       if (input.format === 'patch') {
         const patch = await exportPatch({
           gitDir: paths.gitDir,
           baseline: task.baselineCommit,
           tree: result.tree,
+          onOmitted,
         })
         await store.writeArtifact(task.id, 'export.patch', patch)
-        return { kind: 'exported', at, format: 'patch', artifact: 'export.patch', bytes: patch.length }
+        return {
+          kind: 'exported',
+          at,
+          format: 'patch',
+          artifact: 'export.patch',
+          bytes: patch.length,
+          ...noted(),
+        }
       }
       const dest = store.artifactPath(task.id, 'export.zip')
-      const bytes = await exportZip({ gitDir: paths.gitDir, tree: result.tree, dest })
-      return { kind: 'exported', at, format: 'zip', artifact: 'export.zip', bytes }
+      const bytes = await exportZip({
+        gitDir: paths.gitDir,
+        baseline: task.baselineCommit,
+        tree: result.tree,
+        dest,
+        onOmitted,
+      })
+      return { kind: 'exported', at, format: 'zip', artifact: 'export.zip', bytes, ...noted() }
     }
     case 'apply': {
       if (task.source.kind !== 'folder') {

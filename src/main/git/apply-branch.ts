@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { AppError } from '../errors'
+import { assertSafeChanges } from './safe-changes'
 import { NULL_SHA } from './diff-parse'
 import { checkBranchName } from './branch-name'
 import { gitFailed, runGit, type GitOptions } from './git'
@@ -28,6 +29,8 @@ const MAX_SUFFIX = 50
 export async function applyOnBranch(
   opts: ApplyBranchOptions,
 ): Promise<{ written: string[]; branch: string; commit: string }> {
+  // Also checked by applyToFolder; here too so that no caller can skip it.
+  assertSafeChanges(opts.changes)
   const repo = await findRepo(opts.folder)
   const git: GitOptions = { gitDir: repo.gitDir, cwd: repo.top }
   const base = opts.branch?.trim() || `ai-changes-${stamp()}`

@@ -1,5 +1,5 @@
 import { lstat } from 'node:fs/promises'
-import { isAbsolute, join, resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import { AppError } from '../errors'
 import { applyOnBranch } from './apply-branch'
 import { writeAllOrNothing, type FileWrite } from './apply-writes'
@@ -7,6 +7,7 @@ import { diskEntry } from './blob-hash'
 import { readBlobs } from './blobs'
 import type { RawEntry } from './diff-parse'
 import { gitFailed, type GitOptions } from './git'
+import { assertSafeChanges } from './safe-changes'
 import { isGitlinkMode, isObjectId, isSymlinkMode, treeChanges, type Change } from './tree-entries'
 
 export type { Change } from './tree-entries'
@@ -57,6 +58,8 @@ export async function applyToFolder(opts: ApplyToFolderOptions): Promise<ApplyTo
   } catch (err) {
     throw gitFailed(err, 'Could not read the changes to apply')
   }
+  // Before anything is written (files) or copied into the folder's repository (branch).
+  assertSafeChanges(changes)
   if (opts.mode === 'branch') return applyOnBranch({ ...opts, folder, changes })
   return applyFiles(folder, changes, git)
 }
@@ -67,7 +70,6 @@ export function toChanges(entries: RawEntry[], files: string[]): Change[] {
   for (const e of entries) {
     if (!wanted.has(e.newPath)) continue
     if (isGitlinkMode(e.oldMode) || isGitlinkMode(e.newMode)) continue
-    assertSafePath(e.newPath)
     out.push({
       path: e.newPath,
       old: e.status === 'A' ? undefined : { mode: e.oldMode, sha: e.oldSha },
@@ -75,16 +77,6 @@ export function toChanges(entries: RawEntry[], files: string[]): Change[] {
     })
   }
   return out
-}
-
-function assertSafePath(path: string): void {
-  const parts = path.split('/')
-  if (
-    isAbsolute(path) ||
-    parts.some((p) => p === '' || p === '.' || p === '..' || p.toLowerCase() === '.git')
-  ) {
-    throw new AppError('invalid_input', `Refusing to write the unsafe path ${JSON.stringify(path)}.`)
-  }
 }
 
 async function applyFiles(folder: string, changes: Change[], git: GitOptions): Promise<ApplyToFolderResult> {

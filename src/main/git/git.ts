@@ -66,8 +66,9 @@ const HARDENING_CONFIG = [
   'core.sshCommand=ssh -o BatchMode=yes',
   'core.excludesFile=/dev/null',
   'core.attributesFile=/dev/null',
-  'core.protectNTFS=false',
-  'core.protectHFS=false',
+  // git refuses paths that are .git on another file system (GIT~1, .git., .g\u200cit): on for every OS.
+  'core.protectNTFS=true',
+  'core.protectHFS=true',
   'credential.helper=',
   'protocol.file.allow=never',
   'protocol.ext.allow=never',

@@ -58,6 +58,13 @@ function OutcomeText({
             </a>
           )}{' '}
           <span className="muted">({formatBytes(o.bytes)})</span>
+          {o.omitted?.length ? (
+            <span className="muted" title={o.omitted.map((p) => `${p.path}: ${p.reason}`).join('\n')}>
+              {' '}
+              — left out {o.omitted.length === 1 ? o.omitted[0]!.path : `${o.omitted.length} files`} (unsafe
+              names)
+            </span>
+          ) : null}
         </>
       )
   }
