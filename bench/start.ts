@@ -40,6 +40,7 @@ async function startTask(
     memoryMb: 4096,
     cpus: 2,
     pidsLimit: 1024,
+    tmpfsMb: 1024,
     network,
   })
   const t2 = performance.now()

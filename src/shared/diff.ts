@@ -24,8 +24,23 @@ export interface DiffSummary {
   deletions: number
 }
 
+/** A workspace entry git could not stage, left out of the diff (its last staged version stays). */
+export interface SkippedEntry {
+  /** Workspace-relative, `/`-separated. */
+  path: string
+  /** Reads after the path: "is a FIFO", "is a socket", "is a name git refuses (…)". */
+  reason: string
+}
+
 export interface DiffResult extends DiffSummary {
   fileDiffs: FileDiff[]
   /** The whole change in git's patch format (binary files as git binary patches). */
   patch: string
+  /**
+   * Set when this is not the workspace as it is now but the diff of the last completed turn: the host
+   * never reads a workspace while the agent's container runs. `at` is when that diff was taken.
+   */
+  snapshot?: { reason: 'turn_running'; at: string }
+  /** Entries left out because git cannot stage them (a FIFO, a name git refuses…); absent when none. */
+  skipped?: SkippedEntry[]
 }

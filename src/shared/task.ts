@@ -83,6 +83,8 @@ export type TaskOutcome =
       format: 'patch' | 'zip'
       artifact: 'export.patch' | 'export.zip'
       bytes: number
+      /** Paths left out because their names are unsafe to write on some system (`GIT~1`, `CON`, `a:b`). */
+      omitted?: Array<{ path: string; reason: string }>
     }
 
 export interface TaskUsage {
@@ -119,6 +121,8 @@ export interface TaskRecord {
   /** For git sources: the commit the task started from (the base of a published branch). */
   sourceCommit?: string
   outcomes?: TaskOutcome[]
+  /** A follow-up waiting to run (queued, or cut short by a restart): it runs as a follow-up, never as a first turn. */
+  pendingFollowUp?: string
   /** A branch pushed for a pull request not opened yet: a retry reuses it instead of pushing again. */
   pendingPublish?: { remote: string; branch: string; commit: string }
   error?: AppErrorData

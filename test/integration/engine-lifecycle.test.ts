@@ -8,7 +8,12 @@ import { listTaskContainers } from '../../src/main/docker/sandbox'
 import { TaskEngine } from '../../src/main/engine/task-engine'
 import { requireDocker, testBaseImage } from '../support/docker'
 import { openTestEngine, waitForEvent, waitForStatus } from '../support/engine'
-import { startModelServer, type ChatMessage } from '../support/model-server'
+import {
+  startModelServer,
+  type ChatMessage,
+  type ChatRequest,
+  type ScriptStep,
+} from '../support/model-server'
 import { writeFiles } from '../support/files'
 import { tempDir } from '../support/tmp'
 
@@ -29,10 +34,10 @@ const lastToolOutput = (messages: ChatMessage[]): string =>
 const SLEEP = { toolCalls: [{ name: 'shell', args: { command: 'sleep 120', timeout_seconds: 600 } }] }
 
 describe('the task lifecycle', () => {
-  it('runs setup.sh with network, then gives the agent none', async () => {
+  it('runs setup.sh with network in its own container, then gives the agent none (HOME is kept)', async () => {
     const root = await tempDir()
     const repo = await makeRepo(root, {
-      'setup.sh': 'set -e\ngetent hosts deb.debian.org > /tmp/setup-probe\necho "setup online"\n',
+      'setup.sh': 'set -e\ngetent hosts deb.debian.org > ~/setup-probe\necho "setup online"\n',
       'app.txt': 'v1\n',
     })
     const model = await startModelServer([
@@ -42,7 +47,7 @@ describe('the task lifecycle', () => {
             name: 'shell',
             args: {
               command:
-                'echo "from setup: $(wc -l < /tmp/setup-probe)"; ' +
+                'echo "from setup: $(wc -l < ~/setup-probe)"; ' +
                 'if getent hosts deb.debian.org; then echo AGENT-ONLINE; else echo AGENT-OFFLINE; fi; ' +
                 'ls /sys/class/net',
             },
@@ -233,14 +238,12 @@ describe('the task lifecycle', () => {
     const engine = await openTestEngine({ dataDir: join(root, 'data'), baseURL: model.baseURL })
     const pwned = join(root, 'pwned')
     try {
-      const { id } = await engine.submit({
-        source: { kind: 'git', url: `ext::sh -c touch% ${pwned}` },
-        prompt: 'anything',
-      })
-      await expect(waitForStatus(engine, id, ['review'])).rejects.toThrow(/failed/)
-      expect(engine.get(id).error?.kind).toBe('unsafe_url')
+      // Refused at submit: no task record is ever stored for it.
+      await expect(
+        engine.submit({ source: { kind: 'git', url: `ext::sh -c touch% ${pwned}` }, prompt: 'anything' }),
+      ).rejects.toMatchObject({ kind: 'unsafe_url' })
+      expect(engine.list()).toEqual([])
       expect(existsSync(pwned)).toBe(false)
-      expect(existsSync(engine.store.paths(id).workspace)).toBe(false)
 
       const notZip = join(root, 'fake.zip')
       await writeFile(notZip, 'this is not a zip')
@@ -294,4 +297,46 @@ describe('the task lifecycle', () => {
       await model.close()
     }
   })
+
+  it('keeps a queued follow-up across a restart and runs it as a follow-up: the first turn survives', async () => {
+    const root = await tempDir()
+    const repo = await makeRepo(root, { 'a.txt': 'a\n', 'b.txt': 'b\n' })
+    // Task A edits a file; task B then holds the only slot, so A's follow-up waits in the queue.
+    const firstOf = (req: ChatRequest): string => String(req.messages.find((m) => m.role === 'user')?.content)
+    const model = await startModelServer((req) => {
+      const last = req.messages.at(-1)
+      const userTurns = req.messages.filter((m) => m.role === 'user').length
+      if (firstOf(req).includes('hold the slot')) return last?.role === 'user' ? SLEEP : { text: 'done' }
+      if (last?.role === 'user')
+        return shell(userTurns === 1 ? 'echo first >> a.txt' : 'echo follow-up >> b.txt')
+      return finishStep(userTurns === 1 ? 'First turn.' : 'Follow-up done.')
+    })
+    const dataDir = join(root, 'data')
+    const settings = { maxConcurrentTasks: 1 }
+    const first = await openTestEngine({ dataDir, baseURL: model.baseURL, settings })
+    const a = await first.submit({ source: { kind: 'folder', path: repo }, prompt: 'edit a' })
+    await waitForStatus(first, a.id, ['review'])
+    const b = await first.submit({ source: { kind: 'folder', path: repo }, prompt: 'hold the slot' })
+    await waitForEvent(first, b.id, (e) => e.type === 'tool_call')
+    await first.followUp(a.id, 'now edit b')
+    expect(first.get(a.id)).toMatchObject({ status: 'queued', pendingFollowUp: 'now edit b' })
+    await first.close()
+
+    const second = await openTestEngine({ dataDir, baseURL: model.baseURL, settings })
+    try {
+      const done = await waitForStatus(second, a.id, ['review'])
+      expect(done.turns).toBe(2)
+      expect(done.pendingFollowUp).toBeUndefined()
+      const diff = await second.diff(a.id)
+      const byPath = Object.fromEntries(diff.fileDiffs.map((f) => [f.newPath, f.newContent]))
+      expect(byPath).toEqual({ 'a.txt': 'a\nfirst\n', 'b.txt': 'b\nfollow-up\n' })
+      expect(await second.store.readArtifact(a.id, 'summary.md')).toContain('Follow-up done.')
+    } finally {
+      await second.close()
+      await model.close()
+    }
+  })
 })
+
+const shell = (command: string): ScriptStep => ({ toolCalls: [{ name: 'shell', args: { command } }] })
+const finishStep = (summary: string): ScriptStep => ({ toolCalls: [{ name: 'finish', args: { summary } }] })

@@ -44,6 +44,7 @@ const specFor = (workspace: string, over: Partial<SandboxSpec> = {}): SandboxSpe
   memoryMb: 256,
   cpus: 1,
   pidsLimit: 128,
+  tmpfsMb: 256,
   network: false,
   ...over,
 })
@@ -185,19 +186,12 @@ describe('a hardened task container (one shared container)', () => {
 })
 
 describe('network', () => {
-  it('resolves deb.debian.org on the bridge, and nothing once disconnected (only lo left)', async () => {
+  it('resolves deb.debian.org on the bridge (the setup phase)', async () => {
     const sandbox = await Sandbox.create(docker, specFor(await workspaceDir(), { network: true }))
     try {
-      const probe = () => sandbox.exec(['getent', 'hosts', 'deb.debian.org'], { timeoutMs: 20_000 })
-      const before = await probe()
-      expect(before.exitCode, before.stderr).toBe(0)
-      expect(before.stdout).toContain('deb.debian.org')
-      await sandbox.disconnectNetwork()
-      expect((await probe()).exitCode).not.toBe(0)
-      expect((await sandbox.exec(['ls', '/sys/class/net'])).stdout.split(/\s+/).filter(Boolean)).toEqual([
-        'lo',
-      ])
-      await sandbox.disconnectNetwork() // idempotent
+      const probe = await sandbox.exec(['getent', 'hosts', 'deb.debian.org'], { timeoutMs: 20_000 })
+      expect(probe.exitCode, probe.stderr).toBe(0)
+      expect(probe.stdout).toContain('deb.debian.org')
     } finally {
       await sandbox.remove()
     }

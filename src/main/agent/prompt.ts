@@ -1,6 +1,7 @@
-import { lstat, readdir, readFile } from 'node:fs/promises'
+import { readdir } from 'node:fs/promises'
 import { join, posix } from 'node:path'
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions'
+import { lstatNoFollow, readWorkspaceFileSync } from '../util/workspace-read'
 
 export interface AgentsDoc {
   /** Relative to the workspace root, `/`-separated: 'AGENTS.md', 'src/api/AGENTS.md'. */
@@ -15,8 +16,9 @@ const MAX_DIRS_SCANNED = 5000
 
 const depth = (rel: string): number => (rel === '' ? 0 : rel.split('/').length)
 
-async function isRealDir(path: string): Promise<boolean> {
-  return (await lstat(path).catch(() => null))?.isDirectory() ?? false
+function isRealDir(root: string, rel: string): boolean {
+  const found = lstatNoFollow(root, rel)
+  return found.ok && (found.info?.isDirectory() ?? false)
 }
 
 /** A focus file as a clean relative path, or null when it points outside the workspace. */
@@ -30,16 +32,15 @@ function relativeFocus(file: string): string | null {
   return cleaned === '..' || cleaned.startsWith('../') ? null : cleaned.replace(/^\.$/, '').replace(/\/$/, '')
 }
 
-async function readDoc(root: string, relDir: string): Promise<AgentsDoc | null> {
+/** An AGENTS.md: a regular file reached through real directories only, never a link, FIFO or device. */
+function readDoc(root: string, relDir: string): AgentsDoc | null {
   const rel = relDir ? `${relDir}/AGENTS.md` : 'AGENTS.md'
-  const abs = join(root, rel)
-  const st = await lstat(abs).catch(() => null)
-  if (!st?.isFile()) return null // never follows a symlink, in or out of the workspace
-  const buf = await readFile(abs)
-  const text = buf.subarray(0, MAX_DOC_BYTES).toString('utf8')
+  const read = readWorkspaceFileSync(root, rel, { maxBytes: MAX_DOC_BYTES, overflow: 'truncate' })
+  if (!read.ok) return null
+  const text = read.content.toString('utf8')
   return {
     path: rel,
-    content: buf.length > MAX_DOC_BYTES ? `${text}\n[… truncated at ${MAX_DOC_BYTES} bytes]` : text,
+    content: read.truncated ? `${text}\n[… truncated at ${MAX_DOC_BYTES} bytes]` : text,
   }
 }
 
@@ -55,13 +56,13 @@ export async function discoverAgentsMd(workspaceDir: string, focusFiles: string[
     const parts = rel ? rel.split('/') : []
     for (let i = 1; i <= parts.length; i++) {
       const dir = parts.slice(0, i).join('/')
-      if (!(await isRealDir(join(workspaceDir, dir)))) break
+      if (!isRealDir(workspaceDir, dir)) break
       wanted.add(dir)
     }
   }
   const docs: AgentsDoc[] = []
   for (const dir of wanted) {
-    const doc = await readDoc(workspaceDir, dir)
+    const doc = readDoc(workspaceDir, dir)
     if (doc) docs.push(doc)
   }
   // Others elsewhere in the tree, breadth first, while the cap allows.
@@ -78,7 +79,7 @@ export async function discoverAgentsMd(workspaceDir: string, focusFiles: string[
       const rel = dir ? `${dir}/${entry.name}` : entry.name
       if (entry.isDirectory() && !SKIP_DIRS.has(entry.name)) queue.push(rel)
       if (entry.name === 'AGENTS.md' && !wanted.has(dir) && docs.length < MAX_AGENTS_DOCS) {
-        const doc = await readDoc(workspaceDir, dir)
+        const doc = readDoc(workspaceDir, dir)
         if (doc) docs.push(doc)
       }
     }

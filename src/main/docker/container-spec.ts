@@ -14,6 +14,18 @@ export interface SandboxSpec {
   memoryMb: number
   cpus: number
   pidsLimit: number
+  /**
+   * Host directory bind-mounted at HOME and kept for the task's life, so what setup installs there
+   * (`pip --user`, `~/.cargo`, `~/go`, `~/.m2`) is still there in the agent phase and in follow-ups, which
+   * each run in a fresh container. Without it HOME is a tmpfs, gone with the container.
+   */
+  home?: string
+  /**
+   * Size of each tmpfs mount, /tmp (and HOME when it is not a `home` directory) — settings
+   * `sandbox.tmpfsMb`. Their pages count against `memoryMb`; without a size the kernel allows half of the
+   * host's RAM each.
+   */
+  tmpfsMb: number
   /** Start attached to the default bridge (setup phase); false starts with no network at all. */
   network: boolean
 }
@@ -44,6 +56,10 @@ export function containerOptions(
   name: string,
 ): Docker.ContainerCreateOptions {
   if (user.uid === 0) throw new Error('The sandbox never runs as root')
+  if (!Number.isInteger(spec.tmpfsMb) || spec.tmpfsMb < 1) {
+    throw new Error(`The sandbox tmpfs size must be a whole number of MB (got ${String(spec.tmpfsMb)})`)
+  }
+  const tmpfsSize = `size=${spec.tmpfsMb}m`
   const memory = Math.round(spec.memoryMb * MIB)
   return {
     name,
@@ -65,15 +81,22 @@ export function containerOptions(
       ReadonlyRootfs: true,
       Privileged: false,
       Tmpfs: {
-        '/tmp': 'rw,nosuid,nodev,exec,mode=1777',
-        [AGENT_HOME]: `rw,nosuid,nodev,exec,mode=0700,uid=${user.uid},gid=${user.gid}`,
+        '/tmp': `rw,nosuid,nodev,exec,mode=1777,${tmpfsSize}`,
+        ...(spec.home
+          ? {}
+          : { [AGENT_HOME]: `rw,nosuid,nodev,exec,mode=0700,uid=${user.uid},gid=${user.gid},${tmpfsSize}` }),
       },
       Memory: memory,
       MemorySwap: memory,
       NanoCpus: Math.round(spec.cpus * 1e9),
       PidsLimit: spec.pidsLimit,
       NetworkMode: spec.network ? 'bridge' : 'none',
-      Mounts: [{ Type: 'bind', Source: spec.workspace, Target: WORKSPACE_DIR, ReadOnly: false }],
+      Mounts: [
+        { Type: 'bind', Source: spec.workspace, Target: WORKSPACE_DIR, ReadOnly: false },
+        ...(spec.home
+          ? [{ Type: 'bind' as const, Source: spec.home, Target: AGENT_HOME, ReadOnly: false }]
+          : []),
+      ],
       RestartPolicy: { Name: 'no' },
       AutoRemove: false,
       LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '1' } },

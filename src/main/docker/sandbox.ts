@@ -11,7 +11,7 @@ import { sandboxUser, type SandboxUser } from './workspace-owner'
 export { TASK_LABEL, type SandboxSpec } from './container-spec'
 export type { ExecOptions, ExecResult } from './exec'
 export { listTaskContainers, removeTaskContainers, type TaskContainer } from './task-containers'
-export { giveWorkspaceTo, sandboxUser, type SandboxUser } from './workspace-owner'
+export { giveWorkspaceTo, prepareSandboxHome, sandboxUser, type SandboxUser } from './workspace-owner'
 
 /** The kernel's count of OOM kills in the container's memory cgroup (v1 `memory.oom_control`, v2 `memory.events`). */
 const OOM_COUNTER_SCRIPT =
@@ -96,32 +96,6 @@ export class Sandbox {
     const { oomKilled } = await this.state().catch(() => ({ oomKilled: false }))
     if (oomKilled) this.oomSeen = true
     return oomKilled
-  }
-
-  /** Cuts the container from every network, then checks that only the loopback interface is left. */
-  async disconnectNetwork(): Promise<void> {
-    try {
-      const info = await this.container.inspect()
-      const networks = Object.keys(info.NetworkSettings?.Networks ?? {}).filter((n) => n !== 'none')
-      for (const network of networks) {
-        await this.docker.getNetwork(network).disconnect({ Container: this.id, Force: true })
-      }
-    } catch (err) {
-      throw toDockerAppError(err, 'Could not cut the task container from the network')
-    }
-    const probe = await runExec(this.container, this.user, ['ls', '-1', '/sys/class/net'], {
-      timeoutMs: 10_000,
-    })
-    const interfaces = probe.stdout.split('\n').filter(Boolean)
-    if (probe.exitCode !== 0 || interfaces.some((i) => i !== 'lo')) {
-      throw new AppError(
-        'container_failed',
-        'The task container still has a network interface after disconnecting.',
-        {
-          details: { interfaces },
-        },
-      )
-    }
   }
 
   /** Running or not, whether the kernel OOM-killed something in it, and the exit code once stopped. */

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { chown, mkdir } from 'node:fs/promises'
 import { AppError } from '../errors'
 
 export interface SandboxUser {
@@ -54,4 +55,17 @@ export async function giveWorkspaceTo(dir: string, user: SandboxUser): Promise<v
       )
     })
   })
+}
+
+/** The task's HOME directory for the sandbox: made once (0700) and owned by the sandbox user. */
+export async function prepareSandboxHome(dir: string, user: SandboxUser): Promise<void> {
+  if (user.uid === 0) throw new AppError('internal', 'Refusing to run the sandbox as root.')
+  const made = await mkdir(dir, { mode: 0o700 }).then(
+    () => true,
+    (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EEXIST') return false
+      throw err
+    },
+  )
+  if (made && process.getuid?.() === 0) await chown(dir, user.uid, user.gid)
 }

@@ -31,6 +31,7 @@ export async function importSource(opts: {
       const result = await importFolder({
         source: source.path,
         dest,
+        maxBytes: opts.settings.sandbox.maxWorkspaceGb * 1024 ** 3,
         signal,
         onProgress: (p) => onProgress({ phase: 'import', message: `Copied ${p.files} files` }),
       })

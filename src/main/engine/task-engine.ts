@@ -15,6 +15,9 @@ import { createDockerClient } from '../docker/client'
 import { removeTaskContainers, type Sandbox } from '../docker/sandbox'
 import { AppError, toErrorData } from '../errors'
 import { computeDiff } from '../git/diff'
+import { validateBranch, validateGitUrl } from '../git/url-policy'
+import { KeyedLock } from '../util/keyed-lock'
+import { readDiffSnapshot, saveDiffSnapshot } from './diff-snapshot'
 import { formatLogLine } from './agent-log'
 import { publish, type PublishRequest } from './publish'
 import { saveWorkspaceFile } from './workspace-edit'
@@ -34,6 +37,8 @@ export interface EngineOptions {
   docker?: DockerClient
   /** Prefix of new task ids (tests use it to find their containers). */
   idPrefix?: string
+  /** How often a running container's workspace size is checked (default 10 s). */
+  workspaceCheckMs?: number
 }
 
 type Listener = (event: TaskEvent) => void
@@ -58,6 +63,8 @@ export class TaskEngine {
   private readonly runs = new Map<string, ActiveRun>()
   private readonly publishing = new Map<string, Promise<TaskOutcome>>()
   private readonly queue: TaskQueue
+  /** Host access to each task's workspace, one at a time (see whileIdle and TurnDeps.exclusive). */
+  private readonly workspace = new KeyedLock()
   readonly docker: DockerClient
   readonly image: AgentImage
 
@@ -97,13 +104,24 @@ export class TaskEngine {
         this.emit(task.id, { type: 'error', error })
         this.emit(task.id, { type: 'status', status: 'interrupted' })
       } else if (task.status === 'queued') {
-        this.schedule(task.id, undefined)
+        if (task.pendingFollowUp) this.schedule(task.id, task.pendingFollowUp)
+        else if (!task.baselineCommit) this.schedule(task.id, undefined)
+        else await this.interruptLostFollowUp(task.id)
       }
     }
     // Containers of our tasks that outlived the engine: none of them is running now.
     await removeTaskContainers(this.docker, { keep: (taskId) => !this.store.has(taskId) }).catch(
       () => undefined,
     )
+  }
+
+  /** A queued turn on an imported workspace whose follow-up text is gone (a record from before it was kept). */
+  private async interruptLostFollowUp(id: string): Promise<void> {
+    const error = new AppError('interrupted', 'codex-sys stopped before the queued follow-up could start.', {
+      hint: 'The workspace and its changes are kept; send the follow-up again.',
+    }).toData()
+    await this.store.update(id, { status: 'interrupted', error, finishedAt: new Date().toISOString() })
+    this.emit(id, { type: 'status', status: 'interrupted' })
   }
 
   async submit(input: SubmitTaskInput): Promise<TaskRecord> {
@@ -117,6 +135,12 @@ export class TaskEngine {
     const settings = this.opts.settings()
     const now = new Date().toISOString()
     const value = parsed.data
+    // A hostile or mistyped Git URL (credentials in it, a remote helper, an option) is refused before
+    // anything is stored: the task record would otherwise keep what the URL carried.
+    if (value.source.kind === 'git') {
+      validateGitUrl(value.source.url, { allowLocalHttp: settings.allowLocalHttpGit })
+      if (value.source.branch) validateBranch(value.source.branch)
+    }
     const task: TaskRecord = {
       id: newTaskId(this.opts.idPrefix),
       title: value.title?.trim() || titleFrom(value.prompt),
@@ -145,7 +169,13 @@ export class TaskEngine {
     if (task.status !== 'review') {
       throw new AppError('conflict', `A follow-up needs a task in review; this one is ${task.status}.`)
     }
-    const next = await this.store.update(id, { status: 'queued', error: undefined, finishedAt: undefined })
+    // Kept on the record until the turn ends: a restart runs it as a follow-up, never as a new import.
+    const next = await this.store.update(id, {
+      status: 'queued',
+      error: undefined,
+      finishedAt: undefined,
+      pendingFollowUp: prompt.trim(),
+    })
     this.emit(id, { type: 'status', status: 'queued', message: 'Follow-up' })
     this.schedule(id, prompt.trim())
     return next
@@ -163,12 +193,44 @@ export class TaskEngine {
     return this.store.readEvents(id, afterSeq)
   }
 
-  /** The current diff of a task's workspace against its baseline, for review. */
+  /**
+   * The diff of a task's workspace against its baseline, for review. While a turn runs, the host keeps
+   * out of the workspace: the answer is then the diff of the last completed turn (`snapshot` says so).
+   */
   async diff(id: string): Promise<DiffResult> {
     const task = this.store.get(id)
     if (!task.baselineCommit) throw new AppError('conflict', 'This task has no changes to show yet.')
-    const paths = this.store.paths(id)
-    return computeDiff({ workspace: paths.workspace, gitDir: paths.gitDir, baseline: task.baselineCommit })
+    const baseline = task.baselineCommit
+    const live = await this.whileIdle(id, async () => {
+      const paths = this.store.paths(id)
+      return computeDiff({ workspace: paths.workspace, gitDir: paths.gitDir, baseline })
+    })
+    if (live) return live
+    const snapshot = await readDiffSnapshot(this.store, id)
+    if (snapshot) return snapshot
+    throw new AppError('conflict', 'The agent is still on its first turn: its changes appear when it ends.', {
+      hint: 'Wait for the task to reach review.',
+    })
+  }
+
+  /**
+   * Runs `fn` with the task's workspace to itself (no other host reader, no container of the task alive);
+   * undefined, without running it, while a container of the task is alive. A turn starts its containers
+   * under the same lock (TurnDeps.exclusive), so none can start while `fn` runs.
+   */
+  private whileIdle<T>(id: string, fn: () => Promise<T>): Promise<T | undefined> {
+    const containerAlive = (): boolean => Boolean(this.runs.get(id)?.sandbox)
+    if (containerAlive()) return Promise.resolve(undefined)
+    return this.workspace.run(id, async () => (containerAlive() ? undefined : fn()))
+  }
+
+  /** Like whileIdle, for changes: a running turn is a conflict. */
+  private async idleOrConflict<T>(id: string, what: string, fn: () => Promise<T>): Promise<T> {
+    const result = await this.whileIdle(id, async () => ({ value: await fn() }))
+    if (result) return result.value
+    throw new AppError('conflict', `${what} waits until the agent's turn ends.`, {
+      hint: 'Try again when the task is back in review.',
+    })
   }
 
   /** An artifact's text (agent.log, setup.log, diff.patch, prompt.md, summary.md), if written yet. */
@@ -190,16 +252,14 @@ export class TaskEngine {
         `Files can be edited while the task is in review; this one is ${task.status}.`,
       )
     }
-    const paths = this.store.paths(id)
-    await saveWorkspaceFile(paths.workspace, path, content)
-    const diff = await computeDiff({
-      workspace: paths.workspace,
-      gitDir: paths.gitDir,
-      baseline: task.baselineCommit,
+    const baseline = task.baselineCommit
+    const summary = await this.idleOrConflict(id, 'Saving an edit', async () => {
+      const paths = this.store.paths(id)
+      await saveWorkspaceFile(paths.workspace, path, content)
+      const diff = await computeDiff({ workspace: paths.workspace, gitDir: paths.gitDir, baseline })
+      return saveDiffSnapshot(this.store, id, diff)
     })
-    return this.store.update(id, {
-      diff: { files: diff.files, additions: diff.additions, deletions: diff.deletions },
-    })
+    return this.store.update(id, { diff: summary })
   }
 
   /** Publishes a task's reviewed change (one publish per task at a time) and records the outcome. */
@@ -207,11 +267,10 @@ export class TaskEngine {
     const busy = this.publishing.get(input.id)
     if (busy) throw new AppError('conflict', 'This task is already being published; wait for it to finish.')
     const run = (async () => {
-      const outcome = await publish(input, {
-        store: this.store,
-        settings: this.opts.settings(),
-        githubToken: await this.opts.githubToken?.(),
-      })
+      const githubToken = await this.opts.githubToken?.()
+      const outcome = await this.idleOrConflict(input.id, 'Publishing', () =>
+        publish(input, { store: this.store, settings: this.opts.settings(), githubToken }),
+      )
       const task = this.store.get(input.id)
       await this.store.update(input.id, { outcomes: [...(task.outcomes ?? []), outcome] })
       this.emit(input.id, { type: 'outcome', outcome })
@@ -312,6 +371,9 @@ export class TaskEngine {
         onSandbox: (sandbox) => {
           run.sandbox = sandbox
         },
+        stop: (reason) => void this.stopRun(id, reason),
+        exclusive: (fn) => this.workspace.run(id, fn),
+        workspaceCheckMs: this.opts.workspaceCheckMs,
       })
     } catch (err) {
       await this.settleFailure(id, run.controller.signal.aborted ? run.controller.signal.reason : err)
@@ -328,6 +390,7 @@ export class TaskEngine {
     await this.store.update(id, {
       status,
       error: status === 'failed' ? error : undefined,
+      pendingFollowUp: undefined,
       finishedAt: new Date().toISOString(),
     })
     if (status === 'failed') this.emit(id, { type: 'error', error })

@@ -13,6 +13,8 @@ export interface TaskPaths {
   events: string
   /** The copy of the user's code the container sees at /workspace. */
   workspace: string
+  /** The sandbox's HOME (mounted at /home/agent): what setup installs there lasts for the task. */
+  home: string
   /** The private git directory holding the baseline: never mounted into the container. */
   gitDir: string
   /** For git sources: the clone's own git directory (shallow), kept to publish a branch on top of it. */
@@ -20,8 +22,8 @@ export interface TaskPaths {
   artifacts: string
 }
 
-/** The artifacts a user opens, and the conversation kept for follow-ups. */
-export type StoredArtifact = DownloadName | 'conversation.json'
+/** The artifacts a user opens, the conversation kept for follow-ups, and the last turn's diff. */
+export type StoredArtifact = DownloadName | 'conversation.json' | 'diff.json'
 
 /**
  * Persists tasks: a record written atomically, events appended as JSON lines, artifacts beside them.
@@ -55,6 +57,7 @@ export class TaskStore {
       record: join(dir, 'task.json'),
       events: join(dir, 'events.jsonl'),
       workspace: join(dir, 'workspace'),
+      home: join(dir, 'home'),
       gitDir: join(dir, 'git'),
       upstream: join(dir, 'upstream.git'),
       artifacts: join(dir, 'artifacts'),

@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions'
 import type { TaskEventBody } from '../../shared/events'
 import type { Settings } from '../../shared/settings'
@@ -9,12 +7,15 @@ import { createModelClient } from '../agent/model'
 import { buildSystemPrompt, discoverAgentsMd, initialMessages, repoTree } from '../agent/prompt'
 import { defaultTools } from '../agent/tools'
 import type { createDockerClient } from '../docker/client'
-import { Sandbox, giveWorkspaceTo, sandboxUser } from '../docker/sandbox'
+import { Sandbox, giveWorkspaceTo, prepareSandboxHome, sandboxUser } from '../docker/sandbox'
 import { AppError } from '../errors'
-import { createBaseline } from '../git/baseline'
+import { recordBaseline } from '../git/baseline'
 import { computeDiff } from '../git/diff'
+import { readWorkspaceFile } from '../util/workspace-read'
 import { importSource } from './import-source'
+import { saveDiffSnapshot } from './diff-snapshot'
 import type { TaskStore } from './task-store'
+import { watchWorkspaceSize } from './workspace-size'
 
 export type DockerClient = ReturnType<typeof createDockerClient>
 
@@ -31,14 +32,30 @@ export interface TurnDeps {
   signal: AbortSignal
   /** Epoch ms by which the turn must end (the task's time limit). */
   deadline: number
-  /** Told of the turn's container as soon as it exists, so a cancel can kill it at once. */
+  /** Told of the turn's current container as soon as it exists, so a cancel can kill it at once. */
   onSandbox: (sandbox: Sandbox | undefined) => void
+  /** Stops the turn from inside (a limit it hit), as a cancel does from outside. */
+  stop: (reason: AppError) => void
+  /**
+   * Runs `fn` with the task's workspace to itself: no other host reader (diff, export, save) runs
+   * meanwhile, and no container of this task is alive (the turn only starts one after it returns).
+   */
+  exclusive: <T>(fn: () => Promise<T>) => Promise<T>
+  /** How often the workspace size is checked while a container runs (default WORKSPACE_CHECK_MS). */
+  workspaceCheckMs?: number
 }
 
+/** The setup script is read from the workspace; nobody's setup.sh is bigger than this. */
+const MAX_SETUP_SCRIPT_BYTES = 1024 * 1024
+
 /**
- * One turn of a task: on the first, import the code and record its baseline; then start the container,
- * run the setup script (first turn, with network), cut the network, run the agent, and compute the diff
- * against the baseline. The container is removed when the turn ends, whatever the outcome.
+ * One turn of a task. The host touches the workspace only while no process of the task can run:
+ *  1. (first turn) import the code and record its baseline;
+ *  2. (first turn) read setup.sh, then run it in a container of its own (with network), removed when it
+ *     ends, so that nothing it started survives into the agent phase;
+ *  3. (first turn) read AGENTS.md and the tree for the prompt;
+ *  4. run the agent in a fresh container with no network, removed when the turn ends;
+ *  5. compute the diff against the baseline.
  */
 export async function runTurn(taskId: string, followUp: string | undefined, deps: TurnDeps): Promise<void> {
   const { store, signal } = deps
@@ -46,23 +63,12 @@ export async function runTurn(taskId: string, followUp: string | undefined, deps
   let task: TaskRecord
   if (!followUp) {
     task = await setStatus(deps, taskId, 'preparing')
-    const imported = await importSource({
-      source: task.source,
-      dest: paths.workspace,
-      upstreamDir: paths.upstream,
-      settings: deps.settings,
-      githubToken: deps.githubToken,
-      signal,
-      onProgress: (p) => deps.emit({ type: 'progress', ...p }),
-    })
-    // Hand the copy to the sandbox user before the baseline, so git's index matches the files' metadata.
-    await giveWorkspaceTo(paths.workspace, sandboxUser())
-    const baselineCommit = await createBaseline({ workspace: paths.workspace, gitDir: paths.gitDir, signal })
-    task = await store.update(taskId, {
-      baselineCommit,
-      sourceBranch: imported.sourceBranch,
-      sourceCommit: imported.sourceCommit,
-    })
+    if (task.baselineCommit) {
+      throw new AppError('conflict', 'This task was already imported; it cannot start over.', {
+        hint: 'Send a follow-up instead, or start a new task.',
+      })
+    }
+    task = await deps.exclusive(() => importAndRecordBaseline(deps, task))
   } else {
     task = await setStatus(deps, taskId, 'preparing', 'Follow-up')
   }
@@ -71,25 +77,78 @@ export async function runTurn(taskId: string, followUp: string | undefined, deps
     deps.emit({ type: 'progress', phase: 'image', message: line, ratio }),
   )
   checkSignal(signal)
-  const setupScript = followUp ? undefined : await findSetupScript(task, paths.workspace)
-  const withNetwork = Boolean(setupScript) && deps.settings.sandbox.setupNetwork
-  const sandbox = await startSandbox(deps, task, image, paths.workspace, withNetwork)
-  try {
-    if (setupScript) {
-      await setStatus(deps, taskId, 'setting_up')
-      await runSetup(deps, taskId, sandbox, setupScript)
-    }
-    if (withNetwork) await sandbox.disconnectNetwork()
-    checkSignal(signal)
+  if (!followUp) {
+    const setupScript = await deps.exclusive(() => findSetupScript(deps, task, paths.workspace))
+    if (setupScript) await runSetupPhase(deps, task, image, setupScript)
+  }
+  const messages = await deps.exclusive(() => turnMessages(deps, task, followUp))
+  checkSignal(signal)
+  await inSandbox(deps, task, image, { network: false }, async (sandbox) => {
     await setStatus(deps, taskId, 'running')
-    await runAgentTurn(deps, task, sandbox, followUp)
+    await runAgentTurn(deps, task, sandbox, messages)
+  })
+  await deps.exclusive(() => finishWithDiff(deps, taskId))
+}
+
+async function importAndRecordBaseline(deps: TurnDeps, task: TaskRecord): Promise<TaskRecord> {
+  const paths = deps.store.paths(task.id)
+  const imported = await importSource({
+    source: task.source,
+    dest: paths.workspace,
+    upstreamDir: paths.upstream,
+    settings: deps.settings,
+    githubToken: deps.githubToken,
+    signal: deps.signal,
+    onProgress: (p) => deps.emit({ type: 'progress', ...p }),
+  })
+  // Hand the copy to the sandbox user before the baseline, so git's index matches the files' metadata.
+  await giveWorkspaceTo(paths.workspace, sandboxUser())
+  const baseline = await recordBaseline({
+    workspace: paths.workspace,
+    gitDir: paths.gitDir,
+    signal: deps.signal,
+  })
+  if (baseline.skipped.length) {
+    const list = baseline.skipped.map((e) => `${e.path} (${e.reason})`).join(', ')
+    deps.emit({
+      type: 'log',
+      stream: 'system',
+      text: `Left out of the task (git cannot hold them): ${list}\n`,
+    })
+  }
+  const baselineCommit = baseline.commit
+  return deps.store.update(task.id, {
+    baselineCommit,
+    sourceBranch: imported.sourceBranch,
+    sourceCommit: imported.sourceCommit,
+  })
+}
+
+/**
+ * A container for one phase: started (and reported, so a cancel can kill it), watched for the
+ * workspace's size, and removed when `fn` ends, whatever the outcome.
+ */
+async function inSandbox(
+  deps: TurnDeps,
+  task: TaskRecord,
+  image: string,
+  opts: { network: boolean },
+  fn: (sandbox: Sandbox) => Promise<void>,
+): Promise<void> {
+  // Waits for any host reader of the workspace still at work (a diff asked for just before this turn).
+  const sandbox = await deps.exclusive(() => startSandbox(deps, task, image, opts.network))
+  const { maxWorkspaceGb } = deps.settings.sandbox
+  const watch = watchWorkspaceSize(sandbox, maxWorkspaceGb, deps.stop, deps.workspaceCheckMs)
+  try {
+    await fn(sandbox)
   } catch (err) {
     throw await explainContainerDeath(err, sandbox, deps)
   } finally {
-    deps.onSandbox(undefined)
+    watch.stop()
+    // Gone first, then forgotten: until then the host keeps out of the workspace (see TaskEngine.whileIdle).
     await sandbox.remove().catch(() => undefined)
+    deps.onSandbox(undefined)
   }
-  await finishWithDiff(deps, taskId)
 }
 
 /** A container the kernel killed for memory says so, instead of whatever broke next. */
@@ -128,27 +187,44 @@ function checkSignal(signal: AbortSignal): void {
     : new AppError('cancelled', 'The task was cancelled.')
 }
 
-async function findSetupScript(task: TaskRecord, workspace: string): Promise<string | undefined> {
+/**
+ * The task's own setup script, else the repository's setup.sh — read without following links and only
+ * when it is a regular file of sane size. Anything else is reported and not run.
+ */
+async function findSetupScript(
+  deps: TurnDeps,
+  task: TaskRecord,
+  workspace: string,
+): Promise<string | undefined> {
   if (task.setupScript?.trim()) return task.setupScript
-  return readFile(join(workspace, 'setup.sh'), 'utf8').catch(() => undefined)
+  const read = await readWorkspaceFile(workspace, 'setup.sh', { maxBytes: MAX_SETUP_SCRIPT_BYTES })
+  if (read.ok) return read.content.toString('utf8')
+  if (read.reason === 'missing') return undefined
+  const text = `setup.sh was not run: ${read.message} Only a regular file of at most 1 MiB is run.\n`
+  deps.store.appendArtifact(task.id, 'setup.log', text)
+  deps.emit({ type: 'log', stream: 'setup', text })
+  return undefined
 }
 
 async function startSandbox(
   deps: TurnDeps,
   task: TaskRecord,
   image: string,
-  workspace: string,
   network: boolean,
 ): Promise<Sandbox> {
   deps.emit({ type: 'progress', phase: 'container', message: 'Starting the sandbox container' })
-  const { memoryMb, cpus, pidsLimit } = deps.settings.sandbox
+  const { memoryMb, cpus, pidsLimit, tmpfsMb } = deps.settings.sandbox
+  const paths = deps.store.paths(task.id)
+  await prepareSandboxHome(paths.home, sandboxUser())
   const sandbox = await Sandbox.create(deps.docker, {
     taskId: task.id,
     image,
-    workspace,
+    workspace: paths.workspace,
+    home: paths.home,
     memoryMb,
     cpus,
     pidsLimit,
+    tmpfsMb,
     network,
   })
   deps.onSandbox(sandbox)
@@ -159,52 +235,63 @@ async function startSandbox(
   return sandbox
 }
 
-async function runSetup(deps: TurnDeps, taskId: string, sandbox: Sandbox, script: string): Promise<void> {
-  const remaining = deps.deadline - Date.now()
-  const result = await sandbox.exec(['bash', '-s'], {
-    stdin: script,
-    cwd: '/workspace',
-    timeoutMs: Math.max(1000, remaining),
-    signal: deps.signal,
-    onOutput: (text) => {
-      deps.store.appendArtifact(taskId, 'setup.log', text)
-      deps.emit({ type: 'log', stream: 'setup', text })
-    },
-  })
-  checkSignal(deps.signal)
-  if (result.exitCode !== 0) {
-    throw new AppError('setup_failed', `The setup script exited with code ${result.exitCode}.`, {
-      hint: 'Read setup.log, fix setup.sh (or the task’s setup script), and run the task again.',
-      details: { exitCode: result.exitCode, timedOut: result.timedOut },
+async function runSetupPhase(deps: TurnDeps, task: TaskRecord, image: string, script: string): Promise<void> {
+  const network = deps.settings.sandbox.setupNetwork
+  await inSandbox(deps, task, image, { network }, async (sandbox) => {
+    await setStatus(deps, task.id, 'setting_up')
+    const remaining = deps.deadline - Date.now()
+    const result = await sandbox.exec(['bash', '-s'], {
+      stdin: script,
+      cwd: '/workspace',
+      timeoutMs: Math.max(1000, remaining),
+      signal: deps.signal,
+      onOutput: (text) => {
+        deps.store.appendArtifact(task.id, 'setup.log', text)
+        deps.emit({ type: 'log', stream: 'setup', text })
+      },
     })
+    checkSignal(deps.signal)
+    if (result.exitCode !== 0) {
+      throw new AppError('setup_failed', `The setup script exited with code ${result.exitCode}.`, {
+        hint: 'Read setup.log, fix setup.sh (or the task’s setup script), and run the task again.',
+        details: { exitCode: result.exitCode, timedOut: result.timedOut },
+      })
+    }
+  })
+}
+
+/** The conversation the turn starts from: the saved one plus the follow-up, or a new prompt. */
+async function turnMessages(
+  deps: TurnDeps,
+  task: TaskRecord,
+  followUp: string | undefined,
+): Promise<ChatCompletionMessageParam[]> {
+  const { store } = deps
+  if (followUp) {
+    const saved = await store.readArtifact(task.id, 'conversation.json')
+    return [
+      ...(saved ? (JSON.parse(saved) as ChatCompletionMessageParam[]) : []),
+      { role: 'user', content: followUp },
+    ]
   }
+  const workspace = store.paths(task.id).workspace
+  const agentsDocs = await discoverAgentsMd(workspace, task.focusFiles)
+  const system = buildSystemPrompt({
+    tree: await repoTree(workspace),
+    focusFiles: task.focusFiles,
+    agentsDocs,
+  })
+  await store.writeArtifact(task.id, 'prompt.md', `${system}\n\n---\n\n${task.prompt}\n`)
+  return initialMessages(system, task.prompt)
 }
 
 async function runAgentTurn(
   deps: TurnDeps,
   task: TaskRecord,
   sandbox: Sandbox,
-  followUp: string | undefined,
+  messages: ChatCompletionMessageParam[],
 ): Promise<void> {
   const { store } = deps
-  const workspace = store.paths(task.id).workspace
-  let messages: ChatCompletionMessageParam[]
-  if (followUp) {
-    const saved = await store.readArtifact(task.id, 'conversation.json')
-    messages = [
-      ...(saved ? (JSON.parse(saved) as ChatCompletionMessageParam[]) : []),
-      { role: 'user', content: followUp },
-    ]
-  } else {
-    const agentsDocs = await discoverAgentsMd(workspace, task.focusFiles)
-    const system = buildSystemPrompt({
-      tree: await repoTree(workspace),
-      focusFiles: task.focusFiles,
-      agentsDocs,
-    })
-    messages = initialMessages(system, task.prompt)
-    await store.writeArtifact(task.id, 'prompt.md', `${system}\n\n---\n\n${task.prompt}\n`)
-  }
   const client = createModelClient({ apiKey: deps.apiKey, baseURL: deps.baseURL })
   const result = await runAgent({
     client,
@@ -253,8 +340,13 @@ async function finishWithDiff(deps: TurnDeps, taskId: string): Promise<void> {
   if (!baseline) throw new AppError('internal', 'The task has no baseline commit.')
   const diff = await computeDiff({ workspace: paths.workspace, gitDir: paths.gitDir, baseline })
   await store.writeArtifact(taskId, 'diff.patch', diff.patch)
-  const summary = { files: diff.files, additions: diff.additions, deletions: diff.deletions }
+  const summary = await saveDiffSnapshot(store, taskId, diff)
   deps.emit({ type: 'diff', diff: summary })
-  await store.update(taskId, { diff: summary, status: 'review', finishedAt: new Date().toISOString() })
+  await store.update(taskId, {
+    diff: summary,
+    status: 'review',
+    pendingFollowUp: undefined,
+    finishedAt: new Date().toISOString(),
+  })
   deps.emit({ type: 'status', status: 'review' })
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
-import { lstatSync, readFileSync, readlinkSync } from 'node:fs'
-import { join } from 'node:path'
+import { readlinkSync } from 'node:fs'
+import { lstatNoFollow, readWorkspaceFileSync } from '../util/workspace-read'
 import { readBlobs } from './blobs'
 import { NULL_SHA, type RawEntry } from './diff-parse'
 import type { GitOptions } from './git'
@@ -50,11 +50,12 @@ export async function readFiles(
   workspace: string,
   paths: string[],
   maxBytes: number,
+  dirsSeen: Set<string> = new Set(),
 ): Promise<Map<string, FileRead>> {
   const out = new Map<string, FileRead>()
   let sinceYield = 0
   for (const path of paths) {
-    const buf = readFromDisk(join(workspace, path), null, maxBytes)
+    const buf = readFromDisk(workspace, path, null, maxBytes, dirsSeen)
     if (buf) out.set(path, { buf, id: blobId(buf) })
     sinceYield += (buf?.length ?? 0) + 16 * 1024
     if (sinceYield > YIELD_EVERY_BYTES) {
@@ -71,6 +72,7 @@ export function newSides(
   entries: RawEntry[],
   readAhead: Map<string, FileRead>,
   maxBytes: number,
+  dirsSeen: Set<string> = new Set(),
 ): Map<string, Buffer> {
   const found = new Map<string, Buffer>()
   for (const e of entries) {
@@ -80,7 +82,7 @@ export function newSides(
       found.set(e.newSha, ahead.buf)
       continue
     }
-    const buf = readFromDisk(join(workspace, e.newPath), e.newMode === SYMLINK_MODE, maxBytes)
+    const buf = readFromDisk(workspace, e.newPath, e.newMode === SYMLINK_MODE, maxBytes, dirsSeen)
     if (buf && blobId(buf) === e.newSha) found.set(e.newSha, buf)
   }
   return found
@@ -132,15 +134,28 @@ export async function resolveContents(
 }
 
 /**
- * The bytes at `path`, or a symlink's target; null when absent, of another type, or too large.
- * `symlink` null: whichever the path is.
+ * The bytes at `rel` in the workspace, or a symlink's target; null when absent, of another type, too
+ * large, or reached through a symbolic link in any parent (workspace-read.ts: parents walked with lstat,
+ * only regular files opened, with O_NOFOLLOW). `symlink` null: whichever the path is. `dirsSeen` caches
+ * the parents already checked during one diff.
  */
-function readFromDisk(path: string, symlink: boolean | null, maxBytes: number): Buffer | null {
+function readFromDisk(
+  workspace: string,
+  rel: string,
+  symlink: boolean | null,
+  maxBytes: number,
+  dirsSeen: Set<string>,
+): Buffer | null {
   try {
-    const info = lstatSync(path)
-    if (info.isSymbolicLink()) return symlink === false ? null : readlinkSync(path, { encoding: 'buffer' })
-    if (symlink === true || !info.isFile() || info.size > maxBytes) return null
-    return readFileSync(path)
+    const found = lstatNoFollow(workspace, rel, dirsSeen)
+    if (!found.ok || !found.info) return null
+    if (found.info.isSymbolicLink()) {
+      return symlink === false ? null : readlinkSync(found.abs, { encoding: 'buffer' })
+    }
+    if (symlink === true || !found.info.isFile() || found.info.size > maxBytes) return null
+    // The parents were checked just now: the reader needs to check only the file itself.
+    const read = readWorkspaceFileSync(workspace, rel, { maxBytes }, dirsSeen)
+    return read.ok ? read.content : null
   } catch {
     return null
   }

@@ -13,12 +13,14 @@ import {
   symlinkSync,
   writeSync,
   type Dirent,
+  type Stats,
 } from 'node:fs'
-import { rm, stat } from 'node:fs/promises'
-import { join, resolve, sep } from 'node:path'
+import { lstat, mkdir, readdir, rm, stat } from 'node:fs/promises'
+import { dirname, join, resolve, sep } from 'node:path'
 import ignore, { type Ignore } from 'ignore'
 import { AppError } from '../errors'
 import { yieldToEventLoop } from '../util/event-loop'
+import { copyLargeFile, LARGE_FILE } from './large-file-copy'
 
 export interface FolderImportProgress {
   files: number
@@ -48,7 +50,7 @@ const SMALL_FILE = 1 << 20
 const SLICE_MS = 15
 
 /**
- * Copies a folder into `dest` (must not exist), leaving the original untouched: `.git` and whatever the
+ * Copies a folder into `dest` (missing or an empty folder), leaving the original untouched: `.git` and whatever the
  * `.gitignore` files exclude are skipped, symlinks are copied as links and never followed, and files are
  * cloned copy-on-write where the filesystem can. On any failure `dest` is removed.
  *
@@ -58,6 +60,8 @@ const SLICE_MS = 15
 export async function importFolder(opts: {
   source: string
   dest: string
+  /** The copy stops with a clear error once its files add up to more than this (the workspace limit). */
+  maxBytes?: number
   onProgress?: (p: FolderImportProgress) => void
   signal?: AbortSignal
 }): Promise<FolderImportResult> {
@@ -68,8 +72,10 @@ export async function importFolder(opts: {
     throw new AppError('invalid_input', 'The workspace cannot be inside the folder it copies.')
   }
   const copier = new FolderCopier(source, dest)
+  // Never remove a destination this import did not make: an existing folder must be empty, and on
+  // failure only what was copied into it goes.
+  const created = await prepareDest(dest)
   try {
-    mkdirSync(dest, { recursive: true })
     const stack: PendingDir[] = [{ rel: '', levels: [] }]
     let sliceStart = performance.now()
     while (stack.length) {
@@ -80,12 +86,50 @@ export async function importFolder(opts: {
       }
       if (opts.signal?.aborted) throw new AppError('cancelled', 'The import was cancelled.')
       stack.push(...copier.copyDirEntries(stack.pop()!))
+      if (opts.maxBytes !== undefined && copier.bytes + copier.largeBytes > opts.maxBytes) {
+        throw tooLarge(source, opts.maxBytes)
+      }
+      if (copier.large.length) await copier.copyLargeFiles(opts.signal)
     }
     opts.onProgress?.({ files: copier.files, bytes: copier.bytes })
     return { files: copier.files, bytes: copier.bytes, skipped: copier.skipped }
   } catch (err) {
-    await rm(dest, { recursive: true, force: true })
+    await cleanUp(dest, created).catch(() => undefined)
     throw err
+  }
+}
+
+function tooLarge(source: string, maxBytes: number): AppError {
+  const gb = (maxBytes / 1024 ** 3).toFixed(1).replace(/\.0$/, '')
+  return new AppError('budget_exceeded', `The folder ${source} holds more than ${gb} GB of files.`, {
+    hint: 'Nothing was imported. Leave big files out with a .gitignore, or raise "Workspace size" in Settings.',
+    details: { maxBytes },
+  })
+}
+
+/** Creates `dest` (true) or checks that an existing one is an empty folder (false). */
+async function prepareDest(dest: string): Promise<boolean> {
+  await mkdir(dirname(dest), { recursive: true })
+  try {
+    await mkdir(dest)
+    return true
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+  }
+  const info = await lstat(dest)
+  if (!info.isDirectory() || (await readdir(dest)).length > 0) {
+    throw new AppError('conflict', `The import destination ${dest} is not an empty folder.`, {
+      hint: 'Nothing was copied. Start a new task for this folder.',
+      details: { dest },
+    })
+  }
+  return false
+}
+
+async function cleanUp(dest: string, created: boolean): Promise<void> {
+  if (created) return rm(dest, { recursive: true, force: true, maxRetries: 3 })
+  for (const name of await readdir(dest)) {
+    await rm(join(dest, name), { recursive: true, force: true, maxRetries: 3 })
   }
 }
 
@@ -110,6 +154,11 @@ class FolderCopier {
   /** Whether the filesystem clones files (reflink); unknown until the first file is tried. */
   private reflink: boolean | undefined
   private readonly buffer = Buffer.allocUnsafe(SMALL_FILE)
+  /** Large files seen by the last slice, copied off the event loop before the next one. */
+  large: Array<{ src: string; dst: string; info: Stats }> = []
+  get largeBytes(): number {
+    return this.large.reduce((n, f) => n + f.info.size, 0)
+  }
 
   constructor(
     private readonly source: string,
@@ -137,8 +186,11 @@ class FolderCopier {
         symlinkSync(readlinkSync(src), dst)
         this.files++
       } else if (entry.isFile()) {
-        this.bytes += this.copyFile(src, dst)
-        this.files++
+        const copied = this.copyFile(src, dst)
+        if (copied >= 0) {
+          this.bytes += copied
+          this.files++
+        }
       } else {
         this.skipped++ // sockets, FIFOs, devices: not source code
       }
@@ -146,6 +198,17 @@ class FolderCopier {
     return subdirs.reverse()
   }
 
+  async copyLargeFiles(signal?: AbortSignal): Promise<void> {
+    const batch = this.large
+    this.large = []
+    for (const { src, dst, info } of batch) {
+      await copyLargeFile(src, dst, info, signal)
+      this.bytes += info.size
+      this.files++
+    }
+  }
+
+  /** Copies a file now and returns its size, or -1 when it is large and left for copyLargeFiles. */
   private copyFile(src: string, dst: string): number {
     if (this.reflink !== false) {
       const cloned = this.tryClone(src, dst)
@@ -154,6 +217,10 @@ class FolderCopier {
     const fd = openSync(src, 'r')
     try {
       const info = fstatSync(fd)
+      if (info.size >= LARGE_FILE) {
+        this.large.push({ src, dst, info })
+        return -1
+      }
       if (info.size >= SMALL_FILE) {
         copyFileSync(src, dst)
         return info.size

@@ -1,9 +1,10 @@
+import { spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
-import { join, relative } from 'node:path'
+import { dirname, join, relative, sep } from 'node:path'
 import { expect } from 'vitest'
 import type { ModelServer } from '../../support/model-server'
-import { grepTree } from '../../support/grep-tree'
+import { grepTreeAll } from '../../support/grep-tree'
 import { tempDir } from '../../support/tmp'
 
 /**
@@ -30,7 +31,11 @@ export interface Planted {
 
 const needle = (what: string): string => `${what}-${randomBytes(12).toString('hex')}`
 
-export async function plantSecrets(): Promise<Planted> {
+/**
+ * Plants the secrets. `files` adds files to the planted home (relative path → content; `{SECRET}` in a
+ * content becomes the host secret), for cases that aim a link at something other than the key.
+ */
+export async function plantSecrets(opts: { files?: Record<string, string> } = {}): Promise<Planted> {
   const root = await tempDir('codex-hostile-')
   const outside = join(root, 'outside')
   const hostSecret = needle('HOST-SECRET')
@@ -38,6 +43,10 @@ export async function plantSecrets(): Promise<Planted> {
   await mkdir(join(outside, '.ssh'), { recursive: true })
   await writeFile(hostSecretPath, `-----BEGIN OPENSSH PRIVATE KEY-----\n${hostSecret}\n`)
   await writeFile(join(outside, '.bashrc'), '# the user’s own\n')
+  for (const [rel, content] of Object.entries(opts.files ?? {})) {
+    await mkdir(dirname(join(outside, rel)), { recursive: true })
+    await writeFile(join(outside, rel), content.replaceAll('{SECRET}', hostSecret))
+  }
   const dataDir = join(root, 'data')
   await mkdir(dataDir, { recursive: true })
   return {
@@ -80,11 +89,11 @@ export async function expectNoSecretLeaked(
 ): Promise<void> {
   const secrets = [planted.hostSecret, planted.apiKey, planted.githubToken]
   const hits: string[] = []
+  for (const { file, needle } of await grepTreeAll(planted.root, secrets)) {
+    if (!file.startsWith(planted.outside + sep))
+      hits.push(`${relative(planted.root, file)} holds ${needle.slice(0, 12)}…`)
+  }
   for (const secret of secrets) {
-    for (const file of await grepTree(planted.root, secret)) {
-      if (file !== planted.hostSecretPath)
-        hits.push(`${relative(planted.root, file)} holds ${secret.slice(0, 12)}…`)
-    }
     for (const [i, req] of (opts.model?.requests ?? []).entries()) {
       if (JSON.stringify(req.body).includes(secret))
         hits.push(`model request #${i + 1} holds ${secret.slice(0, 12)}…`)
@@ -93,7 +102,67 @@ export async function expectNoSecretLeaked(
       if (extra.text.includes(secret)) hits.push(`${extra.what} holds ${secret.slice(0, 12)}…`)
     }
   }
+  hits.push(...(await packedLeaks(planted.root, planted.outside, secrets)))
   expect(hits, 'leaked secrets').toEqual([])
+}
+
+/**
+ * What plain grep cannot see: the (zlib-compressed) objects of every git directory under `root`, and the
+ * (deflated) entries of every ZIP — an exported ZIP or the baseline's blobs could hold a leak. Returns
+ * "<where> holds <secret>…" for each find.
+ */
+async function packedLeaks(root: string, skip: string, secrets: string[]): Promise<string[]> {
+  const hits: string[] = []
+  const search = async (where: string, cmd: string, args: string[], input?: string): Promise<void> => {
+    for (const secret of await streamContains(cmd, args, secrets, input)) {
+      hits.push(`${where} holds ${secret.slice(0, 12)}…`)
+    }
+  }
+  const visit = async (dir: string): Promise<void> => {
+    if (dir === skip) return
+    const entries = await readdir(dir, { withFileTypes: true })
+    const names = new Set(entries.map((e) => e.name))
+    if (names.has('objects') && names.has('HEAD')) {
+      const where = `git objects of ${relative(root, dir)}`
+      const list = spawnSync('git', ['--git-dir', dir, 'cat-file', '--batch-all-objects', '--batch-check'])
+      const shas = String(list.stdout)
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(' ')[0])
+      await search(where, 'git', ['--git-dir', dir, 'cat-file', '--batch'], shas.join('\n') + '\n')
+    }
+    for (const entry of entries) {
+      const abs = join(dir, entry.name)
+      if (entry.isDirectory()) await visit(abs)
+      else if (entry.isFile() && entry.name.endsWith('.zip')) {
+        await search(`entries of ${relative(root, abs)}`, 'unzip', ['-p', abs])
+      }
+    }
+  }
+  await visit(root)
+  return hits
+}
+
+/** Which of `needles` the output of a command holds (streamed: a 5 GB blob is never held in memory). */
+async function streamContains(
+  cmd: string,
+  args: string[],
+  needles: string[],
+  input?: string,
+): Promise<string[]> {
+  const child = spawn(cmd, args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'ignore'] })
+  // A command that exits before reading all of it (EPIPE) has said what it had to.
+  child.stdin?.on('error', () => undefined).end(input)
+  const wanted = needles.map((n) => Buffer.from(n))
+  const overlap = Math.max(...wanted.map((w) => w.length))
+  const found = new Set<string>()
+  let tail = Buffer.alloc(0)
+  for await (const chunk of child.stdout!) {
+    const joined = Buffer.concat([tail, chunk as Buffer])
+    wanted.forEach((w, i) => joined.includes(w) && found.add(needles[i]!))
+    tail = joined.subarray(Math.max(0, joined.length - overlap))
+  }
+  return [...found]
 }
 
 /** Both checks every case ends with. */

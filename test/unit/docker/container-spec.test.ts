@@ -16,6 +16,7 @@ const spec = {
   memoryMb: 512,
   cpus: 1.5,
   pidsLimit: 256,
+  tmpfsMb: 300,
   network: false,
 }
 
@@ -60,6 +61,33 @@ describe('containerOptions', () => {
     const json = JSON.stringify(o)
     expect(json).not.toContain('sk-secret-123')
     expect(json).not.toContain('ghp_secret_456')
+  })
+
+  it('gives /tmp and HOME a size (settings sandbox.tmpfsMb)', () => {
+    const tmpfs = containerOptions(spec, { uid: 10001, gid: 10001 }, 'n').HostConfig!.Tmpfs!
+    expect(tmpfs['/tmp']).toBe('rw,nosuid,nodev,exec,mode=1777,size=300m')
+    expect(tmpfs['/home/agent']).toBe('rw,nosuid,nodev,exec,mode=0700,uid=10001,gid=10001,size=300m')
+    for (const options of Object.values(
+      containerOptions({ ...spec, tmpfsMb: 1024 }, { uid: 1, gid: 1 }, 'n').HostConfig!.Tmpfs!,
+    )) {
+      expect(options.split(',').filter((o) => o.startsWith('size='))).toEqual(['size=1024m'])
+    }
+    for (const bad of [0, -1, 1.5, Number.NaN, undefined]) {
+      expect(() => containerOptions({ ...spec, tmpfsMb: bad as number }, { uid: 1, gid: 1 }, 'n')).toThrow(
+        /tmpfs size/,
+      )
+    }
+  })
+
+  it('mounts the task’s home directory at HOME instead of a tmpfs when given', () => {
+    const o = containerOptions({ ...spec, home: '/data/tasks/t/home' }, { uid: 1000, gid: 1000 }, 'n')
+    expect(Object.keys(o.HostConfig!.Tmpfs!)).toEqual(['/tmp'])
+    expect(o.HostConfig!.Mounts).toContainEqual({
+      Type: 'bind',
+      Source: '/data/tasks/t/home',
+      Target: '/home/agent',
+      ReadOnly: false,
+    })
   })
 
   it('refuses uid 0', () => {

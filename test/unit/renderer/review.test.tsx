@@ -173,3 +173,12 @@ test('a follow-up (Ctrl+Enter) calls tasks.followUp, opens the task page, and th
   expect(await screen.findByText('empty.ts')).toBeTruthy()
   expect(screen.getByLabelText('Totals').textContent).toMatch(/5 files/)
 })
+
+test('while a turn runs, the review says the diff is the last completed turn’s and does not edit it', async () => {
+  diff = { ...firstDiff, snapshot: { reason: 'turn_running', at: '2026-12-01T10:20:30.000Z' } }
+  await show({ id: 'v-snap', status: 'running' })
+  expect(screen.getByText(/this is the diff of its last completed turn/)).toBeTruthy()
+  expect(screen.getByText(/the workspace is not read while the agent runs/)).toBeTruthy()
+  fireEvent.click(screen.getByText('signup.ts'))
+  expect(editorProps?.editable).toBe(false)
+})

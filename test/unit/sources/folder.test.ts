@@ -1,4 +1,16 @@
-import { chmod, lstat, mkdir, readFile, readlink, readdir, stat, symlink, writeFile } from 'node:fs/promises'
+import {
+  chmod,
+  lstat,
+  mkdir,
+  open,
+  readFile,
+  readlink,
+  readdir,
+  stat,
+  symlink,
+  truncate,
+  writeFile,
+} from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { importFolder } from '../../../src/main/sources/folder'
@@ -136,5 +148,58 @@ describe('importFolder', () => {
     expect(seen.length).toBeGreaterThan(0)
     expect(seen).toEqual([...seen].sort((a, b) => a - b))
     expect(seen.at(-1)).toBeLessThanOrEqual(2000)
+  })
+
+  it('never removes a destination it did not create: a non-empty one is refused untouched', async () => {
+    const root = await tempDir()
+    const src = join(root, 'src')
+    await writeFiles(src, { 'a.txt': 'a\n' })
+    const dest = join(root, 'ws')
+    await writeFiles(dest, { 'first-turn-work.txt': 'keep me\n' })
+    await expect(importFolder({ source: src, dest })).rejects.toMatchObject({
+      kind: 'conflict',
+      message: expect.stringContaining('not an empty folder'),
+    })
+    expect(await readFile(join(dest, 'first-turn-work.txt'), 'utf8')).toBe('keep me\n')
+  })
+
+  it('on failure empties an existing empty destination but leaves the folder itself', async () => {
+    const root = await tempDir()
+    const src = join(root, 'src')
+    await writeFiles(src, { 'a.txt': 'a\n', 'b/c.txt': 'c\n' })
+    const dest = join(root, 'ws')
+    await mkdir(dest)
+    await expect(importFolder({ source: src, dest, maxBytes: 2 })).rejects.toMatchObject({
+      kind: 'budget_exceeded',
+      message: expect.stringContaining('more than'),
+    })
+    expect(await readdir(dest)).toEqual([])
+  })
+
+  it('copies a large sparse file hole for hole, off the event loop', async () => {
+    const root = await tempDir()
+    const src = join(root, 'src')
+    await writeFiles(src, { 'a.txt': 'a\n' })
+    const big = join(src, 'disk.img')
+    await writeFile(big, 'header')
+    await truncate(big, 3 * 1024 ** 3)
+    const dest = join(root, 'ws')
+    let longest = 0
+    let last = performance.now()
+    const timer = setInterval(() => {
+      longest = Math.max(longest, performance.now() - last)
+      last = performance.now()
+    }, 5)
+    const result = await importFolder({ source: src, dest }).finally(() => clearInterval(timer))
+    expect(result.bytes).toBe(3 * 1024 ** 3 + 2)
+    const copied = await stat(join(dest, 'disk.img'))
+    expect(copied.size).toBe(3 * 1024 ** 3)
+    expect(copied.blocks * 512).toBeLessThan(16 * 1024 ** 2)
+    expect(longest).toBeLessThan(1000)
+    const fd = await open(join(dest, 'disk.img'), 'r')
+    const head = Buffer.alloc(6)
+    await fd.read(head, 0, 6, 0)
+    await fd.close()
+    expect(head.toString()).toBe('header')
   })
 })

@@ -11,6 +11,7 @@ import { FileTree } from './file-tree'
 import { buildTree, fileKey, filesInOrder, visibleRows } from './file-tree-model'
 import { FollowUp } from './follow-up'
 import { useReviewKeys } from './review-keys'
+import { SkippedNote } from './skipped-note'
 import { useDiff } from './use-diff'
 import { useExcluded } from './use-excluded'
 import './review.css'
@@ -114,7 +115,11 @@ export function ReviewPage({
         <div className="notice">
           {task.status === 'failed' || task.status === 'cancelled' || task.status === 'interrupted'
             ? 'This task did not finish; the diff shows what its workspace holds now.'
-            : 'A turn is running: the diff refreshes when the task is back in review.'}{' '}
+            : result?.snapshot
+              ? `The agent is working: this is the diff of its last completed turn (as of ${new Date(
+                  result.snapshot.at,
+                ).toLocaleTimeString()}); the workspace is not read while the agent runs. It refreshes when the task is back in review.`
+              : 'A turn is running: the diff refreshes when the task is back in review.'}{' '}
           <button type="button" className="link" onClick={() => navigate({ page: 'task', id })}>
             Watch it
           </button>
@@ -128,6 +133,7 @@ export function ReviewPage({
             Changed files
             {diff.state === 'loading' && <span className="spinner" aria-label="Loading" />}
           </div>
+          <SkippedNote skipped={result?.skipped} />
           {result && total === 0 && <div className="tree-empty muted">No changes in the workspace.</div>}
           <FileTree
             rows={rows}
