@@ -24,7 +24,7 @@ export const settingsSchema = z.object({
       pidsLimit: z.number().int().min(16).default(1024),
       /** Run the setup phase (setup.sh) with network. */
       setupNetwork: z.boolean().default(true),
-      /** Size of each of the container's tmpfs mounts (/tmp and HOME); their pages count as its memory. */
+      /** Size of the container's /tmp (a tmpfs, gone with each container); its pages count as its memory. */
       tmpfsMb: z.number().int().min(16).max(65_536).default(1024),
       /** The task stops with a clear error when its workspace grows past this. */
       maxWorkspaceGb: z.number().min(0.1).max(10_000).default(20),

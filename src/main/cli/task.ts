@@ -8,6 +8,9 @@
  * Reads the key from OPENAI_API_KEY, the endpoint from OPENAI_BASE_URL, the model from --model or
  * OPENAI_MODEL. Exit code 0 when the task reaches review, 1 when it fails, 2 for bad arguments,
  * 130 when interrupted (Ctrl+C cancels the task and removes its container).
+ *
+ * Everything printed passes through terminal-text.ts: control characters in tool output, patches, names
+ * and messages are shown (`␛`, `⟨U+009B⟩`), never sent to the terminal; `--json` lines escape them.
  */
 import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
@@ -17,10 +20,10 @@ import type { TaskEvent } from '../../shared/events'
 import { defaultSettings, settingsSchema } from '../../shared/settings'
 import { isSettled, type TaskSource } from '../../shared/task'
 import { defaultBaseImage } from '../docker/image'
-import { formatLogLine } from '../engine/agent-log'
 import { TaskEngine } from '../engine/task-engine'
 import { toErrorData } from '../errors'
 import { agentImageDir } from './paths'
+import { eventText, terminalText } from './terminal-text'
 
 const USAGE = `Usage: npm run task -- (--folder DIR | --zip FILE | --git URL [--branch B]) [options] "task description"
 
@@ -59,7 +62,7 @@ async function main(): Promise<number> {
   let settle: () => void = () => undefined
   const settled = new Promise<void>((done) => (settle = done))
   const print = (event: TaskEvent): void => {
-    process.stdout.write(args.json ? JSON.stringify(event) + '\n' : formatLogLine(event))
+    process.stdout.write(eventText(event, { json: args.json }))
     if (event.type === 'status' && isSettled(event.status)) settle()
   }
   engine.subscribe((event: TaskEvent) => {
@@ -75,7 +78,7 @@ async function main(): Promise<number> {
     limits: args.limits,
   })
   watched.id = task.id
-  console.error(`task ${task.id} (data in ${engine.store.paths(task.id).dir})`)
+  console.error(terminalText(`task ${task.id} (data in ${engine.store.paths(task.id).dir})`))
   early.filter((event) => event.taskId === task.id).forEach(print)
 
   let interrupted = false
@@ -88,13 +91,16 @@ async function main(): Promise<number> {
   const final = engine.get(task.id)
   if (final.status === 'review') {
     const patch = await engine.store.readArtifact(task.id, 'diff.patch')
-    process.stdout.write(args.json ? '' : `\n${patch || '(no changes)\n'}`)
+    process.stdout.write(args.json ? '' : terminalText(`\n${patch || '(no changes)\n'}`))
     console.error(
-      `\n${final.diff?.files ?? 0} files changed; artifacts in ${engine.store.paths(task.id).artifacts}`,
+      terminalText(
+        `\n${final.diff?.files ?? 0} files changed; artifacts in ${engine.store.paths(task.id).artifacts}`,
+      ),
     )
     return 0
   }
-  if (final.error) console.error(`\n${final.error.message}${final.error.hint ? `\n${final.error.hint}` : ''}`)
+  if (final.error)
+    console.error(terminalText(`\n${final.error.message}${final.error.hint ? `\n${final.error.hint}` : ''}`))
   return interrupted ? 130 : 1
 }
 
@@ -169,6 +175,6 @@ main()
   .then((code) => process.exit(code))
   .catch((err: unknown) => {
     const error = toErrorData(err)
-    console.error(`${error.message}${error.hint ? `\n${error.hint}` : ''}`)
+    console.error(terminalText(`${error.message}${error.hint ? `\n${error.hint}` : ''}`))
     process.exit(1)
   })

@@ -3,7 +3,11 @@ import type { TaskOutcome } from '../../shared/task'
 
 const MAX_OUTPUT_IN_LOG = 4000
 
-/** One event as lines of agent.log, the human-readable transcript of a task. */
+/**
+ * One event as lines of agent.log, the human-readable transcript of a task. Tool output and model text are
+ * kept as they were, control characters included: agent.log is a file the UI shows as text (inert). Whoever
+ * prints these lines to a terminal escapes them first (the CLI: cli/terminal-text.ts).
+ */
 export function formatLogLine(event: TaskEvent): string {
   const time = event.at.slice(11, 19)
   switch (event.type) {

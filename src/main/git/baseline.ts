@@ -1,5 +1,6 @@
 import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises'
 import { join, relative, resolve, isAbsolute } from 'node:path'
+import type { SkippedEntry } from '../../shared/diff'
 import { AppError } from '../errors'
 import { gitFailed, runGit } from './git'
 import { repoOptions, stageAll, type StageTarget } from './stage'
@@ -25,8 +26,8 @@ const LOCAL_CONFIG = `[core]
 \tignorecase = false
 \tprecomposeunicode = false
 \ttrustctime = false
-\tprotectNTFS = false
-\tprotectHFS = false
+\tprotectNTFS = true
+\tprotectHFS = true
 \tfsync = none
 [gc]
 \tauto = 0
@@ -47,7 +48,18 @@ export interface BaselineOptions {
   signal?: AbortSignal
 }
 
-export async function createBaseline({ workspace, gitDir, signal }: BaselineOptions): Promise<string> {
+export interface Baseline {
+  commit: string
+  /** Workspace entries git could not stage (a FIFO, a name git refuses…), left out of the baseline. */
+  skipped: SkippedEntry[]
+}
+
+/** The baseline commit (see `recordBaseline` for what was left out). */
+export async function createBaseline(opts: BaselineOptions): Promise<string> {
+  return (await recordBaseline(opts)).commit
+}
+
+export async function recordBaseline({ workspace, gitDir, signal }: BaselineOptions): Promise<Baseline> {
   const ws = resolve(workspace)
   const gd = resolve(gitDir)
   const rel = relative(ws, gd)
@@ -76,7 +88,7 @@ export async function createBaseline({ workspace, gitDir, signal }: BaselineOpti
     await writeFile(join(gd, 'info', 'exclude'), '')
     await writeFile(join(gd, 'info', 'attributes'), NEUTRAL_ATTRIBUTES)
 
-    await stageAll(target, true)
+    const { skipped } = await stageAll(target, true)
     const tree = (await runGit(['write-tree'], repoOptions(target))).stdout.trim()
     const commit = (await runGit(['commit-tree', tree, '-m', 'baseline'], repoOptions(target))).stdout.trim()
     await runGit(['update-ref', `refs/heads/${BASELINE_BRANCH}`, commit], repoOptions(target))
@@ -84,7 +96,7 @@ export async function createBaseline({ workspace, gitDir, signal }: BaselineOpti
     await copyFile(join(gd, 'index'), join(gd, DIFF_INDEX_FILE)).catch((e: unknown) => {
       if ((e as { code?: unknown }).code !== 'ENOENT') throw e
     })
-    return commit
+    return { commit, skipped }
   } catch (err) {
     throw gitFailed(err, 'Could not record the baseline of the workspace')
   }

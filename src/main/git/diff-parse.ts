@@ -126,3 +126,20 @@ export function entryStats(sections: Buffer[]): PatchStats {
 export function statsPerEntry(entries: RawEntry[], patch: Buffer): PatchStats[] {
   return sectionsPerEntry(entries, patch).map(entryStats)
 }
+
+/**
+ * How every patch we produce is formatted (diffs and exports alike): binary-safe, full blob ids, renames,
+ * `a/`/`b/` prefixes, and nothing from the repository's config or attributes (no external diff, textconv,
+ * colour or relative paths).
+ */
+export const PATCH_FORMAT_ARGS: readonly string[] = [
+  '--binary',
+  '--full-index',
+  '-M',
+  '--no-ext-diff',
+  '--no-textconv',
+  '--no-color',
+  '--no-relative',
+  '--src-prefix=a/',
+  '--dst-prefix=b/',
+]

@@ -6,6 +6,7 @@ import { newSides, readFiles, resolveContents, type Contents, type EntrySections
 import {
   GITLINK_MODE,
   NULL_SHA,
+  PATCH_FORMAT_ARGS,
   entryStats,
   parseDiffOutput,
   sectionsPerEntry,
@@ -15,6 +16,7 @@ import {
 } from './diff-parse'
 import { gitFailed, runGit } from './git'
 import { pathExists } from '../util/fs'
+import { serializePerGitDir } from './serialize'
 import { repoOptions, stageAll, stageAroundNestedRepos, type StageTarget } from './stage'
 
 /**
@@ -42,9 +44,14 @@ const STATUS: Record<string, FileStatus> = {
   T: 'type_changed',
 }
 
+/** Concurrent calls for one git directory run one after the other (they share the diff's index). */
 export async function computeDiff(opts: DiffOptions): Promise<DiffResult> {
-  const maxInline = opts.maxInlineBytes ?? DEFAULT_MAX_INLINE_BYTES
   const gitDir = resolve(opts.gitDir)
+  return serializePerGitDir(gitDir, () => diffOnce(opts, gitDir))
+}
+
+async function diffOnce(opts: DiffOptions, gitDir: string): Promise<DiffResult> {
+  const maxInline = opts.maxInlineBytes ?? DEFAULT_MAX_INLINE_BYTES
   const target: StageTarget = {
     workspace: resolve(opts.workspace),
     gitDir,
@@ -59,47 +66,34 @@ export async function computeDiff(opts: DiffOptions): Promise<DiffResult> {
     if (!(await pathExists(target.indexFile ?? ''))) {
       await runGit(['read-tree', opts.baseline], repoOptions(target))
     }
-    const changed = await stageAll(target, false)
+    const { changed, skipped } = await stageAll(target, false)
     // While git computes the patch, read (and hash) what `git add` reported as changed: the new
     // sides of modified files, verified against the blob ids once the diff has named them.
     const firstDiff = diffAgainst(target, opts.baseline)
-    const reading = readFiles(target.workspace, changed, maxInline)
+    const dirsSeen = new Set<string>()
+    const reading = readFiles(target.workspace, changed, maxInline, dirsSeen)
     let full = await firstDiff
     if (full.entries.some((e) => e.newMode === GITLINK_MODE)) {
-      await stageAroundNestedRepos(target)
+      skipped.push(...(await stageAroundNestedRepos(target)).skipped)
       full = await diffAgainst(target, opts.baseline)
     }
-    const fromDisk = newSides(target.workspace, full.entries, await reading, maxInline)
+    const fromDisk = newSides(target.workspace, full.entries, await reading, maxInline, dirsSeen)
     const items: Item[] = sectionsPerEntry(full.entries, full.patch).map((sections, i) => {
       const stats = entryStats(sections)
       return { entry: full.entries[i] as RawEntry, sections, binary: stats.binary, stats }
     })
     const files = items.filter((item) => !isGitlink(item.entry))
     const contents = await resolveContents(files, fromDisk, maxInline, repoOptions(target))
-    return buildResult(files, full.patch, contents)
+    const result = buildResult(files, full.patch, contents)
+    if (skipped.length > 0) result.skipped = skipped
+    return result
   } catch (err) {
     throw gitFailed(err, 'Could not compute the changes in the workspace')
   }
 }
 
 async function diffAgainst(target: StageTarget, baseline: string): Promise<ParsedDiff> {
-  const args = [
-    'diff',
-    '--cached',
-    '-z',
-    '--raw',
-    '--patch',
-    '--binary',
-    '--full-index',
-    '--no-abbrev',
-    '-M',
-    '--no-ext-diff',
-    '--no-textconv',
-    '--no-color',
-    '--no-relative',
-    '--src-prefix=a/',
-    '--dst-prefix=b/',
-  ]
+  const args = ['diff', '--cached', '-z', '--raw', '--patch', '--no-abbrev', ...PATCH_FORMAT_ARGS]
   const res = await runGit([...args, baseline, '--'], repoOptions(target))
   return parseDiffOutput(res.stdoutBuffer ?? Buffer.alloc(0))
 }

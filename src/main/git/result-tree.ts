@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import { copyFile, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
+import type { SkippedEntry } from '../../shared/diff'
 import { AppError } from '../errors'
 import { DIFF_INDEX_FILE } from './baseline'
 import { parseDiffOutput, type RawEntry } from './diff-parse'
 import { gitFailed, runGit } from './git'
+import { serializePerGitDir } from './serialize'
 import { repoOptions, stageAll, type StageTarget } from './stage'
 import { indexInfoRecord, isRevision, treeChanges } from './tree-entries'
 
@@ -29,11 +31,18 @@ export interface ResultTree {
   tree: string
   /** The paths that differ between the baseline and `tree` (a rename counts as its two paths), sorted. */
   files: string[]
+  /** Workspace entries git could not stage (see DiffResult.skipped), left at their baseline version. */
+  skipped?: SkippedEntry[]
 }
 
+/** Runs after any diff of the same git directory in progress (see serialize.ts). */
 export async function buildResultTree(opts: ResultTreeOptions): Promise<ResultTree> {
   if (!isRevision(opts.baseline)) throw new AppError('invalid_input', 'The baseline commit is not valid.')
   const gitDir = resolve(opts.gitDir)
+  return serializePerGitDir(gitDir, () => buildOnce(opts, gitDir))
+}
+
+async function buildOnce(opts: ResultTreeOptions, gitDir: string): Promise<ResultTree> {
   const target: StageTarget = {
     workspace: resolve(opts.workspace),
     gitDir,
@@ -44,7 +53,7 @@ export async function buildResultTree(opts: ResultTreeOptions): Promise<ResultTr
   const git = repoOptions(target)
   try {
     await seedIndex(target, opts.baseline)
-    await stageAll(target, true)
+    const { skipped } = await stageAll(target, true)
     const excluded = new Set(opts.excluded)
     if (excluded.size > 0) {
       const records = restoreRecords(await stagedChanges(target, opts.baseline), excluded)
@@ -54,7 +63,7 @@ export async function buildResultTree(opts: ResultTreeOptions): Promise<ResultTr
     const tree = (await runGit(['write-tree'], git)).stdout.trim()
     const changes = await treeChanges(opts.baseline, tree, git)
     const files = [...new Set(changes.map((c) => c.newPath))].sort(compare)
-    return { tree, files }
+    return skipped.length > 0 ? { tree, files, skipped } : { tree, files }
   } catch (err) {
     throw gitFailed(err, 'Could not build the tree of the accepted changes')
   } finally {

@@ -1,6 +1,9 @@
 import { join } from 'node:path'
+import type { SkippedEntry } from '../../shared/diff'
+import { lstatNoFollow } from '../util/workspace-read'
 import { GITLINK_MODE } from './diff-parse'
 import { GitError, runGit, type GitOptions } from './git'
+import { gitRefusal } from './path-names'
 
 /**
  * Staging a workspace into an index of a git directory that lives outside it.
@@ -31,20 +34,39 @@ export function repoOptions(t: StageTarget, extra: GitOptions = {}): GitOptions 
   }
 }
 
-const addArgs = (t: StageTarget): string[] => ['add', '-A', ...(t.force ? ['--force'] : [])]
+// --ignore-errors: what git cannot stage (a FIFO or socket at a tracked path, a name git refuses) does
+// not stop the rest; git exits 1 then, and `leftOut` finds and explains those entries.
+const addArgs = (t: StageTarget): string[] => [
+  'add',
+  '-A',
+  '--ignore-errors',
+  ...(t.force ? ['--force'] : []),
+]
+
+export interface StageOutcome {
+  /** The paths git reported as added or updated (`--verbose`), a hint of what changed; empty when unknown. */
+  changed: string[]
+  /** Entries git could not stage and that stay out of the index (their last staged version stays). */
+  skipped: SkippedEntry[]
+}
 
 /**
- * `git add -A` of the whole workspace. With `verify`, also checks that no gitlink got staged (the
- * diff skips that check and looks at its own output instead, which is cheaper). Returns the paths
- * git reported as added or updated (`--verbose`), a hint of what changed; empty when unknown.
+ * `git add -A` of the whole workspace. With `verify`, also checks that no gitlink got staged (the diff
+ * skips that check and looks at its own output instead, which is cheaper). When git succeeds that is
+ * all (one process; two with `verify`); only when it reports errors are the entries it could not stage
+ * looked for, explained and left out.
  */
-export async function stageAll(t: StageTarget, verify: boolean): Promise<string[]> {
+export async function stageAll(t: StageTarget, verify: boolean): Promise<StageOutcome> {
   const args = [...addArgs(t), '--verbose']
-  const res = await runGit(args, repoOptions(t, { successExitCodes: [0, 128] }))
-  if (res.exitCode === 0 && (!verify || (await stagedGitlinks(t)).length === 0)) return addedPaths(res.stdout)
-  const handled = await stageAroundNestedRepos(t)
-  if (!handled && res.exitCode !== 0) throw new GitError(args, res.exitCode, res.stderr)
-  return []
+  const res = await runGit(args, repoOptions(t, { successExitCodes: [0, 1] }))
+  const changed = addedPaths(res.stdout)
+  if (res.exitCode === 0 && (!verify || (await stagedGitlinks(t)).length === 0))
+    return { changed, skipped: [] }
+  const nested = await stageAroundNestedRepos(t)
+  if (res.exitCode === 0) return { changed: [], skipped: nested.skipped }
+  const skipped = [...nested.skipped, ...(await leftOut(t))]
+  if (!nested.handled && skipped.length === 0) throw new GitError(args, res.exitCode, res.stderr)
+  return { changed: nested.handled ? [] : changed, skipped: sortSkipped(skipped) }
 }
 
 /** `add 'path'` lines of `git add --verbose`. */
@@ -75,26 +97,92 @@ async function listUntracked(t: StageTarget): Promise<string[]> {
   return stdout.split('\0').filter(Boolean)
 }
 
-/** Returns false when there is no nested repository (the caller's failure was something else). */
-export async function stageAroundNestedRepos(t: StageTarget): Promise<boolean> {
+/**
+ * Stages the files of nested repositories (their `.git` left out) in place of gitlinks. `handled` is
+ * false when there is none (the caller's failure was something else); `skipped`: files in them that git
+ * refuses by name.
+ */
+export async function stageAroundNestedRepos(
+  t: StageTarget,
+): Promise<{ handled: boolean; skipped: SkippedEntry[] }> {
   const linked = await stagedGitlinks(t)
   const untracked = await listUntracked(t)
   const nested = [...linked, ...untracked.filter((p) => p.endsWith('/')).map((p) => p.slice(0, -1))]
-  if (nested.length === 0) return false
+  if (nested.length === 0) return { handled: false, skipped: [] }
   if (linked.length > 0) {
     await runGit(['update-index', '--force-remove', '-z', '--stdin'], repoOptions(t, { input: nul(linked) }))
   }
   const excludes = nested.map((p) => `:(exclude,literal)${p}`)
-  await runGit([...addArgs(t), '--', '.', ...excludes], repoOptions(t))
+  await runGit([...addArgs(t), '--', '.', ...excludes], repoOptions(t, { successExitCodes: [0, 1] }))
   const files: string[] = []
-  for (const root of nested) files.push(...(await filesOfNestedRepo(t, root)))
+  const skipped: SkippedEntry[] = []
+  const dirsSeen = new Set<string>()
+  for (const root of nested) {
+    for (const file of await filesOfNestedRepo(t, root)) {
+      const refused = refusalOf(t.workspace, file, dirsSeen)
+      if (refused) skipped.push({ path: file, reason: refused })
+      else files.push(file)
+    }
+  }
   if (files.length > 0) {
     await runGit(
       ['update-index', '--add', '--remove', '-z', '--stdin'],
       repoOptions(t, { input: nul(files) }),
     )
   }
-  return true
+  return { handled: true, skipped }
+}
+
+/**
+ * The entries a `git add -A --ignore-errors` left out, each with the reason: tracked paths that still
+ * differ from the index (a FIFO, socket or device now stands there, or git could not read the file) and
+ * untracked files still untracked (a name git refuses, or unreadable). Types come from lstat of a path
+ * whose parents are real directories; nothing is opened.
+ */
+async function leftOut(t: StageTarget): Promise<SkippedEntry[]> {
+  const tracked = await runGit(['diff-files', '--name-only', '-z'], repoOptions(t))
+  const untracked = await listUntracked(t)
+  const dirsSeen = new Set<string>()
+  const out: SkippedEntry[] = []
+  for (const path of tracked.stdout.split('\0').filter(Boolean)) {
+    const reason = skipReason(t.workspace, path, dirsSeen)
+    if (reason) out.push({ path, reason })
+  }
+  for (const path of untracked) {
+    if (path.endsWith('/')) continue // a nested repository: stageAroundNestedRepos's
+    out.push({ path, reason: skipReason(t.workspace, path, dirsSeen) ?? 'could not be staged' })
+  }
+  return out
+}
+
+/** Why git could not stage `path`; undefined when it is gone or not of a kind git refuses. */
+function skipReason(workspace: string, path: string, dirsSeen: Set<string>): string | undefined {
+  const found = lstatNoFollow(workspace, path, dirsSeen)
+  const info = found.ok ? found.info : undefined
+  const refused = gitRefusal(path, { symlink: info?.isSymbolicLink() === true })
+  if (refused) return refusedReason(refused)
+  if (!info) return undefined
+  if (info.isFIFO()) return 'is a FIFO'
+  if (info.isSocket()) return 'is a socket'
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'is a device'
+  if (info.isFile() || info.isSymbolicLink()) return 'could not be read'
+  return undefined
+}
+
+/** The reason when git refuses `path` by name (a symbolic link named `.gitmodules` counts), else undefined. */
+function refusalOf(workspace: string, path: string, dirsSeen: Set<string>): string | undefined {
+  const found = lstatNoFollow(workspace, path, dirsSeen)
+  const refused = gitRefusal(path, { symlink: found.ok && found.info?.isSymbolicLink() === true })
+  return refused && refusedReason(refused)
+}
+
+const refusedReason = (refusal: string): string =>
+  `is a name git refuses (${refusal.replace(/^(has|is) /, '')})`
+
+const sortSkipped = (entries: SkippedEntry[]): SkippedEntry[] => {
+  const seen = new Map<string, SkippedEntry>()
+  for (const e of entries) if (!seen.has(e.path)) seen.set(e.path, e)
+  return [...seen.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
 }
 
 /** The files of a nested repository's work tree (its `.git` left out), recursing into deeper ones. */

@@ -190,5 +190,10 @@ export async function readCentralDirectory(
     entries.push(e)
     at = end
   }
+  // More records than the end record declares (an entry count that wrapped at 65,535 without ZIP64):
+  // importing only the declared ones would silently drop files.
+  if (at !== cd.length) {
+    throw new ZipFormatError('the central directory holds more records than the archive declares')
+  }
   return { entries, centralDirectoryOffset: offset }
 }

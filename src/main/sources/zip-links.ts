@@ -1,4 +1,5 @@
-import { foldKey, shown, unsafe } from './zip-plan'
+import { foldKey, maybeShortName } from './zip-fold'
+import { shown, unsafe } from './zip-plan'
 
 /** Longest symlink target accepted (PATH_MAX on Linux). */
 export const MAX_LINK_TARGET = 4095
@@ -12,7 +13,8 @@ const LOOP = 'too many levels of symlinks'
  * Checks that every symlink of the archive stays inside the destination, by resolving its target the way
  * a kernel would against the tree the archive creates (following the archive's other symlinks, so
  * `a -> .` then `b -> a/..` is caught). Resolution runs twice: with exact names (Linux) and with
- * case-folded names (macOS, Windows). `links` maps a link's relative path to its target.
+ * names folded as case-insensitive filesystems fold them (macOS, Windows: zip-fold.ts, so `ς -> .` then
+ * `b -> Σ/..` is caught too). `links` maps a link's relative path to its target.
  */
 export function checkSymlinks(links: Map<string, string>): void {
   for (const [path, target] of links) {
@@ -50,6 +52,8 @@ function targetProblem(target: string): string | undefined {
   if (/^[a-zA-Z]:/.test(target)) return 'points to a drive-letter path'
   // A backslash is a plain character on unix but a separator on Windows: refuse the ambiguity.
   if (target.includes('\\')) return 'has a backslash in its target'
+  // NTFS resolves `LONGNA~1` to a long name no fold predicts (perhaps another symlink of the archive).
+  if (target.split('/').some(maybeShortName)) return 'has a name like a Windows short name in its target'
   return undefined
 }
 

@@ -1,6 +1,7 @@
 import { AppError } from '../errors'
 import type { ZipLimits } from './zip'
 import type { RawEntry } from './zip-entries'
+import { foldKey, foldName, maybeShortName } from './zip-fold'
 
 export interface PlannedEntry {
   /** Relative, `/`-separated, normalized, top folder stripped. */
@@ -41,16 +42,14 @@ function corrupt(message: string): AppError {
   return new AppError('import_failed', message, { hint: 'Re-create the archive or download it again.' })
 }
 
-/** An entry name fit for a message: control characters replaced, long names shortened. */
+/**
+ * An entry name fit for a message: control characters (C0, DEL, C1: terminal escape sequences) and
+ * bidirectional overrides (which reorder what a reader sees) replaced with `?`, long names shortened.
+ */
 export function shown(name: string): string {
   // eslint-disable-next-line no-control-regex
-  const clean = name.replace(/[\u0000-\u001f\u007f]/g, '?')
+  const clean = name.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '?')
   return clean.length > 200 ? `${clean.slice(0, 100)}…${clean.slice(-100)}` : clean
-}
-
-/** Lower-cased, NFC: how a case-insensitive filesystem may see a path. */
-export function foldKey(path: string): string {
-  return path.normalize('NFC').toLowerCase()
 }
 
 /** Names needing the careful path: separators, dot segments, absolute or drive paths, NUL. */
@@ -166,18 +165,39 @@ function addParents(path: string, dirs: Set<string>): void {
   }
 }
 
-/** Refuses any path that goes through a symlink of the archive (compared case-insensitively, as macOS would). */
-function checkThroughLinks(paths: Iterable<string>, links: Set<string>): void {
+/**
+ * Refuses any path that goes through a symlink of the archive, and any name that is a symlink's own name
+ * under another spelling, compared as case-insensitive filesystems compare (see zip-fold.ts). `links` maps
+ * each symlink's folded path to its path.
+ */
+function checkAgainstLinks(paths: Iterable<string>, links: Map<string, string>): void {
   if (links.size === 0) return
   for (const path of paths) {
-    for (let i = path.indexOf('/'); i > 0; i = path.indexOf('/', i + 1)) {
-      const prefix = path.slice(0, i)
-      if (links.has(foldKey(prefix))) {
+    const parts = path.split('/')
+    const folded = parts.map(foldName)
+    let key = folded[0] ?? ''
+    for (let i = 1; i < parts.length; key += `/${folded[i]}`, i++) {
+      if (links.has(key)) {
+        const prefix = parts.slice(0, i).join('/')
         throw unsafe(`Entry "${shown(path)}" goes through the archive's symlink "${shown(prefix)}".`, {
           entry: shown(path),
           symlink: shown(prefix),
         })
       }
+    }
+    const same = links.get(folded.join('/'))
+    if (same !== undefined && same !== path) {
+      throw unsafe(
+        `Entry "${shown(path)}" and the archive's symlink "${shown(same)}" are the same name on a case-insensitive disk.`,
+        { entry: shown(path), symlink: shown(same) },
+      )
+    }
+    const short = parts.find(maybeShortName)
+    if (short !== undefined) {
+      throw unsafe(
+        `Entry "${shown(path)}" has a name like a Windows short name ("${shown(short)}"), which could stand for one of the archive's symlinks.`,
+        { entry: shown(path) },
+      )
     }
   }
 }
@@ -232,7 +252,7 @@ export function planExtraction(
   const top = topFolder(items)
   const strip = top === undefined ? 0 : top.length + 1
   const kinds = new Map<string, Kind>()
-  const links = new Set<string>()
+  const links = new Map<string, string>()
   const dirs = new Set<string>()
   const plan: Plan = { dirs: [], files: [], symlinks: [], declaredBytes, totalEntries: entries.length }
   for (const it of items) {
@@ -248,11 +268,20 @@ export function planExtraction(
       dirs.add(path)
       continue
     }
-    if (it.kind === 'symlink') links.add(foldKey(path))
+    if (it.kind === 'symlink') {
+      const other = links.get(foldKey(path))
+      if (other !== undefined) {
+        throw unsafe(
+          `The archive's symlinks "${shown(other)}" and "${shown(path)}" are the same name on a case-insensitive disk.`,
+          { entry: shown(path), symlink: shown(other) },
+        )
+      }
+      links.set(foldKey(path), path)
+    }
     const planned = { path, entry: it.entry, mode: it.mode, limit: limitOf.get(it.entry) ?? cdOffset }
     ;(it.kind === 'file' ? plan.files : plan.symlinks).push(planned)
   }
-  checkThroughLinks(kinds.keys(), links)
+  checkAgainstLinks(new Set([...kinds.keys(), ...dirs]), links)
   for (const dir of dirs) {
     const kind = kinds.get(dir)
     if (kind === 'file') throw corrupt(`The archive holds "${shown(dir)}" both as a file and as a folder.`)

@@ -88,6 +88,32 @@ describe('SettingsPage', () => {
     expect(await screen.findByText('Saved.')).toBeTruthy()
   })
 
+  it('edits the sandbox’s temporary space and workspace size limit, with help and limits', async () => {
+    await renderPage()
+    const sandbox = screen.getByRole('region', { name: 'Sandbox' })
+    const tmpfs = within(sandbox).getByLabelText('Temporary space') as HTMLInputElement
+    const workspace = within(sandbox).getByLabelText('Workspace size limit') as HTMLInputElement
+    expect(tmpfs.value).toBe(String(defaultSettings().sandbox.tmpfsMb))
+    expect(workspace.value).toBe(String(defaultSettings().sandbox.maxWorkspaceGb))
+    expect(tmpfs.getAttribute('aria-describedby')).toBeTruthy()
+    expect(within(sandbox).getByText(/The size of \/tmp/)).toBeTruthy()
+    expect(within(sandbox).getByText(/stops with an error when its files/)).toBeTruthy()
+
+    fireEvent.change(tmpfs, { target: { value: '8' } })
+    fireEvent.change(workspace, { target: { value: 'lots' } })
+    await act(async () => fireEvent.submit(tmpfs.closest('form')!))
+    expect(within(sandbox).getByText('At least 16.')).toBeTruthy()
+    expect(within(sandbox).getByText('Enter a number.')).toBeTruthy()
+    expect(called('settings.update')).toEqual([])
+
+    fireEvent.change(tmpfs, { target: { value: '2048' } })
+    fireEvent.change(workspace, { target: { value: '7.5' } })
+    await act(async () => fireEvent.submit(tmpfs.closest('form')!))
+    const [patch] = called('settings.update') as Record<string, Record<string, unknown>>[]
+    expect(patch!.sandbox).toMatchObject({ tmpfsMb: 2048, maxWorkspaceGb: 7.5 })
+    expect(await screen.findByText('Saved.')).toBeTruthy()
+  })
+
   it('shows the engine’s field errors next to the field', async () => {
     fake.handlers['settings.update'] = () =>
       Promise.resolve({ ok: false, error: { kind: 'invalid_input', message: 'model: Unknown model name' } })

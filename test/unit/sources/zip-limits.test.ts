@@ -126,6 +126,25 @@ describe('importZip on bad files', () => {
     expect(existsSync(dest)).toBe(false)
   })
 
+  it('an entry count that wrapped at 65,535 (no ZIP64) is refused, not imported in part', async () => {
+    const root = await tempDir()
+    const file = join(root, 'wrapped.zip')
+    const entries = Array.from({ length: 65_540 }, (_, i) => ({
+      name: `f${i}`,
+      data: '',
+      method: 'store' as const,
+    }))
+    writeFileSync(file, buildZip(entries))
+    const dest = join(root, 'dest')
+    const err = await refused(
+      importZip({ file, dest, limits: { ...LIMITS, maxEntries: 100_000 } }),
+      'import_failed',
+      /not a valid ZIP archive/,
+    )
+    expect(err.details?.reason).toMatch(/more records than the archive declares/)
+    expect(existsSync(dest)).toBe(false)
+  })
+
   it('corrupt entry data fails the import and leaves nothing', async () => {
     const bytes = buildZip([
       { name: 'a.txt', data: 'all good here' },

@@ -13,6 +13,8 @@ export interface SettingsForm {
   memoryMb: string
   cpus: string
   pidsLimit: string
+  tmpfsMb: string
+  maxWorkspaceGb: string
   setupNetwork: boolean
   authorName: string
   authorEmail: string
@@ -34,6 +36,8 @@ export const FIELD_PATHS: Record<FormField, string> = {
   memoryMb: 'sandbox.memoryMb',
   cpus: 'sandbox.cpus',
   pidsLimit: 'sandbox.pidsLimit',
+  tmpfsMb: 'sandbox.tmpfsMb',
+  maxWorkspaceGb: 'sandbox.maxWorkspaceGb',
   setupNetwork: 'sandbox.setupNetwork',
   authorName: 'git.authorName',
   authorEmail: 'git.authorEmail',
@@ -55,6 +59,8 @@ export function toForm(s: Settings): SettingsForm {
     memoryMb: String(s.sandbox.memoryMb),
     cpus: String(s.sandbox.cpus),
     pidsLimit: String(s.sandbox.pidsLimit),
+    tmpfsMb: String(s.sandbox.tmpfsMb),
+    maxWorkspaceGb: String(s.sandbox.maxWorkspaceGb),
     setupNetwork: s.sandbox.setupNetwork,
     authorName: s.git.authorName,
     authorEmail: s.git.authorEmail,
@@ -106,6 +112,8 @@ export function formToPatch(form: SettingsForm): {
       memoryMb: num('memoryMb'),
       cpus: num('cpus'),
       pidsLimit: num('pidsLimit'),
+      tmpfsMb: num('tmpfsMb'),
+      maxWorkspaceGb: num('maxWorkspaceGb'),
       setupNetwork: form.setupNetwork,
     },
     git: {

@@ -14,16 +14,28 @@ import { SecretField } from './secret-field'
 import { ThemePicker } from './theme-picker'
 import { useSettingsForm } from './use-settings-form'
 
-function useSecretsStatus(): [
-  SecretsStatus | undefined,
-  (s: SecretsStatus) => void,
-  AppErrorData | undefined,
-] {
+/**
+ * The secrets' status, asked again whenever the saved endpoints change (here or elsewhere): a secret entered
+ * for another endpoint then shows that it is held back.
+ */
+function useSecretsStatus(
+  endpoints: string,
+): [SecretsStatus | undefined, (s: SecretsStatus) => void, AppErrorData | undefined] {
   const [status, setStatus] = useState<SecretsStatus>()
   const [error, setError] = useState<AppErrorData>()
   useEffect(() => {
-    void settle(() => api['secrets.status']({})).then((r) => (r.ok ? setStatus(r.value) : setError(r.error)))
-  }, [])
+    let live = true
+    void settle(() => api['secrets.status']({})).then((r) => {
+      if (!live) return
+      if (r.ok) {
+        setStatus(r.value)
+        setError(undefined)
+      } else setError(r.error)
+    })
+    return () => {
+      live = false
+    }
+  }, [endpoints])
   return [status, setStatus, error]
 }
 
@@ -31,7 +43,10 @@ function useSecretsStatus(): [
 export function SettingsPage(): React.JSX.Element {
   const { settings, error: loadError } = useSettings()
   const f = useSettingsForm(settings)
-  const [secrets, setSecrets, secretsError] = useSecretsStatus()
+  const [secrets, setSecrets, secretsError] = useSecretsStatus(
+    `${settings?.baseUrl ?? ''} ${settings?.githubApiUrl ?? ''}`,
+  )
+  const github = secrets?.bindings?.github
 
   if (!settings || !f.form) {
     return (
@@ -113,7 +128,11 @@ export function SettingsPage(): React.JSX.Element {
           status={secrets}
           onStatus={setSecrets}
         />
-        <GitHubStatusView tokenSet={secrets?.github ?? false} />
+        {/* A token held back (entered for another API host) is not checked: the notice above says why. */}
+        <GitHubStatusView
+          tokenSet={(secrets?.github ?? false) && !github?.changed}
+          endpoint={github?.endpoint}
+        />
         <Field
           {...common}
           field="githubApiUrl"
@@ -238,6 +257,27 @@ export function SettingsPage(): React.JSX.Element {
             min={16}
             step={1}
             error={f.errors.pidsLimit}
+          />
+          <Field
+            {...common}
+            field="tmpfsMb"
+            label="Temporary space"
+            unit="MB"
+            min={16}
+            max={65536}
+            step={64}
+            help="The size of /tmp (cleared with each container); counts against memory."
+            error={f.errors.tmpfsMb}
+          />
+          <Field
+            {...common}
+            field="maxWorkspaceGb"
+            label="Workspace size limit"
+            unit="GB"
+            min={0.1}
+            step="any"
+            help="The task stops with an error when its files (and its home folder) grow past this."
+            error={f.errors.maxWorkspaceGb}
           />
         </div>
         <label className="check">
