@@ -1,8 +1,10 @@
 import { execFile } from 'node:child_process'
-import { readFile, stat } from 'node:fs/promises'
+import { readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { FuseV1Options, getCurrentFuseWire } from '@electron/fuses'
+import { PlatformPackager, type Configuration } from 'app-builder-lib'
 import { getConfig, validateConfiguration } from 'app-builder-lib/out/util/config/config'
 import { DebugLogger } from 'builder-util'
 import { describe, expect, it } from 'vitest'
@@ -32,6 +34,39 @@ interface BuilderYaml {
   mac?: PlatformConfig
   win?: PlatformConfig
   linux?: PlatformConfig
+  electronFuses?: Record<string, boolean>
+}
+
+/** The fuses of the packaged binary, as electron-builder.yml names them (app-builder-lib's FuseOptionsV1). */
+const FUSES = {
+  runAsNode: false,
+  enableCookieEncryption: true,
+  enableNodeOptionsEnvironmentVariable: false,
+  enableNodeCliInspectArguments: false,
+  enableEmbeddedAsarIntegrityValidation: true,
+  onlyLoadAppFromAsar: true,
+  loadBrowserProcessSpecificV8Snapshot: false,
+  grantFileProtocolExtraPrivileges: false,
+}
+
+/** @electron/fuses' sentinel: the fuse wire follows it in every Electron binary (version, length, states). */
+const SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX'
+const ON = 0x31
+const OFF = 0x30
+
+/** A stand-in Electron binary whose fuse wire holds Electron's defaults. */
+async function fakeElectron(path: string): Promise<void> {
+  //                 node  cookie nodeOpts inspect asarInt onlyAsar v8snap fileProto
+  const defaults = [ON, OFF, ON, ON, OFF, OFF, OFF, ON]
+  await writeFile(
+    path,
+    Buffer.concat([
+      Buffer.from('\x7fELF…machine code…'),
+      Buffer.from(SENTINEL),
+      Buffer.from([1, defaults.length, ...defaults]),
+      Buffer.from('…more machine code'),
+    ]),
+  )
 }
 
 async function loadYaml(): Promise<BuilderYaml> {
@@ -65,6 +100,55 @@ describe('electron-builder.yml', () => {
     const config = await getConfig(root, null, null)
     const broken = { ...config, mac: { ...config.mac, notAnOption: true } }
     await expect(validateConfiguration(broken, new DebugLogger(false))).rejects.toThrow(/configuration\.mac/)
+  })
+
+  it('flips the hardening fuses in the packaged config', async () => {
+    expect((await loadYaml()).electronFuses).toEqual(FUSES)
+    // What electron-builder itself loads and validates (getConfig also merges defaults and extends).
+    const config = await getConfig(root, null, null)
+    await expect(validateConfiguration(config, new DebugLogger(false))).resolves.toBeUndefined()
+    expect(config.electronFuses).toEqual(FUSES)
+    expect(config.electronFuses?.runAsNode).toBe(false)
+    expect(config.electronFuses?.enableNodeOptionsEnvironmentVariable).toBe(false)
+    expect(config.electronFuses?.enableNodeCliInspectArguments).toBe(false)
+    expect(config.electronFuses?.enableEmbeddedAsarIntegrityValidation).toBe(true)
+    expect(config.electronFuses?.onlyLoadAppFromAsar).toBe(true)
+    expect(config.electronFuses?.grantFileProtocolExtraPrivileges).toBe(false)
+    // onlyLoadAppFromAsar needs an asar; the renderer is served on app://, never file://.
+    expect(config.asar).toBe(true)
+    expect(await readFile(at('src/main/index.ts'), 'utf8')).not.toMatch(/loadFile\(|file:\/\//)
+  })
+
+  it('the schema check covers the fuses: a misspelt fuse is refused', async () => {
+    const config = await getConfig(root, null, null)
+    const broken = {
+      ...config,
+      electronFuses: { ...config.electronFuses, runAsNodee: false },
+    } as Configuration
+    await expect(validateConfiguration(broken, new DebugLogger(false))).rejects.toThrow(/electronFuses/)
+  })
+
+  it('electron-builder’s own fuse step writes those values into the binary’s fuse wire', async () => {
+    const config = await getConfig(root, null, null)
+    const appOutDir = await tempDir('codex-fuses-')
+    const binary = join(appOutDir, 'codex-sys')
+    await fakeElectron(binary)
+    // The packager's doAddElectronFuses (run by electron-builder right before signing) on a Linux layout.
+    const packager = Object.create(PlatformPackager.prototype, {
+      config: { value: config },
+      appInfo: { value: { productFilename: 'codex-sys' } },
+    }) as { doAddElectronFuses(ctx: { appOutDir: string; electronPlatformName: string }): Promise<void> }
+    await packager.doAddElectronFuses({ appOutDir, electronPlatformName: 'linux' })
+    const wire = (await getCurrentFuseWire(binary)) as unknown as Record<number, number>
+    const state = (on: boolean): number => (on ? ON : OFF)
+    expect(wire[FuseV1Options.RunAsNode]).toBe(state(false))
+    expect(wire[FuseV1Options.EnableCookieEncryption]).toBe(state(true))
+    expect(wire[FuseV1Options.EnableNodeOptionsEnvironmentVariable]).toBe(state(false))
+    expect(wire[FuseV1Options.EnableNodeCliInspectArguments]).toBe(state(false))
+    expect(wire[FuseV1Options.EnableEmbeddedAsarIntegrityValidation]).toBe(state(true))
+    expect(wire[FuseV1Options.OnlyLoadAppFromAsar]).toBe(state(true))
+    expect(wire[FuseV1Options.LoadBrowserProcessSpecificV8Snapshot]).toBe(state(false))
+    expect(wire[FuseV1Options.GrantFileProtocolExtraPrivileges]).toBe(state(false))
   })
 
   it('has an app id, a product name and the build resources in resources/', async () => {
