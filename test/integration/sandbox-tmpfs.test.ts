@@ -22,7 +22,7 @@ describe('the sandbox tmpfs mounts have a size (settings sandbox.tmpfsMb)', () =
       cpus: 1,
       pidsLimit: 128,
       tmpfsMb: 16,
-      network: false,
+      network: { kind: 'none' },
     })
     try {
       const sh = (script: string) => sandbox.exec(['sh', '-c', script])

@@ -8,6 +8,7 @@ import type { TestProject } from 'vitest/node'
 import { checkDocker, createDockerClient } from '../../src/main/docker/client'
 import { ensureAgentImage, imageExists } from '../../src/main/docker/image'
 import { removeTaskContainers } from '../../src/main/docker/sandbox'
+import { collectCaBundle } from '../../src/main/network/ca-bundle'
 import { toErrorData } from '../../src/main/errors'
 import { DOCKER_REQUIRED } from './docker'
 
@@ -32,9 +33,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const started = Date.now()
   let built = false
   try {
+    // With the host's CA bundle, as every engine builds it (the same tag, so no test builds its own).
+    const { pem: caBundle } = await collectCaBundle()
     const tag = await ensureAgentImage(docker, {
       contextDir,
       baseImage,
+      caBundle,
       onProgress: (line, ratio) => {
         built = true
         const pct = ratio === undefined ? '' : ` ${Math.round(ratio * 100)}%`

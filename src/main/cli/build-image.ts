@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util'
 import { checkDocker, createDockerClient } from '../docker/client'
 import { agentImageTag, defaultBaseImage, ensureAgentImage, imageExists } from '../docker/image'
 import { toErrorData } from '../errors'
+import { collectCaBundle } from '../network/ca-bundle'
 import { agentImageDir } from './paths'
 
 async function main(): Promise<number> {
@@ -38,7 +39,9 @@ async function main(): Promise<number> {
   process.once('SIGINT', () => controller.abort())
   try {
     const engine = await checkDocker(docker)
-    const tag = await agentImageTag(contextDir, base)
+    // The host's CAs, as the engine builds it (a TLS-inspecting proxy's CA makes RUN steps work).
+    const { pem: caBundle } = await collectCaBundle()
+    const tag = await agentImageTag(contextDir, base, caBundle)
     console.log(`Docker ${engine.version} (API ${engine.apiVersion}); agent image ${tag} on ${base}`)
     if (await imageExists(docker, tag)) {
       console.log(`${tag} is already built`)
@@ -47,6 +50,7 @@ async function main(): Promise<number> {
       await ensureAgentImage(docker, {
         contextDir,
         baseImage: base,
+        caBundle,
         signal: controller.signal,
         onProgress: (line, ratio) => {
           const pct = ratio === undefined ? '    ' : `${String(Math.round(ratio * 100)).padStart(3)}%`

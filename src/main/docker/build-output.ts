@@ -86,3 +86,34 @@ export function isMissingBaseImageError(message: string): boolean {
     message,
   )
 }
+
+/** ANSI colour codes (the engine wraps a step's stderr in them). */
+// eslint-disable-next-line no-control-regex
+const SGR = /\u001b\[[0-9;]*m/g
+
+/**
+ * The engine sends a RUN step's output in whatever pieces it read — stderr a few bytes at a time, each
+ * wrapped in colour codes — so an error would show a character per line. This joins consecutive
+ * `stream` objects into whole lines (colour codes removed) before `onObject` sees them; call it with
+ * `null` at the end to flush a last partial line.
+ */
+export function wholeStreamLines(onObject: (obj: unknown) => void): (obj: unknown) => void {
+  let partial = ''
+  const flush = (): void => {
+    if (partial) onObject({ stream: partial })
+    partial = ''
+  }
+  return (obj) => {
+    if (obj === null) return flush()
+    const o = obj as Record<string, unknown> | undefined
+    if (o && typeof o.stream === 'string' && Object.keys(o).length === 1) {
+      const text = partial + o.stream.replace(SGR, '')
+      const cut = text.lastIndexOf('\n')
+      partial = cut < 0 ? text : text.slice(cut + 1)
+      if (cut >= 0) onObject({ stream: text.slice(0, cut + 1) })
+      return
+    }
+    flush()
+    onObject(obj)
+  }
+}

@@ -5,6 +5,35 @@ export const TASK_LABEL = 'codex-sys.task'
 export const WORKSPACE_DIR = '/workspace'
 export const AGENT_HOME = '/home/agent'
 export const SANDBOX_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+/** Where the host directory of the engine's unix sockets (proxy.sock, model.sock) is mounted, read-only. */
+export const NET_DIR = '/run/codex-net'
+/** Where the host's CA bundle is mounted, read-only. */
+export const CA_BUNDLE_PATH = '/etc/ssl/codex/ca-bundle.pem'
+/** The Docker network of the `full` mode (see networks.ts). */
+export const FULL_NETWORK = 'codex-sys-full'
+/** The in-container relay's ports (agent-image/codex-relay): to proxy.sock and model.sock. */
+export const RELAY_PROXY_PORT = 3128
+export const RELAY_MODEL_PORT = 3129
+/** How long the relay started with the container gives its ports to accept, in seconds. */
+export const RELAY_START_SECONDS = 10
+
+/** The main command: `sleep infinity`, after starting the relay in a proxied sandbox (see `startRelay`). */
+export function sandboxCmd(network: SandboxNetwork): string[] {
+  const sleep = ['sleep', 'infinity']
+  if (network.kind !== 'proxied') return sleep
+  return ['codex-relay', '--daemon', '--timeout', String(RELAY_START_SECONDS), '--then', ...sleep]
+}
+
+/**
+ * The sandbox's network:
+ * - `none`: no interface but loopback (the `off` mode);
+ * - `proxied`: also no interface but loopback, plus `netDir` (a host directory of unix sockets the engine
+ *   serves: proxy.sock, model.sock) mounted read-only at /run/codex-net; `Sandbox.startRelay()` then
+ *   carries 127.0.0.1:3128/3129 to those sockets and HTTP(S)_PROXY point at 3128 (`registries`, `custom`);
+ * - `full`: the dedicated bridge network `codex-sys-full` (no traffic between its containers, no IPv6),
+ *   never Docker's default bridge.
+ */
+export type SandboxNetwork = { kind: 'none' } | { kind: 'proxied'; netDir: string } | { kind: 'full' }
 
 export interface SandboxSpec {
   taskId: string
@@ -26,8 +55,12 @@ export interface SandboxSpec {
    * host's RAM each.
    */
   tmpfsMb: number
-  /** Start attached to the default bridge (setup phase); false starts with no network at all. */
-  network: boolean
+  network: SandboxNetwork
+  /**
+   * A host PEM file (the host's full trust: system roots and its extra CAs, see network/ca-bundle.ts),
+   * mounted read-only at /etc/ssl/codex/ca-bundle.pem with the usual variables pointing at it.
+   */
+  caBundle?: string
 }
 
 /** The whole environment of the container: nothing from the engine's own environment ever passes. */
@@ -37,6 +70,57 @@ export const SANDBOX_ENV: readonly string[] = [
   'LANG=C.UTF-8',
   'TERM=dumb',
 ]
+
+/**
+ * Set with a proxied network: ordinary clients (curl, npm, pip, git, apt, Python, Go, cargo) send HTTP
+ * and HTTPS through the relay on 127.0.0.1:3128; loopback itself (the model proxy on 3129 among it)
+ * stays direct. NODE_USE_ENV_PROXY makes newer Node versions' own fetch and http honour them too.
+ */
+export const PROXY_ENV: readonly string[] = [
+  ...['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy'].map(
+    (name) => `${name}=http://127.0.0.1:${RELAY_PROXY_PORT}`,
+  ),
+  ...['NO_PROXY', 'no_proxy'].map((name) => `${name}=localhost,127.0.0.1,::1`),
+  'NODE_USE_ENV_PROXY=1',
+]
+
+/**
+ * Set with a CA bundle, each read by the tool named: OpenSSL's default file (Python's ssl and urllib,
+ * Go, Ruby, wget, and Node when built to use the system store), Node (added to its own roots), Python
+ * requests, pip, git, curl, and npm, whose `cafile` REPLACES its CA list — which is why the bundle is the
+ * full one, system roots included.
+ */
+export const CA_ENV: readonly string[] = [
+  'SSL_CERT_FILE',
+  'NODE_EXTRA_CA_CERTS',
+  'REQUESTS_CA_BUNDLE',
+  'PIP_CERT',
+  'GIT_SSL_CAINFO',
+  'CURL_CA_BUNDLE',
+  'NPM_CONFIG_CAFILE',
+  'npm_config_cafile',
+].map((name) => `${name}=${CA_BUNDLE_PATH}`)
+
+/** The container's environment for this spec: SANDBOX_ENV, plus PROXY_ENV and CA_ENV when they apply. */
+export function sandboxEnv(spec: Pick<SandboxSpec, 'network' | 'caBundle'>): string[] {
+  return [
+    ...SANDBOX_ENV,
+    ...(spec.network.kind === 'proxied' ? PROXY_ENV : []),
+    ...(spec.caBundle ? CA_ENV : []),
+  ]
+}
+
+function networkMode(network: SandboxNetwork): string {
+  switch (network.kind) {
+    case 'none':
+    case 'proxied':
+      return 'none'
+    case 'full':
+      return FULL_NETWORK
+    default:
+      throw new Error(`Unknown sandbox network ${JSON.stringify(network satisfies never)}`)
+  }
+}
 
 const MIB = 1024 * 1024
 
@@ -59,15 +143,18 @@ export function containerOptions(
   if (!Number.isInteger(spec.tmpfsMb) || spec.tmpfsMb < 1) {
     throw new Error(`The sandbox tmpfs size must be a whole number of MB (got ${String(spec.tmpfsMb)})`)
   }
+  if (spec.network.kind === 'proxied' && !spec.network.netDir) {
+    throw new Error('A proxied sandbox network needs the host directory of its sockets (netDir)')
+  }
   const tmpfsSize = `size=${spec.tmpfsMb}m`
   const memory = Math.round(spec.memoryMb * MIB)
   return {
     name,
     Image: spec.image,
-    Cmd: ['sleep', 'infinity'],
+    Cmd: sandboxCmd(spec.network),
     User: `${user.uid}:${user.gid}`,
     WorkingDir: WORKSPACE_DIR,
-    Env: [...SANDBOX_ENV],
+    Env: sandboxEnv(spec),
     Labels: { [TASK_LABEL]: spec.taskId },
     AttachStdin: false,
     AttachStdout: false,
@@ -90,11 +177,17 @@ export function containerOptions(
       MemorySwap: memory,
       NanoCpus: Math.round(spec.cpus * 1e9),
       PidsLimit: spec.pidsLimit,
-      NetworkMode: spec.network ? 'bridge' : 'none',
+      NetworkMode: networkMode(spec.network),
       Mounts: [
         { Type: 'bind', Source: spec.workspace, Target: WORKSPACE_DIR, ReadOnly: false },
         ...(spec.home
           ? [{ Type: 'bind' as const, Source: spec.home, Target: AGENT_HOME, ReadOnly: false }]
+          : []),
+        ...(spec.network.kind === 'proxied'
+          ? [{ Type: 'bind' as const, Source: spec.network.netDir, Target: NET_DIR, ReadOnly: true }]
+          : []),
+        ...(spec.caBundle
+          ? [{ Type: 'bind' as const, Source: spec.caBundle, Target: CA_BUNDLE_PATH, ReadOnly: true }]
           : []),
       ],
       RestartPolicy: { Name: 'no' },

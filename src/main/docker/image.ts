@@ -1,15 +1,22 @@
 import { createHash } from 'node:crypto'
-import { lstat, readdir, readFile, readlink } from 'node:fs/promises'
+import { cp, lstat, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type Docker from 'dockerode'
 import { AppError } from '../errors'
+import { extraCertificates } from '../network/ca-bundle'
 import { dockerStatusCode, toDockerAppError } from './client'
-import { isMissingBaseImageError, jsonLineSplitter, parseBuildEvent } from './build-output'
+import { isMissingBaseImageError, jsonLineSplitter, parseBuildEvent, wholeStreamLines } from './build-output'
 
 export const AGENT_IMAGE_REPO = 'codex-sys-agent'
 export const AGENT_IMAGE_LABEL = 'codex-sys.agent-image'
 const FALLBACK_BASE_IMAGE = 'debian:bookworm-slim'
 const KEEP_LINES = 40
+/** The build context's file of the host's extra CA certificates (agent-image/ holds an empty one). */
+export const HOST_CA_FILE = 'host-ca.pem'
+const HOST_CA_HEADER =
+  "# The host's CA certificates beyond the public roots, installed into the agent image before apt\n" +
+  '# (written by the engine at build time; none here).\n'
 
 /** The base image the agent image is built on: env CODEX_BASE_IMAGE, else a public Debian image. */
 export function defaultBaseImage(): string {
@@ -29,15 +36,44 @@ async function listFiles(dir: string, prefix = ''): Promise<string[]> {
 }
 
 /**
+ * The `host-ca.pem` of a build: the certificates of `caBundle` (the host's bundle, network/ca-bundle.ts)
+ * that are not among Node's bundled public roots — what the host trusts beyond them, such as a
+ * TLS-inspecting proxy's CA — sorted, so the same trust gives the same file. The image has the public
+ * roots from Debian's ca-certificates already. Without a bundle (or with only public roots) it is just a
+ * comment, and the build installs nothing.
+ */
+export function hostCaFile(caBundle?: string): string {
+  if (!caBundle) return HOST_CA_HEADER
+  const extra = extraCertificates(caBundle)
+    .sort((a, b) => (a.fingerprint256 < b.fingerprint256 ? -1 : a.fingerprint256 > b.fingerprint256 ? 1 : 0))
+    .map((cert) => `# ${cert.subject.replace(/\n/g, ', ')}\n${cert.toString().trim()}\n`)
+  return extra.length ? `${HOST_CA_HEADER.split('\n')[0]}\n${extra.join('')}` : HOST_CA_HEADER
+}
+
+/**
  * `codex-sys-agent:<12 hex>`: a sha256 over every file of the build context (path, executable bit,
  * content; a symlink's target) and the base image name, so any change to either gives a new tag.
  * Only the executable bit of the mode counts, as in git, so a checkout's umask does not change the tag.
+ * The context's `host-ca.pem` counts as the build will have it (`hostCaFile(caBundle)`), so a new extra
+ * CA on the host gives a new tag, and a rebuild.
  */
-export async function agentImageTag(contextDir: string, baseImage: string): Promise<string> {
+export async function agentImageTag(
+  contextDir: string,
+  baseImage: string,
+  caBundle?: string,
+): Promise<string> {
   const hash = createHash('sha256')
   hash.update(`base\0${baseImage}\0`)
-  for (const rel of await listFiles(contextDir)) {
+  const files = await listFiles(contextDir)
+  const hostCa = files.includes(HOST_CA_FILE) ? Buffer.from(hostCaFile(caBundle)) : undefined
+  for (const rel of files) {
     const path = join(contextDir, rel)
+    if (rel === HOST_CA_FILE && hostCa) {
+      const mode = '644'
+      hash.update(`file\0${rel}\0${mode}\0${hostCa.length}\0`)
+      hash.update(hostCa)
+      continue
+    }
     const st = await lstat(path)
     if (st.isSymbolicLink()) {
       hash.update(`link\0${rel}\0${await readlink(path)}\0`)
@@ -66,6 +102,12 @@ export interface EnsureImageOptions {
   /** The agent-image/ directory (Dockerfile, codex-tool). */
   contextDir: string
   baseImage: string
+  /**
+   * The host's CA bundle (PEM, `collectCaBundle().pem`): its certificates beyond the public roots go into
+   * the build as `host-ca.pem` and the tag (see `hostCaFile`), so `RUN` steps fetching over HTTPS work
+   * behind a TLS-inspecting proxy. Without it the image trusts only the public roots.
+   */
+  caBundle?: string
   /** Each line of build output as it comes; `ratio` (0..1) when a `Step N/M` line gives one. */
   onProgress?: (line: string, ratio?: number) => void
   signal?: AbortSignal
@@ -80,7 +122,7 @@ const inFlight = new Map<string, Promise<string>>()
 
 /** Builds the agent image when the engine does not have it yet; returns its tag. */
 export async function ensureAgentImage(docker: Docker, opts: EnsureImageOptions): Promise<string> {
-  const tag = await agentImageTag(opts.contextDir, opts.baseImage)
+  const tag = await agentImageTag(opts.contextDir, opts.baseImage, opts.caBundle)
   if (await imageExists(docker, tag)) return tag
   // Tasks starting together share one build of the same tag.
   let build = inFlight.get(tag)
@@ -91,10 +133,38 @@ export async function ensureAgentImage(docker: Docker, opts: EnsureImageOptions)
   return build
 }
 
+/**
+ * The directory the build is sent from: `contextDir` itself, or — when it has a `host-ca.pem` — a
+ * temporary copy whose `host-ca.pem` is `hostCaFile(caBundle)` (removed by `done`).
+ */
+async function buildContext(
+  contextDir: string,
+  files: string[],
+  caBundle: string | undefined,
+): Promise<{ dir: string; done: () => Promise<void> }> {
+  if (!files.includes(HOST_CA_FILE)) return { dir: contextDir, done: async () => undefined }
+  const dir = await mkdtemp(join(tmpdir(), 'codex-image-context-'))
+  try {
+    await cp(contextDir, dir, { recursive: true, verbatimSymlinks: true })
+    await writeFile(join(dir, HOST_CA_FILE), hostCaFile(caBundle))
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true })
+    throw new AppError(
+      'image_build_failed',
+      `Could not prepare the agent image build context: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    )
+  }
+  return { dir, done: () => rm(dir, { recursive: true, force: true }) }
+}
+
 async function buildAgentImage(docker: Docker, tag: string, opts: EnsureImageOptions): Promise<string> {
-  const { contextDir, baseImage, onProgress, signal } = opts
+  const { contextDir, baseImage, signal } = opts
   const baseMissing = !(await imageExists(docker, baseImage))
-  if (baseMissing) onProgress?.(`Base image ${baseImage} is not present locally: Docker will try to pull it.`)
+  if (baseMissing)
+    opts.onProgress?.(`Base image ${baseImage} is not present locally: Docker will try to pull it.`)
   const files = await listFiles(contextDir)
   if (!files.includes('Dockerfile')) {
     throw new AppError('image_build_failed', `No Dockerfile in ${contextDir}.`, {
@@ -102,6 +172,30 @@ async function buildAgentImage(docker: Docker, tag: string, opts: EnsureImageOpt
     })
   }
   if (signal?.aborted) throw new AppError('cancelled', 'The image build was cancelled.')
+  if (files.includes(HOST_CA_FILE)) {
+    const count = opts.caBundle ? extraCertificates(opts.caBundle).length : 0
+    opts.onProgress?.(
+      count
+        ? `Trusting ${count} CA certificate(s) of the host beyond the public roots in the image build.`
+        : 'No CA certificates of the host beyond the public roots to trust in the image build.',
+    )
+  }
+  const context = await buildContext(contextDir, files, opts.caBundle)
+  try {
+    return await runBuild(docker, tag, { ...opts, contextDir: context.dir }, files, baseMissing)
+  } finally {
+    await context.done()
+  }
+}
+
+async function runBuild(
+  docker: Docker,
+  tag: string,
+  opts: EnsureImageOptions,
+  files: string[],
+  baseMissing: boolean,
+): Promise<string> {
+  const { contextDir, baseImage, onProgress, signal } = opts
 
   let stream: NodeJS.ReadableStream
   try {
@@ -123,7 +217,7 @@ async function buildAgentImage(docker: Docker, tag: string, opts: EnsureImageOpt
 
   const last: string[] = []
   let error: string | undefined
-  const feed = jsonLineSplitter((obj) => {
+  const whole = wholeStreamLines((obj) => {
     const event = parseBuildEvent(obj)
     for (const line of event.lines) {
       last.push(line)
@@ -132,6 +226,7 @@ async function buildAgentImage(docker: Docker, tag: string, opts: EnsureImageOpt
     }
     if (event.error) error = event.error
   })
+  const feed = jsonLineSplitter(whole)
   try {
     await new Promise<void>((resolve, reject) => {
       stream.on('data', (chunk: Buffer) => feed(chunk))
@@ -140,6 +235,7 @@ async function buildAgentImage(docker: Docker, tag: string, opts: EnsureImageOpt
       stream.on('close', () => resolve())
     })
     feed(null)
+    whole(null)
   } catch (err) {
     if (signal?.aborted) throw new AppError('cancelled', 'The image build was cancelled.', { cause: err })
     throw toDockerAppError(err, 'The agent image build was interrupted', 'image_build_failed')

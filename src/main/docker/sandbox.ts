@@ -2,13 +2,37 @@ import { randomBytes } from 'node:crypto'
 import { stat } from 'node:fs/promises'
 import type Docker from 'dockerode'
 import { AppError } from '../errors'
-import { dockerStatusCode, dockerUnavailable, isDockerConnectionError, toDockerAppError } from './client'
-import { containerName, containerOptions, type SandboxSpec } from './container-spec'
+import {
+  dockerErrorMessage,
+  dockerStatusCode,
+  dockerUnavailable,
+  isDockerConnectionError,
+  toDockerAppError,
+} from './client'
+import {
+  containerName,
+  containerOptions,
+  FULL_NETWORK,
+  type SandboxNetwork,
+  type SandboxSpec,
+} from './container-spec'
 import { runExec, type ExecOptions, type ExecResult } from './exec'
+import { ensureFullNetwork } from './networks'
+import { checkRelayPorts, relayByExec, relayFromLog, RELAY_TIMEOUT_MS, type RelayOptions } from './relay'
 import { forceRemoveContainer } from './task-containers'
 import { sandboxUser, type SandboxUser } from './workspace-owner'
 
-export { TASK_LABEL, type SandboxSpec } from './container-spec'
+export {
+  CA_BUNDLE_PATH,
+  NET_DIR,
+  RELAY_MODEL_PORT,
+  RELAY_PROXY_PORT,
+  TASK_LABEL,
+  type SandboxNetwork,
+  type SandboxSpec,
+} from './container-spec'
+export { ensureFullNetwork, FULL_NETWORK } from './networks'
+export { parseRelayReady, type RelayOptions } from './relay'
 export type { ExecOptions, ExecResult } from './exec'
 export { listTaskContainers, removeTaskContainers, type TaskContainer } from './task-containers'
 export { giveWorkspaceTo, prepareSandboxHome, sandboxUser, type SandboxUser } from './workspace-owner'
@@ -22,36 +46,70 @@ export function parseOomKills(text: string): number | undefined {
   return m ? Number(m[1]) : undefined
 }
 
+async function checkSpec(spec: SandboxSpec): Promise<void> {
+  const ws = await stat(spec.workspace).catch(() => undefined)
+  if (!ws?.isDirectory()) {
+    throw new AppError('container_failed', `The task workspace ${spec.workspace} does not exist.`)
+  }
+  if (spec.network.kind === 'proxied') {
+    const dir = await stat(spec.network.netDir).catch(() => undefined)
+    if (!dir?.isDirectory()) {
+      throw new AppError(
+        'container_failed',
+        `The sandbox's socket directory ${spec.network.netDir} does not exist.`,
+      )
+    }
+  }
+  if (spec.caBundle) {
+    const file = await stat(spec.caBundle).catch(() => undefined)
+    if (!file?.isFile()) {
+      throw new AppError('container_failed', `The CA bundle ${spec.caBundle} for the sandbox does not exist.`)
+    }
+  }
+}
+
+/** A 404 from container create: the image, or (full mode) the network, is not there. */
+function missingOnCreate(err: unknown, spec: SandboxSpec): AppError {
+  if (spec.network.kind === 'full' && /network/i.test(dockerErrorMessage(err))) {
+    return new AppError('container_failed', `The Docker network ${FULL_NETWORK} is not there.`, {
+      hint: 'It was removed while the task started; start the task again (it is made on demand).',
+      cause: err,
+    })
+  }
+  return new AppError('image_missing', `The agent image ${spec.image} is not there.`, {
+    hint: 'Build it with `npm run image` (the engine also builds it before a task when it is missing).',
+    cause: err,
+  })
+}
+
 /** One hardened container per task; tools run in it with `exec`. */
 export class Sandbox {
   private oomKillsSeen = 0
   private oomSeen = false
+  private relayAsked = false
 
   private constructor(
     private readonly docker: Docker,
     private readonly container: Docker.Container,
     readonly id: string,
     readonly user: SandboxUser,
+    readonly network: SandboxNetwork,
   ) {}
 
-  /** Creates and starts the task's container. Throws image_missing, docker_unavailable or container_failed. */
+  /**
+   * Creates and starts the task's container (making the `full` network first when it is missing). With a
+   * proxied network, call `startRelay()` next. Throws image_missing, docker_unavailable or container_failed.
+   */
   static async create(docker: Docker, spec: SandboxSpec): Promise<Sandbox> {
-    const ws = await stat(spec.workspace).catch(() => undefined)
-    if (!ws?.isDirectory()) {
-      throw new AppError('container_failed', `The task workspace ${spec.workspace} does not exist.`)
-    }
+    await checkSpec(spec)
+    if (spec.network.kind === 'full') await ensureFullNetwork(docker)
     const user = sandboxUser()
     const name = containerName(spec.taskId, randomBytes(3).toString('hex'))
     let container: Docker.Container
     try {
       container = await docker.createContainer(containerOptions(spec, user, name))
     } catch (err) {
-      if (dockerStatusCode(err) === 404) {
-        throw new AppError('image_missing', `The agent image ${spec.image} is not there.`, {
-          hint: 'Build it with `npm run image` (the engine also builds it before a task when it is missing).',
-          cause: err,
-        })
-      }
+      if (dockerStatusCode(err) === 404) throw missingOnCreate(err, spec)
       if (isDockerConnectionError(err)) throw dockerUnavailable(err)
       throw toDockerAppError(err, 'Could not create the task container')
     }
@@ -61,7 +119,37 @@ export class Sandbox {
       await forceRemoveContainer(docker, container.id).catch(() => undefined)
       throw toDockerAppError(err, 'Could not start the task container')
     }
-    return new Sandbox(docker, container, container.id, user)
+    return new Sandbox(docker, container, container.id, user, spec.network)
+  }
+
+  /**
+   * Makes sure the network relay of a proxied sandbox runs (agent-image/codex-relay: 127.0.0.1:3128 →
+   * proxy.sock, 127.0.0.1:3129 → model.sock, each when its socket is in the socket directory) and returns
+   * once its ports accept connections, checked from inside; throws container_failed, with the relay's
+   * own reason, when it does not come up within `timeoutMs`. Call it after `create`, before any command.
+   *
+   * The container's main command starts the relay before anything else can run in it (so nothing can
+   * take its ports first, and no exec is spent), and the first call only waits for its ready line in the
+   * container's log; a later call (the relay was killed) starts it again with an exec. Either way it runs
+   * detached as the sandbox user, a child of the container's init. The agent runs as the same user and
+   * can kill it: that only cuts the sandbox's own way out (the host's sockets decide what passes, and
+   * nothing else listens there), so it is not guarded.
+   */
+  async startRelay(opts: RelayOptions = {}): Promise<{ ports: number[] }> {
+    if (this.network.kind !== 'proxied') {
+      throw new AppError(
+        'invalid_input',
+        `A sandbox with network "${this.network.kind}" has no relay to start.`,
+      )
+    }
+    const timeoutMs = opts.timeoutMs ?? RELAY_TIMEOUT_MS
+    // The relay started with the container reports in its log; after that (it was killed), an exec.
+    const first = !this.relayAsked
+    this.relayAsked = true
+    const ports = first
+      ? await relayFromLog(this.container, timeoutMs)
+      : await relayByExec(this.container, this.user, timeoutMs)
+    return { ports: checkRelayPorts(ports, opts.require ?? ['proxy']) }
   }
 
   /**

@@ -10,12 +10,16 @@ type ProgressListener = (progress: ImageProgressEvent) => void
  * and one shared build whose progress every listener sees (Settings, and each task waiting on it).
  */
 export class AgentImage {
-  private building: Promise<string> | undefined
+  private pending: Promise<string> | undefined
+  /** True only while a build really runs (not while an existing image is looked up). */
+  private building = false
   private readonly listeners = new Set<ProgressListener>()
 
   constructor(
     private readonly docker: DockerClient,
     readonly source: { contextDir: string; baseImage: string },
+    /** The host's CA bundle, which the image trusts too (so its tag depends on it). */
+    private readonly caBundle: () => Promise<string | undefined> = async () => undefined,
   ) {}
 
   onProgress(listener: ProgressListener): () => void {
@@ -24,22 +28,35 @@ export class AgentImage {
   }
 
   async status(): Promise<ImageStatus> {
-    const tag = await agentImageTag(this.source.contextDir, this.source.baseImage)
-    const building = this.building !== undefined
+    const tag = await agentImageTag(this.source.contextDir, this.source.baseImage, await this.caBundle())
+    const building = this.building
     const present = !building && (await imageExists(this.docker, tag).catch(() => false))
     return { tag, baseImage: this.source.baseImage, present, building }
   }
 
-  /** The image's tag, built first when missing. */
+  /** The image's tag, built first when missing (one build at a time, shared by every caller). */
   ensure(): Promise<string> {
-    this.building ??= ensureAgentImage(this.docker, {
-      ...this.source,
-      onProgress: (line, ratio) => {
-        for (const listener of this.listeners) listener({ line, ratio })
-      },
-    }).finally(() => {
-      this.building = undefined
+    this.pending ??= this.ensureOnce().finally(() => {
+      this.pending = undefined
     })
-    return this.building
+    return this.pending
+  }
+
+  private async ensureOnce(): Promise<string> {
+    const caBundle = await this.caBundle()
+    const tag = await agentImageTag(this.source.contextDir, this.source.baseImage, caBundle)
+    if (await imageExists(this.docker, tag)) return tag
+    this.building = true
+    try {
+      return await ensureAgentImage(this.docker, {
+        ...this.source,
+        caBundle,
+        onProgress: (line, ratio) => {
+          for (const listener of this.listeners) listener({ line, ratio })
+        },
+      })
+    } finally {
+      this.building = false
+    }
   }
 }

@@ -4,6 +4,7 @@ import {
   jsonLineSplitter,
   parseBuildEvent,
   stepRatio,
+  wholeStreamLines,
 } from '../../../src/main/docker/build-output'
 
 describe('stepRatio', () => {
@@ -66,5 +67,22 @@ describe('isMissingBaseImageError', () => {
     expect(isMissingBaseImageError('pull access denied for nope, repository does not exist')).toBe(true)
     expect(isMissingBaseImageError('Get "https://registry-1.docker.io/v2/": dial tcp: lookup x')).toBe(true)
     expect(isMissingBaseImageError("The command '/bin/sh -c false' returned a non-zero code: 1")).toBe(false)
+  })
+})
+
+describe('wholeStreamLines', () => {
+  it('joins a step’s output sent in pieces, colour codes removed, into whole lines', () => {
+    const seen: unknown[] = []
+    const whole = wholeStreamLines((o) => seen.push(o))
+    for (const ch of 'curl: (60) SSL certificate problem\nmore') whole({ stream: `\u001b[91m${ch}\u001b[0m` })
+    whole({ status: 'Pulling' })
+    whole({ stream: 'Step 2/4 : RUN x\n' })
+    whole(null)
+    expect(seen).toEqual([
+      { stream: 'curl: (60) SSL certificate problem\n' },
+      { stream: 'more' },
+      { status: 'Pulling' },
+      { stream: 'Step 2/4 : RUN x\n' },
+    ])
   })
 })

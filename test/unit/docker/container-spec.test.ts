@@ -1,15 +1,19 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
+  CA_BUNDLE_PATH,
   containerName,
   containerOptions,
+  NET_DIR,
   SANDBOX_ENV,
+  sandboxEnv,
   TASK_LABEL,
+  type SandboxSpec,
 } from '../../../src/main/docker/container-spec'
 import { execEnv, wrapArgv } from '../../../src/main/docker/exec'
-import { parseOomKills } from '../../../src/main/docker/sandbox'
+import { parseOomKills, parseRelayReady } from '../../../src/main/docker/sandbox'
 import { AGENT_UID, sandboxUser } from '../../../src/main/docker/workspace-owner'
 
-const spec = {
+const spec: SandboxSpec = {
   taskId: 'test-abc',
   image: 'codex-sys-agent:123456789abc',
   workspace: '/data/tasks/abc/workspace',
@@ -17,7 +21,7 @@ const spec = {
   cpus: 1.5,
   pidsLimit: 256,
   tmpfsMb: 300,
-  network: false,
+  network: { kind: 'none' },
 }
 
 afterEach(() => {
@@ -47,9 +51,75 @@ describe('containerOptions', () => {
     expect(h.Mounts).toEqual([
       { Type: 'bind', Source: spec.workspace, Target: '/workspace', ReadOnly: false },
     ])
-    expect(
-      containerOptions({ ...spec, network: true }, { uid: 1000, gid: 1000 }, 'n').HostConfig!.NetworkMode,
-    ).toBe('bridge')
+  })
+
+  it('puts each network on its own: none and proxied on no network, full on codex-sys-full', () => {
+    const mode = (network: SandboxSpec['network']): string | undefined =>
+      containerOptions({ ...spec, network }, { uid: 1000, gid: 1000 }, 'n').HostConfig!.NetworkMode
+    expect(mode({ kind: 'none' })).toBe('none')
+    expect(mode({ kind: 'proxied', netDir: '/data/tasks/abc/net' })).toBe('none')
+    expect(mode({ kind: 'full' })).toBe('codex-sys-full')
+    for (const network of [{ kind: 'none' }, { kind: 'proxied', netDir: '/x' }, { kind: 'full' }] as const) {
+      expect(mode(network)).not.toBe('bridge')
+      expect(mode(network)).not.toBe('host')
+    }
+    expect(() => mode({ kind: 'proxied', netDir: '' })).toThrow(/netDir/)
+  })
+
+  it('mounts the socket directory read-only at /run/codex-net and sets the proxy variables (proxied)', () => {
+    const o = containerOptions(
+      { ...spec, network: { kind: 'proxied', netDir: '/data/tasks/abc/net' } },
+      { uid: 10001, gid: 10001 },
+      'n',
+    )
+    // The relay starts first, then the container sleeps as any other.
+    expect(o.Cmd).toEqual(['codex-relay', '--daemon', '--timeout', '10', '--then', 'sleep', 'infinity'])
+    expect(o.HostConfig!.Mounts).toContainEqual({
+      Type: 'bind',
+      Source: '/data/tasks/abc/net',
+      Target: NET_DIR,
+      ReadOnly: true,
+    })
+    const env = Object.fromEntries(
+      o.Env!.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]),
+    )
+    for (const name of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy']) {
+      expect(env[name]).toBe('http://127.0.0.1:3128')
+    }
+    expect(env.NO_PROXY).toBe('localhost,127.0.0.1,::1')
+    expect(env.no_proxy).toBe('localhost,127.0.0.1,::1')
+    expect(o.HostConfig!.CapAdd).toBeUndefined()
+    // Nothing proxy-related without a proxied network.
+    for (const network of [{ kind: 'none' }, { kind: 'full' }] as const) {
+      const plain = containerOptions({ ...spec, network }, { uid: 1, gid: 1 }, 'n')
+      expect(plain.Env).toEqual([...SANDBOX_ENV])
+      expect(plain.HostConfig!.Mounts!.some((m) => m.Target === NET_DIR)).toBe(false)
+    }
+  })
+
+  it('mounts a CA bundle read-only and points every usual variable at it', () => {
+    const o = containerOptions({ ...spec, caBundle: '/data/ca/bundle.pem' }, { uid: 1, gid: 1 }, 'n')
+    expect(o.HostConfig!.Mounts).toContainEqual({
+      Type: 'bind',
+      Source: '/data/ca/bundle.pem',
+      Target: CA_BUNDLE_PATH,
+      ReadOnly: true,
+    })
+    const names = [
+      'SSL_CERT_FILE',
+      'NODE_EXTRA_CA_CERTS',
+      'REQUESTS_CA_BUNDLE',
+      'PIP_CERT',
+      'GIT_SSL_CAINFO',
+      'CURL_CA_BUNDLE',
+      'NPM_CONFIG_CAFILE',
+      'npm_config_cafile',
+    ]
+    for (const name of names) expect(o.Env).toContain(`${name}=/etc/ssl/codex/ca-bundle.pem`)
+    expect(sandboxEnv({ network: { kind: 'none' } })).toEqual([...SANDBOX_ENV])
+    expect(sandboxEnv({ network: { kind: 'proxied', netDir: '/n' }, caBundle: '/b' }).length).toBe(
+      SANDBOX_ENV.length + 7 + names.length,
+    )
   })
 
   it('passes nothing from the engine environment into the container', () => {
@@ -128,6 +198,15 @@ describe('execEnv', () => {
     expect(() => execEnv('m', { 'A=B': 'x' })).toThrow(/Invalid environment/)
     expect(() => execEnv('m', { CODEX_EXEC: 'x' })).toThrow(/Invalid environment/)
     expect(() => execEnv('m', { X: 'a\0b' })).toThrow(/Invalid environment/)
+  })
+})
+
+describe('parseRelayReady', () => {
+  it('reads the ports of the relay’s ready line', () => {
+    expect(parseRelayReady('codex-relay: ready 3128\n')).toEqual([3128])
+    expect(parseRelayReady('codex-relay: ready 3128 3129\n')).toEqual([3128, 3129])
+    expect(parseRelayReady('codex-relay: ready\n')).toBeUndefined()
+    expect(parseRelayReady('')).toBeUndefined()
   })
 })
 

@@ -1,7 +1,10 @@
 import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { agentImageTag, defaultBaseImage } from '../../../src/main/docker/image'
+import { rootCertificates } from 'node:tls'
+import { agentImageTag, defaultBaseImage, HOST_CA_FILE, hostCaFile } from '../../../src/main/docker/image'
+import { parseCertificates } from '../../../src/main/network/ca-bundle'
+import { makeTestCa } from '../../support/test-ca'
 import { tempDir } from '../../support/tmp'
 
 afterEach(() => {
@@ -51,6 +54,65 @@ describe('agentImageTag', () => {
     const before = await agentImageTag(dir, 'b')
     await chmod(join(dir, 'sub', 'a.txt'), 0o600)
     expect(await agentImageTag(dir, 'b')).toBe(before)
+  })
+})
+
+/** A CERTIFICATE block that does not parse (cut short). */
+const BROKEN_BLOCK = `-----BEGIN CERTIFICATE-----
+MIIBfTCCASOgAwIBAgIUYN7iLXu1wL5nGquMXkR2AS6f3bAwCgYIKoZIzj0EAwIw
+FDESMBAGA1UEAwwJVGVzdCBDQSBBMB4XDTI1MDEwMTAwMDAwMFoXDTM1MDEwMTAw
+MDAwMFowFDESMBAGA1UEAwwJVGVzdCBDQSBBMFkwEwYHKoZIzj0CAQYIKoZIzj0D
+AQcDQgAE
+-----END CERTIFICATE-----
+`
+
+describe('hostCaFile and the tag (the host’s extra CAs in the build)', () => {
+  async function caContext(): Promise<string> {
+    const dir = await context()
+    await writeFile(join(dir, HOST_CA_FILE), hostCaFile())
+    return dir
+  }
+
+  it('is only a comment without a bundle, or with public roots only', () => {
+    expect(parseCertificates(hostCaFile()).certs).toEqual([])
+    expect(hostCaFile()).toMatch(/^# /)
+    expect(hostCaFile(rootCertificates.slice(0, 20).join('\n'))).toBe(hostCaFile())
+    // A broken block is no certificate: left out.
+    expect(hostCaFile(BROKEN_BLOCK)).toBe(hostCaFile())
+  })
+
+  it('holds the certificates beyond the public roots, sorted, whatever the order given', async () => {
+    const dir = await tempDir()
+    const make = (cn: string): string => makeTestCa(dir, cn).pem
+    const a = make('Proxy CA A')
+    const b = make('Proxy CA B')
+    const roots = rootCertificates.slice(0, 3).join('\n')
+    const file = hostCaFile(`${roots}\n${a}${b}`)
+    expect(
+      parseCertificates(file)
+        .certs.map((c) => c.subject)
+        .sort(),
+    ).toEqual(['CN=Proxy CA A', 'CN=Proxy CA B'])
+    expect(hostCaFile(`${b}${roots}\n${a}`)).toBe(file)
+
+    // The tag counts host-ca.pem as the build will have it: a new CA, a new tag; the same trust, the same tag.
+    const ctx = await caContext()
+    const none = await agentImageTag(ctx, 'base:1')
+    expect(await agentImageTag(ctx, 'base:1', roots)).toBe(none)
+    const withA = await agentImageTag(ctx, 'base:1', `${roots}\n${a}`)
+    expect(withA).not.toBe(none)
+    const withAB = await agentImageTag(ctx, 'base:1', `${a}${b}`)
+    expect(withAB).not.toBe(withA)
+    expect(await agentImageTag(ctx, 'base:1', `${b}${a}${roots}`)).toBe(withAB)
+    // Whatever host-ca.pem holds on disk does not count, only what the build will send.
+    await writeFile(join(ctx, HOST_CA_FILE), a)
+    expect(await agentImageTag(ctx, 'base:1')).toBe(none)
+  })
+
+  it('agent-image/host-ca.pem is the empty one, so the checked-in context builds as the engine’s would', async () => {
+    const { readFile } = await import('node:fs/promises')
+    const shipped = await readFile(new URL('../../../agent-image/host-ca.pem', import.meta.url), 'utf8')
+    expect(shipped).toBe(hostCaFile())
   })
 })
 

@@ -1,0 +1,22 @@
+import { fileURLToPath } from 'node:url'
+import type Docker from 'dockerode'
+import { defaultBaseImage, ensureAgentImage, imageExists } from '../../src/main/docker/image'
+import { collectCaBundle } from '../../src/main/network/ca-bundle'
+
+const LOCAL_BASE = 'codex-sys/debian-base:bookworm'
+
+/**
+ * The agent image as the engine builds it (the host's CA bundle included, so the same tag), on
+ * $CODEX_BASE_IMAGE, else the offline base when present, else the public one; built when missing.
+ */
+export async function benchAgentImage(docker: Docker): Promise<string> {
+  const baseImage =
+    process.env.CODEX_BASE_IMAGE?.trim() ||
+    ((await imageExists(docker, LOCAL_BASE)) ? LOCAL_BASE : defaultBaseImage())
+  return ensureAgentImage(docker, {
+    contextDir: fileURLToPath(new URL('../../agent-image', import.meta.url)),
+    baseImage,
+    caBundle: (await collectCaBundle()).pem,
+    onProgress: (l) => console.log(`  ${l}`),
+  })
+}

@@ -1,0 +1,121 @@
+import type Docker from 'dockerode'
+import { describe, expect, it } from 'vitest'
+import {
+  ensureFullNetwork,
+  FULL_NETWORK,
+  fullNetworkOptions,
+  NETWORK_LABEL,
+  unfitReason,
+} from '../../../src/main/docker/networks'
+import { AppError } from '../../../src/main/errors'
+
+const good = {
+  Id: 'net1',
+  Driver: 'bridge',
+  EnableIPv6: false,
+  Internal: false,
+  Options: { 'com.docker.network.bridge.enable_icc': 'false' },
+  Labels: { [NETWORK_LABEL]: 'full' },
+}
+
+const statusError = (statusCode: number): Error =>
+  Object.assign(new Error(`HTTP ${statusCode}`), { statusCode })
+
+/** A Docker double with just the network calls: `existing` is what inspect finds (undefined → 404). */
+function fakeDocker(opts: { existing?: typeof good; createFails?: number; madeByOther?: typeof good } = {}) {
+  let network = opts.existing
+  const calls = { inspect: 0, create: [] as Docker.NetworkCreateOptions[] }
+  const docker = {
+    getNetwork: (name: string) => ({
+      inspect: async () => {
+        calls.inspect++
+        expect(name).toBe(FULL_NETWORK)
+        await new Promise((r) => setTimeout(r, 5))
+        if (!network) throw statusError(404)
+        return network
+      },
+    }),
+    createNetwork: async (options: Docker.NetworkCreateOptions) => {
+      calls.create.push(options)
+      if (opts.createFails) {
+        network = opts.madeByOther
+        throw statusError(opts.createFails)
+      }
+      network = { ...good, Id: 'made' }
+      return {}
+    },
+  }
+  return { docker: docker as unknown as Docker, calls }
+}
+
+describe('fullNetworkOptions', () => {
+  it('is a labelled bridge with inter-container traffic off and no IPv6', () => {
+    const o = fullNetworkOptions()
+    expect(o).toMatchObject({
+      Name: 'codex-sys-full',
+      Driver: 'bridge',
+      EnableIPv6: false,
+      Internal: false,
+      CheckDuplicate: true,
+      Options: { 'com.docker.network.bridge.enable_icc': 'false' },
+      Labels: { [NETWORK_LABEL]: 'full' },
+    })
+    expect(unfitReason({ ...good, ...o, Id: 'x' } as typeof good)).toBeUndefined()
+  })
+})
+
+describe('unfitReason', () => {
+  it('refuses a network not made by codex-sys, or one that lets containers talk or has IPv6', () => {
+    expect(unfitReason(good)).toBeUndefined()
+    expect(unfitReason({ ...good, Labels: {} })).toMatch(/not made by codex-sys/)
+    expect(unfitReason({ ...good, Options: {} })).toMatch(/between its containers/)
+    expect(unfitReason({ ...good, Options: { 'com.docker.network.bridge.enable_icc': 'true' } })).toMatch(
+      /between its containers/,
+    )
+    expect(unfitReason({ ...good, EnableIPv6: true })).toMatch(/IPv6/)
+    expect(unfitReason({ ...good, Driver: 'macvlan' })).toMatch(/driver/)
+    expect(unfitReason({ ...good, Internal: true })).toMatch(/internal/)
+  })
+})
+
+describe('ensureFullNetwork', () => {
+  it('uses the network when it is there and fit', async () => {
+    const { docker, calls } = fakeDocker({ existing: good })
+    expect(await ensureFullNetwork(docker)).toBe('net1')
+    expect(calls.create).toEqual([])
+  })
+
+  it('creates it once when missing, even when asked many times at once', async () => {
+    const { docker, calls } = fakeDocker()
+    const ids = await Promise.all([1, 2, 3, 4].map(() => ensureFullNetwork(docker)))
+    expect(ids).toEqual(['made', 'made', 'made', 'made'])
+    expect(calls.create).toHaveLength(1)
+    expect(calls.create[0]).toEqual(fullNetworkOptions())
+    expect(await ensureFullNetwork(docker)).toBe('made')
+    expect(calls.create).toHaveLength(1)
+  })
+
+  it('takes the one another process made meanwhile (409), if it is fit', async () => {
+    const { docker } = fakeDocker({ createFails: 409, madeByOther: { ...good, Id: 'other' } })
+    expect(await ensureFullNetwork(docker)).toBe('other')
+  })
+
+  it('refuses an unfit network of that name instead of joining it', async () => {
+    const { docker, calls } = fakeDocker({
+      existing: { ...good, Options: { 'com.docker.network.bridge.enable_icc': 'true' } },
+    })
+    const err = await ensureFullNetwork(docker).catch((e: unknown) => e as AppError)
+    expect(err).toBeInstanceOf(AppError)
+    expect((err as AppError).kind).toBe('container_failed')
+    expect((err as AppError).message).toMatch(/codex-sys-full exists, but traffic between its containers/)
+    expect((err as AppError).hint).toMatch(/docker network rm codex-sys-full/)
+    expect(calls.create).toEqual([])
+  })
+
+  it('reports an engine error on create', async () => {
+    const { docker } = fakeDocker({ createFails: 500 })
+    const err = (await ensureFullNetwork(docker).catch((e: unknown) => e)) as AppError
+    expect(err.kind).toBe('container_failed')
+    expect(err.message).toMatch(/Could not create the Docker network codex-sys-full/)
+  })
+})
