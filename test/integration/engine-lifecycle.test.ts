@@ -34,7 +34,7 @@ const lastToolOutput = (messages: ChatMessage[]): string =>
 const SLEEP = { toolCalls: [{ name: 'shell', args: { command: 'sleep 120', timeout_seconds: 600 } }] }
 
 describe('the task lifecycle', () => {
-  it('runs setup.sh with network in its own container, then gives the agent none (HOME is kept)', async () => {
+  it('runs setup.sh with full network in its own container, then gives the agent none (HOME is kept)', async () => {
     const root = await tempDir()
     const repo = await makeRepo(root, {
       'setup.sh': 'set -e\ngetent hosts deb.debian.org > ~/setup-probe\necho "setup online"\n',
@@ -63,6 +63,8 @@ describe('the task lifecycle', () => {
       const { id } = await engine.submit({
         source: { kind: 'folder', path: repo },
         prompt: 'Probe the network',
+        // `full`, to resolve a name with getent (the proxied modes have no DNS in the container).
+        network: { setup: { mode: 'full' } },
       })
       await waitForStatus(engine, id, ['review'])
       expect(statuses).toEqual(['queued', 'preparing', 'setting_up', 'running', 'review'])

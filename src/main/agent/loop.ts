@@ -33,6 +33,10 @@ export interface AgentRunOptions {
   retry?: Partial<RetryPolicy>
   signal?: AbortSignal
   onEvent: (e: AgentEvent) => void
+  /** Appended to a tool's result: what happened meanwhile outside it (a blocked network request). */
+  toolNote?: (startedAt: number) => string | undefined
+  /** Messages from the engine for the model, taken before each model call (the user allowed a host). */
+  notes?: () => string[]
 }
 
 export interface AgentRunResult {
@@ -92,6 +96,7 @@ export async function runAgent(opts: AgentRunOptions): Promise<AgentRunResult> {
 
   for (;;) {
     checkLimits(limits, usage, signal, true)
+    for (const note of opts.notes?.() ?? []) messages.push({ role: 'user', content: `[codex-sys] ${note}` })
     const step = ++usage.steps
     const completion = await completeWithRetry(
       client,
@@ -186,7 +191,8 @@ async function runToolCall(
       output = clean(err.message)
     }
   }
-  const text = output ?? ''
+  const note = opts.toolNote?.(started)
+  const text = note ? `${output ?? ''}\n\n${note}` : (output ?? '')
   emit({
     type: 'tool_result',
     step,

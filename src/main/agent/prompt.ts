@@ -132,10 +132,12 @@ export function buildSystemPrompt(opts: {
   tree: string
   focusFiles: string[]
   agentsDocs: AgentsDoc[]
+  /** What the container's network allows, as a phrase: "no network access" (the default). */
+  network?: string
 }): string {
   const parts = [
     "You are a coding agent working on a copy of the user's repository, mounted at /workspace inside an " +
-      "isolated container with no network access. Complete the user's task by reading the code, making " +
+      `isolated container with ${opts.network ?? 'no network access'}. Complete the user's task by reading the code, making ` +
       'focused changes, and checking them (run the tests or a build when the project has them).',
     [
       'How to work:',

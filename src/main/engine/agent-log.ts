@@ -1,4 +1,5 @@
 import type { TaskEvent } from '../../shared/events'
+import { describeBlock } from '../../shared/network'
 import type { TaskOutcome } from '../../shared/task'
 
 const MAX_OUTPUT_IN_LOG = 4000
@@ -16,7 +17,8 @@ export function formatLogLine(event: TaskEvent): string {
     case 'progress':
       return `${time} ${event.phase}: ${event.message}\n`
     case 'log':
-      return '' // setup output lives in setup.log
+      // Setup output lives in setup.log (the CLI prints it as it streams); the engine's own notes live here.
+      return event.stream === 'system' ? `${time} ${event.text.replace(/\n?$/, '\n')}` : ''
     case 'model_text':
       return `${time} [step ${event.step}] model: ${event.text}\n`
     case 'tool_call':
@@ -36,6 +38,13 @@ export function formatLogLine(event: TaskEvent): string {
       return `${time} diff: ${event.diff.files} files, +${event.diff.additions} −${event.diff.deletions}\n`
     case 'outcome':
       return `${time} outcome: ${describeOutcome(event.outcome)}\n`
+    case 'network_blocked': {
+      // The proxy may report repeats as one event with their count.
+      const count = (event as { count?: unknown }).count
+      const times = typeof count === 'number' && count > 1 ? `, ${count} times` : ''
+      const method = event.method ? ` (${event.method}${times})` : times ? ` (${times.slice(2)})` : ''
+      return `${time} [${event.phase}] ${describeBlock(event)}${method}\n`
+    }
     case 'error':
       return `${time} error (${event.error.kind}): ${event.error.message}${event.error.hint ? ` — ${event.error.hint}` : ''}\n`
   }

@@ -36,6 +36,7 @@ export function createHandlers(services: Services): Handlers {
     'tasks.setExcluded': ({ id, paths }) => engine.setExcluded(id, paths),
     'tasks.saveFile': ({ id, path, content }) => engine.saveFile(id, path, content),
     'tasks.publish': (input) => engine.publish(input),
+    'tasks.allowHost': ({ id, host }) => engine.allowHost(id, host),
     'github.status': () => github.status(),
     'github.repos': ({ page, query }) => github.repos(page, query),
     'settings.get': async () => settings.get(),

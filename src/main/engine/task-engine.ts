@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto'
+import { join } from 'node:path'
 import type { ArtifactName } from '../../shared/contract'
 import type { DiffResult } from '../../shared/diff'
 import type { TaskEvent, TaskEventBody } from '../../shared/events'
+import { hostPatternSchema } from '../../shared/network'
 import type { Settings } from '../../shared/settings'
 import {
   emptyUsage,
@@ -16,8 +18,10 @@ import { removeTaskContainers, type Sandbox } from '../docker/sandbox'
 import { AppError, toErrorData } from '../errors'
 import { computeDiff } from '../git/diff'
 import { validateBranch, validateGitUrl } from '../git/url-policy'
+import { collectCaBundle, writeCaBundle } from '../network/ca-bundle'
 import { KeyedLock } from '../util/keyed-lock'
 import { readDiffSnapshot, saveDiffSnapshot } from './diff-snapshot'
+import { NetworkNotes } from './network-notes'
 import { formatLogLine } from './agent-log'
 import { publish, type PublishRequest } from './publish'
 import { saveWorkspaceFile } from './workspace-edit'
@@ -49,6 +53,8 @@ interface ActiveRun {
   controller: AbortController
   sandbox?: Sandbox
   timer?: NodeJS.Timeout
+  /** What the agent is told about the network (blocked requests, hosts the user allowed). */
+  notes: NetworkNotes
 }
 
 const RUNNING_STATUSES: ReadonlyArray<TaskRecord['status']> = ['preparing', 'setting_up', 'running']
@@ -65,6 +71,8 @@ export class TaskEngine {
   private readonly queue: TaskQueue
   /** Host access to each task's workspace, one at a time (see whileIdle and TurnDeps.exclusive). */
   private readonly workspace = new KeyedLock()
+  private desktopCheck: Promise<string | undefined> | undefined
+  private trust: { extraPath: string | undefined; value: Promise<{ path: string; pem: string }> } | undefined
   readonly docker: DockerClient
   readonly image: AgentImage
 
@@ -74,7 +82,7 @@ export class TaskEngine {
   ) {
     this.queue = new TaskQueue(opts.settings().maxConcurrentTasks)
     this.docker = opts.docker ?? createDockerClient()
-    this.image = new AgentImage(this.docker, opts.agentImage)
+    this.image = new AgentImage(this.docker, opts.agentImage, async () => (await this.hostTrust()).pem)
     store.onChange = (task) => {
       for (const listener of this.recordListeners) listener(task)
     }
@@ -151,6 +159,10 @@ export class TaskEngine {
       focusFiles: value.focusFiles,
       setupScript: value.setupScript,
       limits: { ...settings.limits, ...definedOnly(value.limits ?? {}) },
+      network: {
+        setup: value.network?.setup ?? settings.network.setup,
+        agent: value.network?.agent ?? settings.network.agent,
+      },
       createdAt: now,
       updatedAt: now,
       usage: emptyUsage(),
@@ -236,6 +248,25 @@ export class TaskEngine {
   /** An artifact's text (agent.log, setup.log, diff.patch, prompt.md, summary.md), if written yet. */
   artifact(id: string, name: ArtifactName): Promise<string | undefined> {
     return this.store.readArtifact(id, name)
+  }
+
+  /**
+   * Lets the task reach `pattern` (a host pattern) from now on, in every phase: the running phase's proxy
+   * reads the task's allowed hosts on each request, and the agent is told before its next step.
+   */
+  async allowHost(id: string, pattern: string): Promise<TaskRecord> {
+    const parsed = hostPatternSchema.safeParse(pattern)
+    if (!parsed.success) {
+      throw new AppError('invalid_input', `"${pattern}" is not a host pattern.`, {
+        hint: 'Give a name such as registry.example.org, *.example.org or example.org:8443.',
+      })
+    }
+    const task = this.store.get(id)
+    const allowed = [...new Set([...(task.allowedHosts ?? []), parsed.data])].sort()
+    const next = await this.store.update(id, { allowedHosts: allowed })
+    this.runs.get(id)?.notes.allowed(parsed.data)
+    this.emit(id, { type: 'log', stream: 'system', text: `Allowed for this task: ${parsed.data}\n` })
+    return next
   }
 
   /** Records which changed files the user left out of what gets published. */
@@ -333,7 +364,7 @@ export class TaskEngine {
   }
 
   private async execute(id: string, followUp: string | undefined): Promise<void> {
-    const run: ActiveRun = { controller: new AbortController() }
+    const run: ActiveRun = { controller: new AbortController(), notes: new NetworkNotes() }
     this.runs.set(id, run)
     const task = this.store.get(id)
     // The time limit holds for each turn: a follow-up gets the same budget as the first run.
@@ -372,6 +403,9 @@ export class TaskEngine {
           run.sandbox = sandbox
         },
         stop: (reason) => void this.stopRun(id, reason),
+        notes: run.notes,
+        caBundlePath: (await this.hostTrust()).path,
+        proxyUnsupported: () => this.proxyUnsupported(),
         exclusive: (fn) => this.workspace.run(id, fn),
         workspaceCheckMs: this.opts.workspaceCheckMs,
       })
@@ -395,6 +429,42 @@ export class TaskEngine {
     })
     if (status === 'failed') this.emit(id, { type: 'error', error })
     this.emit(id, { type: 'status', status, message: error.message })
+  }
+
+  /**
+   * Docker Desktop runs containers in a VM whose file sharing does not carry unix sockets, so the policy
+   * proxy's socket cannot reach them there (the Desktop path is not built yet). Asked once per engine.
+   */
+  private proxyUnsupported(): Promise<string | undefined> {
+    this.desktopCheck ??= this.docker.info().then(
+      (info: { OperatingSystem?: string }) =>
+        /docker desktop/i.test(info.OperatingSystem ?? '')
+          ? 'Docker Desktop does not carry the policy proxy’s socket into its VM yet.'
+          : undefined,
+      () => undefined,
+    )
+    return this.desktopCheck
+  }
+
+  /**
+   * The host's CA certificates (system store, NODE_EXTRA_CA_CERTS, Settings' extra file), written once
+   * per engine (and again when Settings' file changes) for every container and the image build to trust.
+   */
+  private async hostTrust(): Promise<{ path: string; pem: string }> {
+    const extraPath = this.opts.settings().network.caBundlePath
+    if (this.trust && this.trust.extraPath === extraPath) return this.trust.value
+    const key = { extraPath }
+    const value = (async () => {
+      const { pem } = await collectCaBundle({ extraPath })
+      const path = join(this.opts.dataDir, 'ca-bundle.pem')
+      await writeCaBundle(path, pem)
+      return { path, pem }
+    })()
+    this.trust = { ...key, value }
+    value.catch(() => {
+      if (this.trust?.value === value) this.trust = undefined
+    })
+    return value
   }
 
   private async ensureImage(onProgress: (line: string, ratio?: number) => void): Promise<string> {

@@ -1,5 +1,7 @@
+import { join } from 'node:path'
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions'
 import type { TaskEventBody } from '../../shared/events'
+import type { NetworkPhase, PhaseNetwork } from '../../shared/network'
 import type { Settings } from '../../shared/settings'
 import type { TaskRecord } from '../../shared/task'
 import { runAgent } from '../agent/loop'
@@ -7,13 +9,27 @@ import { createModelClient } from '../agent/model'
 import { buildSystemPrompt, discoverAgentsMd, initialMessages, repoTree } from '../agent/prompt'
 import { defaultTools } from '../agent/tools'
 import type { createDockerClient } from '../docker/client'
-import { Sandbox, giveWorkspaceTo, prepareSandboxHome, sandboxUser } from '../docker/sandbox'
+import {
+  Sandbox,
+  giveWorkspaceTo,
+  prepareSandboxHome,
+  sandboxUser,
+  type SandboxNetwork,
+} from '../docker/sandbox'
 import { AppError } from '../errors'
 import { recordBaseline } from '../git/baseline'
 import { computeDiff } from '../git/diff'
 import { readWorkspaceFile } from '../util/workspace-read'
 import { importSource } from './import-source'
 import { saveDiffSnapshot } from './diff-snapshot'
+import type { NetworkNotes } from './network-notes'
+import {
+  cloneHostPatterns,
+  networkForPrompt,
+  openPhaseNetwork,
+  type PhaseNetworkHandle,
+} from './phase-network'
+import { watchSetupSilence } from './setup-watch'
 import type { TaskStore } from './task-store'
 import { watchWorkspaceSize } from './workspace-size'
 
@@ -43,6 +59,12 @@ export interface TurnDeps {
   exclusive: <T>(fn: () => Promise<T>) => Promise<T>
   /** How often the workspace size is checked while a container runs (default WORKSPACE_CHECK_MS). */
   workspaceCheckMs?: number
+  /** What the agent is told about the network (blocked requests, hosts the user allowed). */
+  notes: NetworkNotes
+  /** The host's CA bundle (a PEM file), mounted read-only in every container. */
+  caBundlePath?: string
+  /** Why this Docker engine cannot carry the policy proxy's socket (Docker Desktop), if it cannot. */
+  proxyUnsupported?: () => Promise<string | undefined>
 }
 
 /** The setup script is read from the workspace; nobody's setup.sh is bigger than this. */
@@ -51,10 +73,10 @@ const MAX_SETUP_SCRIPT_BYTES = 1024 * 1024
 /**
  * One turn of a task. The host touches the workspace only while no process of the task can run:
  *  1. (first turn) import the code and record its baseline;
- *  2. (first turn) read setup.sh, then run it in a container of its own (with network), removed when it
+ *  2. (first turn) read setup.sh, then run it in a container of its own (its network policy), removed when it
  *     ends, so that nothing it started survives into the agent phase;
  *  3. (first turn) read AGENTS.md and the tree for the prompt;
- *  4. run the agent in a fresh container with no network, removed when the turn ends;
+ *  4. run the agent in a fresh container (its network policy: none by default), removed when the turn ends;
  *  5. compute the diff against the baseline.
  */
 export async function runTurn(taskId: string, followUp: string | undefined, deps: TurnDeps): Promise<void> {
@@ -83,7 +105,7 @@ export async function runTurn(taskId: string, followUp: string | undefined, deps
   }
   const messages = await deps.exclusive(() => turnMessages(deps, task, followUp))
   checkSignal(signal)
-  await inSandbox(deps, task, image, { network: false }, async (sandbox) => {
+  await inSandbox(deps, task, image, 'agent', async (sandbox) => {
     await setStatus(deps, taskId, 'running')
     await runAgentTurn(deps, task, sandbox, messages)
   })
@@ -125,31 +147,68 @@ async function importAndRecordBaseline(deps: TurnDeps, task: TaskRecord): Promis
 }
 
 /**
- * A container for one phase: started (and reported, so a cancel can kill it), watched for the
- * workspace's size, and removed when `fn` ends, whatever the outcome.
+ * A container for one phase: its network opened first (the policy proxy's socket must exist when the
+ * container starts), the container started (and reported, so a cancel can kill it), watched for the
+ * workspace's size, and removed when `fn` ends, whatever the outcome — then its network closed.
  */
 async function inSandbox(
   deps: TurnDeps,
   task: TaskRecord,
   image: string,
-  opts: { network: boolean },
-  fn: (sandbox: Sandbox) => Promise<void>,
+  phase: NetworkPhase,
+  fn: (sandbox: Sandbox, network: PhaseNetworkHandle) => Promise<void>,
 ): Promise<void> {
-  // Waits for any host reader of the workspace still at work (a diff asked for just before this turn).
-  const sandbox = await deps.exclusive(() => startSandbox(deps, task, image, opts.network))
-  const { maxWorkspaceGb } = deps.settings.sandbox
-  const watch = watchWorkspaceSize(sandbox, maxWorkspaceGb, deps.stop, deps.workspaceCheckMs)
+  const paths = deps.store.paths(task.id)
+  const policy = phaseNetworkOf(deps, task, phase)
+  const unsupported =
+    policy.mode === 'registries' || policy.mode === 'custom' ? await deps.proxyUnsupported?.() : undefined
+  if (unsupported) {
+    throw new AppError(
+      'unsupported',
+      `The ${phase} phase's network (${policy.mode}) cannot run here: ${unsupported}`,
+      {
+        hint: `Choose off or full for the ${phase} phase in the task's options (or in Settings → Network).`,
+      },
+    )
+  }
+  const network = await openPhaseNetwork({
+    phase,
+    network: policy,
+    registries: deps.settings.network.registries,
+    extraHosts: () => [
+      ...(phase === 'setup' ? cloneHostPatterns(task.source) : []),
+      ...(deps.store.get(task.id).allowedHosts ?? []),
+    ],
+    dir: join(paths.dir, 'net', phase),
+    onBlocked: (block) => {
+      deps.emit({ type: 'network_blocked', ...block })
+      deps.notes.record(block)
+    },
+  })
   try {
-    await fn(sandbox)
-  } catch (err) {
-    throw await explainContainerDeath(err, sandbox, deps)
+    // Waits for any host reader of the workspace still at work (a diff asked for just before this turn).
+    const sandbox = await deps.exclusive(() => startSandbox(deps, task, image, network.sandbox))
+    const { maxWorkspaceGb } = deps.settings.sandbox
+    const watch = watchWorkspaceSize(sandbox, maxWorkspaceGb, deps.stop, deps.workspaceCheckMs)
+    try {
+      if (network.sandbox.kind === 'proxied') await sandbox.startRelay()
+      await fn(sandbox, network)
+    } catch (err) {
+      throw await explainContainerDeath(err, sandbox, deps)
+    } finally {
+      watch.stop()
+      // Gone first, then forgotten: until then the host keeps out of the workspace (see TaskEngine.whileIdle).
+      await sandbox.remove().catch(() => undefined)
+      deps.onSandbox(undefined)
+    }
   } finally {
-    watch.stop()
-    // Gone first, then forgotten: until then the host keeps out of the workspace (see TaskEngine.whileIdle).
-    await sandbox.remove().catch(() => undefined)
-    deps.onSandbox(undefined)
+    await network.close()
   }
 }
+
+/** A phase's network: the task's own, else (records from before it was kept) Settings'. */
+const phaseNetworkOf = (deps: TurnDeps, task: TaskRecord, phase: NetworkPhase): PhaseNetwork =>
+  task.network?.[phase] ?? deps.settings.network[phase]
 
 /** A container the kernel killed for memory says so, instead of whatever broke next. */
 async function explainContainerDeath(err: unknown, sandbox: Sandbox, deps: TurnDeps): Promise<unknown> {
@@ -210,7 +269,7 @@ async function startSandbox(
   deps: TurnDeps,
   task: TaskRecord,
   image: string,
-  network: boolean,
+  network: SandboxNetwork,
 ): Promise<Sandbox> {
   deps.emit({ type: 'progress', phase: 'container', message: 'Starting the sandbox container' })
   const { memoryMb, cpus, pidsLimit, tmpfsMb } = deps.settings.sandbox
@@ -226,6 +285,7 @@ async function startSandbox(
     pidsLimit,
     tmpfsMb,
     network,
+    caBundle: deps.caBundlePath,
   })
   deps.onSandbox(sandbox)
   if (deps.signal.aborted) {
@@ -236,26 +296,39 @@ async function startSandbox(
 }
 
 async function runSetupPhase(deps: TurnDeps, task: TaskRecord, image: string, script: string): Promise<void> {
-  const network = deps.settings.sandbox.setupNetwork
-  await inSandbox(deps, task, image, { network }, async (sandbox) => {
+  await inSandbox(deps, task, image, 'setup', async (sandbox, network) => {
     await setStatus(deps, task.id, 'setting_up')
-    const remaining = deps.deadline - Date.now()
-    const result = await sandbox.exec(['bash', '-s'], {
-      stdin: script,
-      cwd: '/workspace',
-      timeoutMs: Math.max(1000, remaining),
-      signal: deps.signal,
-      onOutput: (text) => {
-        deps.store.appendArtifact(task.id, 'setup.log', text)
-        deps.emit({ type: 'log', stream: 'setup', text })
-      },
+    const say = (text: string): void => {
+      deps.store.appendArtifact(task.id, 'setup.log', text)
+      deps.emit({ type: 'log', stream: 'setup', text })
+    }
+    const silence = watchSetupSilence({
+      pending: () => network.proxy?.pending() ?? [],
+      say: (text) => deps.emit({ type: 'log', stream: 'system', text }),
     })
-    checkSignal(deps.signal)
-    if (result.exitCode !== 0) {
-      throw new AppError('setup_failed', `The setup script exited with code ${result.exitCode}.`, {
-        hint: 'Read setup.log, fix setup.sh (or the task’s setup script), and run the task again.',
-        details: { exitCode: result.exitCode, timedOut: result.timedOut },
+    try {
+      const remaining = deps.deadline - Date.now()
+      const result = await sandbox.exec(['bash', '-s'], {
+        stdin: script,
+        cwd: '/workspace',
+        timeoutMs: Math.max(1000, remaining),
+        signal: deps.signal,
+        // Output as it comes, not when a buffer fills (Python buffers a pipe).
+        env: { PYTHONUNBUFFERED: '1' },
+        onOutput: (text) => {
+          silence.output()
+          say(text)
+        },
       })
+      checkSignal(deps.signal)
+      if (result.exitCode !== 0) {
+        throw new AppError('setup_failed', `The setup script exited with code ${result.exitCode}.`, {
+          hint: 'Read setup.log, fix setup.sh (or the task’s setup script), and run the task again.',
+          details: { exitCode: result.exitCode, timedOut: result.timedOut },
+        })
+      }
+    } finally {
+      silence.stop()
     }
   })
 }
@@ -280,6 +353,7 @@ async function turnMessages(
     tree: await repoTree(workspace),
     focusFiles: task.focusFiles,
     agentsDocs,
+    network: networkForPrompt(phaseNetworkOf(deps, task, 'agent'), task.allowedHosts ?? []),
   })
   await store.writeArtifact(task.id, 'prompt.md', `${system}\n\n---\n\n${task.prompt}\n`)
   return initialMessages(system, task.prompt)
@@ -307,6 +381,8 @@ async function runAgentTurn(
     },
     usageSoFar: task.usage,
     signal: deps.signal,
+    toolNote: (startedAt) => deps.notes.toolNote(startedAt),
+    notes: () => deps.notes.take(),
     onEvent: (event) => {
       deps.emit(event)
       if (event.type === 'usage') void updateUsage(deps, task.id, event)

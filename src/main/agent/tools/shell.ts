@@ -45,7 +45,8 @@ export function formatShellResult(r: ShellReply, timeoutS: number): string {
 export const shellTool = defineTool({
   name: 'shell',
   description:
-    'Run a shell command with bash -lc in /workspace (no network, no interactive input). Returns the exit ' +
+    'Run a shell command with bash -lc in /workspace (no interactive input; the network is as the system ' +
+    'prompt says). Returns the exit ' +
     `code, stdout and stderr; long output keeps its first and last ${SHELL_HEAD_BYTES / 1000} KB. Default ` +
     `timeout ${DEFAULT_SHELL_TIMEOUT_S} s.`,
   schema: z.object({

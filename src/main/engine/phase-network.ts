@@ -1,0 +1,86 @@
+import { mkdir, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { NetworkBlock, NetworkPhase, PhaseNetwork } from '../../shared/network'
+import type { TaskSource } from '../../shared/task'
+import type { SandboxNetwork } from '../docker/sandbox'
+import { PolicyProxy } from '../network/policy-proxy'
+import { resolvePolicy } from '../network/policy'
+
+/** The network one phase's container gets, and what serves it on the host while it runs. */
+export interface PhaseNetworkHandle {
+  sandbox: SandboxNetwork
+  /** The policy proxy of a `registries`/`custom` phase (its pending connections tell a silent setup's wait). */
+  proxy?: PolicyProxy
+  close(): Promise<void>
+}
+
+/**
+ * Opens a phase's network: nothing for `off` and `full`; for `registries`/`custom` a policy proxy on a unix
+ * socket in `dir` (bind-mounted into the container at /run/codex-net, where a relay serves it on
+ * 127.0.0.1:3128). The policy is read on every request, so hosts the user allows apply at once.
+ */
+export async function openPhaseNetwork(opts: {
+  phase: NetworkPhase
+  network: PhaseNetwork
+  registries: readonly string[]
+  /** Patterns allowed on top of the phase's own: the clone host (setup), hosts the user allowed. */
+  extraHosts: () => string[]
+  /** A directory of the task's, made anew for this phase. */
+  dir: string
+  onBlocked: (block: NetworkBlock) => void
+}): Promise<PhaseNetworkHandle> {
+  const { mode } = opts.network
+  if (mode === 'off') return { sandbox: { kind: 'none' }, close: async () => undefined }
+  if (mode === 'full') return { sandbox: { kind: 'full' }, close: async () => undefined }
+  await rm(opts.dir, { recursive: true, force: true })
+  await mkdir(opts.dir, { recursive: true, mode: 0o755 })
+  const proxy = await PolicyProxy.listen({
+    socketPath: join(opts.dir, 'proxy.sock'),
+    phase: opts.phase,
+    policy: () => resolvePolicy(opts.network, { registries: opts.registries, extraHosts: opts.extraHosts() }),
+    onBlocked: opts.onBlocked,
+  })
+  return {
+    sandbox: { kind: 'proxied', netDir: opts.dir },
+    proxy,
+    close: async () => {
+      await proxy.close().catch(() => undefined)
+      await rm(opts.dir, { recursive: true, force: true }).catch(() => undefined)
+    },
+  }
+}
+
+/** The host a Git source was cloned from, as a pattern: setup in `registries` mode may fetch from it. */
+export function cloneHostPatterns(source: TaskSource): string[] {
+  if (source.kind !== 'git') return []
+  const scp = /^[^@/:]+@([^/:]+):/.exec(source.url)
+  if (scp) return [`${scp[1]!.toLowerCase()}:22`]
+  try {
+    const url = new URL(source.url)
+    const host = url.hostname.toLowerCase()
+    if (!host || /^[\d.]+$/.test(host) || host.startsWith('[')) return []
+    return [url.port ? `${host}:${url.port}` : host]
+  } catch {
+    return []
+  }
+}
+
+/** How the system prompt describes the agent's network. */
+export function networkForPrompt(network: PhaseNetwork, allowed: readonly string[]): string {
+  switch (network.mode) {
+    case 'off':
+      return 'no network access'
+    case 'full':
+      return 'full network access'
+    case 'registries':
+      return (
+        'network access only to package registries (npm, PyPI, crates.io, Go, Maven, RubyGems, NuGet, ' +
+        'Packagist, Debian/Ubuntu/Alpine mirrors, GitHub downloads) through an HTTP proxy that is already ' +
+        `configured${hostsPhrase([...network.hosts, ...allowed])}; everything else is refused`
+      )
+    case 'custom':
+      return `network access only to ${[...network.hosts, ...allowed].join(', ') || 'no host'} through an HTTP proxy that is already configured; everything else is refused`
+  }
+}
+
+const hostsPhrase = (hosts: string[]): string => (hosts.length ? ` and to ${hosts.join(', ')}` : '')
