@@ -14,6 +14,7 @@ const BENCHES: Record<string, () => Promise<{ default: Bench }>> = {
   zip: () => import('./zip'),
   diff: () => import('./diff'),
   start: () => import('./start'),
+  relay: () => import('./relay'),
 }
 
 async function main(): Promise<number> {

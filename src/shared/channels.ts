@@ -14,6 +14,7 @@ export const CALL_NAMES = [
   'tasks.setExcluded',
   'tasks.saveFile',
   'tasks.publish',
+  'tasks.allowHost',
   'settings.get',
   'settings.update',
   'secrets.status',

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import type { CallName } from './channels'
 import type { DiffResult } from './diff'
 import type { TaskEvent } from './events'
+import { hostPatternSchema, phaseNetworkSchema, type NetworkPhase, type PhaseNetwork } from './network'
 import { settingsPatchSchema, type Settings } from './settings'
 import {
   SECRET_NAMES,
@@ -67,6 +68,91 @@ export const publishInputSchema = z.discriminatedUnion('kind', [
 export type PublishInput = z.input<typeof publishInputSchema>
 
 /**
+ * Host patterns from text (`a.example.com, *.b.example.org:8443`, or one per line), each checked with
+ * `hostPatternSchema`: the patterns as the schema normalizes them (trimmed, lowercase, no repeats) and the
+ * entries that are not patterns.
+ */
+export function parseHostList(text: string): { hosts: string[]; bad: string[] } {
+  const hosts: string[] = []
+  const bad: string[] = []
+  for (const entry of text.split(/[\s,]+/).filter(Boolean)) {
+    const parsed = hostPatternSchema.safeParse(entry)
+    if (!parsed.success) bad.push(entry)
+    else if (!hosts.includes(parsed.data)) hosts.push(parsed.data)
+  }
+  return { hosts, bad }
+}
+
+/** What the network MODE of the CLI and the seed API can be, for help and error texts. */
+export const NETWORK_ARG_SYNTAX =
+  'off, registries, full, or a comma-separated list of host patterns (custom), e.g. api.example.com,*.example.org:8443'
+
+/**
+ * The network MODE of the CLI (`--setup-network`, `--agent-network`) and the seed API's form fields
+ * (`setup_network`, `agent_network`): `off`, `registries`, `full`, or a comma-separated list of host
+ * patterns (`custom`); `registries,HOST,…` is the registries plus those hosts. Not read-only (see
+ * `networkInput`). The result is checked with `phaseNetworkSchema`.
+ */
+export function parseNetworkArg(
+  text: string,
+): { ok: true; value: PhaseNetwork } | { ok: false; message: string } {
+  const fail = (message: string): { ok: false; message: string } => ({ ok: false, message })
+  const words = text
+    .split(',')
+    .map((w) => w.trim())
+    .filter(Boolean)
+  if (!words.length) return fail(`No network mode given: use ${NETWORK_ARG_SYNTAX}.`)
+  const first = words[0]!.toLowerCase()
+  let mode: PhaseNetwork['mode'] = 'custom'
+  let rest = words
+  if (first === 'off' || first === 'full') {
+    if (words.length > 1) return fail(`"${first}" takes no hosts: give ${first} alone, or only the hosts.`)
+    mode = first
+    rest = []
+  } else if (first === 'registries') {
+    mode = 'registries'
+    rest = words.slice(1)
+  } else if (first === 'custom') {
+    return fail('For a custom allowlist, give the hosts themselves: api.example.com,*.example.org.')
+  }
+  const { hosts, bad } = parseHostList(rest.join(','))
+  if (bad.length) {
+    return fail(
+      `Not a host pattern: ${bad.map((b) => JSON.stringify(b)).join(', ')}. Use ${NETWORK_ARG_SYNTAX}.`,
+    )
+  }
+  const parsed = phaseNetworkSchema.safeParse({ mode, hosts, readOnly: false })
+  if (!parsed.success) return fail(parsed.error.issues.map((i) => i.message).join('; '))
+  return { ok: true, value: parsed.data }
+}
+
+/**
+ * The `network` of a submit from the phases given as MODEs (the others take Settings' defaults in the
+ * engine). A read-only switch covers both phases, so a phase not given gets its default made read-only
+ * (sent explicitly); it is refused when no phase is proxied (off and full have no proxy to enforce it).
+ */
+export function networkInput(
+  given: Partial<Record<NetworkPhase, PhaseNetwork>>,
+  opts: { readOnly: boolean; defaults: Record<NetworkPhase, PhaseNetwork> },
+): { ok: true; value?: Partial<Record<NetworkPhase, PhaseNetwork>> } | { ok: false; message: string } {
+  const network = { ...given }
+  if (opts.readOnly) {
+    for (const phase of ['setup', 'agent'] as const) {
+      const base = network[phase] ?? opts.defaults[phase]
+      network[phase] = { ...base, readOnly: base.mode === 'registries' || base.mode === 'custom' }
+    }
+    if (!network.setup?.readOnly && !network.agent?.readOnly) {
+      return {
+        ok: false,
+        message:
+          'Read-only needs a phase whose network is registries or custom: no proxy sees the requests of off or full.',
+      }
+    }
+  }
+  return { ok: true, value: network.setup || network.agent ? network : undefined }
+}
+
+/**
  * Every call between the UI and the engine: its input schema (validated on the engine's side of every
  * transport) and its output type. The preload exposes exactly these names; the headless server binds the
  * same list to HTTP routes.
@@ -89,6 +175,11 @@ export const calls = {
     .object({ id: taskId, path: z.string().min(1).max(4096), content: z.string().max(20 * 1024 ** 2) })
     .strict(),
   'tasks.publish': publishInputSchema,
+  /**
+   * "Allow for this task and retry": lets the task reach `host` (a host pattern, `host` or `host:port`) from
+   * now on, on top of its network policy; the running phase's proxy applies it at once.
+   */
+  'tasks.allowHost': z.object({ id: taskId, host: hostPatternSchema }).strict(),
   'settings.get': none,
   'settings.update': settingsPatchSchema,
   'secrets.status': none,
@@ -131,6 +222,7 @@ export interface CallOutputs {
   'tasks.setExcluded': TaskRecord
   'tasks.saveFile': TaskRecord
   'tasks.publish': TaskOutcome
+  'tasks.allowHost': TaskRecord
   'settings.get': Settings
   'settings.update': Settings
   'secrets.status': SecretsStatus

@@ -1,5 +1,6 @@
 import type { AppErrorData } from './errors'
 import type { DiffSummary } from './diff'
+import type { NetworkBlock } from './network'
 import type { TaskOutcome, TaskRecord, TaskStatus } from './task'
 
 /** What the agent loop reports, step by step. */
@@ -35,6 +36,7 @@ export type TaskEventBody =
   | { type: 'diff'; diff: DiffSummary }
   | { type: 'outcome'; outcome: TaskOutcome }
   | { type: 'error'; error: AppErrorData }
+  | ({ type: 'network_blocked' } & NetworkBlock)
 
 export type TaskEvent = TaskEventBody & { taskId: string; seq: number; at: string }
 

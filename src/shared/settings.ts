@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { hostPatternSchema, phaseNetworkSchema, REGISTRY_HOSTS } from './network'
 
 export const settingsSchema = z.object({
   model: z.string().min(1).default('gpt-4.1-mini'),
@@ -22,12 +23,24 @@ export const settingsSchema = z.object({
       memoryMb: z.number().int().min(64).default(4096),
       cpus: z.number().min(0.1).max(64).default(2),
       pidsLimit: z.number().int().min(16).default(1024),
-      /** Run the setup phase (setup.sh) with network. */
-      setupNetwork: z.boolean().default(true),
       /** Size of the container's /tmp (a tmpfs, gone with each container); its pages count as its memory. */
       tmpfsMb: z.number().int().min(16).max(65_536).default(1024),
       /** The task stops with a clear error when its workspace grows past this. */
       maxWorkspaceGb: z.number().min(0.1).max(10_000).default(20),
+    })
+    .prefault({}),
+  /** The sandbox's network per phase (see shared/network.ts); a task may choose its own. */
+  network: z
+    .object({
+      setup: phaseNetworkSchema.prefault({ mode: 'registries' }),
+      agent: phaseNetworkSchema.prefault({ mode: 'off' }),
+      /** The `registries` preset, editable. */
+      registries: z
+        .array(hostPatternSchema)
+        .max(500)
+        .default([...REGISTRY_HOSTS]),
+      /** A PEM file of extra CA certificates the sandbox (and the image build) trusts, besides the host's. */
+      caBundlePath: z.string().trim().min(1).max(4096).optional(),
     })
     .prefault({}),
   zip: z

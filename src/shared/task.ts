@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { AppErrorData } from './errors'
 import type { DiffSummary } from './diff'
+import { phaseNetworkSchema, type TaskNetwork } from './network'
 
 export const TASK_STATUSES = [
   'queued',
@@ -50,6 +51,11 @@ export const submitTaskInputSchema = z.object({
   /** A setup script run (with network) before the agent; overrides the repository's setup.sh. */
   setupScript: z.string().max(200_000).optional(),
   limits: taskLimitsSchema.partial().optional(),
+  /** The network of each phase; Settings' defaults for a phase not given. */
+  network: z
+    .object({ setup: phaseNetworkSchema.optional(), agent: phaseNetworkSchema.optional() })
+    .strict()
+    .optional(),
 })
 export type SubmitTaskInput = z.input<typeof submitTaskInputSchema>
 
@@ -104,6 +110,10 @@ export interface TaskRecord {
   focusFiles: string[]
   setupScript?: string
   limits: TaskLimits
+  /** The network of each phase, fixed at submit (absent on records from before it existed: Settings' then). */
+  network?: TaskNetwork
+  /** Hosts the user allowed while the task ran ("Allow for this task and retry"), on top of `network`. */
+  allowedHosts?: string[]
   createdAt: string
   updatedAt: string
   startedAt?: string

@@ -15,10 +15,13 @@
 import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
+import { networkInput, parseNetworkArg } from '../../shared/contract'
 import type { TaskEvent } from '../../shared/events'
-import { defaultSettings, settingsSchema } from '../../shared/settings'
-import { isSettled, type TaskSource } from '../../shared/task'
+import type { NetworkPhase, PhaseNetwork } from '../../shared/network'
+import { defaultSettings, settingsSchema, type Settings } from '../../shared/settings'
+import { isSettled, type SubmitTaskInput, type TaskSource } from '../../shared/task'
 import { defaultBaseImage } from '../docker/image'
 import { TaskEngine } from '../engine/task-engine'
 import { toErrorData } from '../errors'
@@ -30,25 +33,47 @@ const USAGE = `Usage: npm run task -- (--folder DIR | --zip FILE | --git URL [--
 Options:
   --model M            model name (default: $OPENAI_MODEL, else ${defaultSettings().model})
   --focus FILE         a file to focus on (repeatable)
-  --setup FILE         a setup script to run (with network) before the agent, instead of the repo's setup.sh
+  --setup FILE         a setup script to run before the agent, instead of the repo's setup.sh
+  --setup-network MODE the setup phase's network (default: registries, plus the host a Git source is
+                       cloned from)
+  --agent-network MODE the agent phase's network (default: off)
+  --read-only-network  only GET, HEAD and OPTIONS pass, in the phases whose MODE is registries or custom
   --time-limit MIN     minutes before the task is stopped (default 30)
   --max-steps N        most model calls (default 50)
   --data-dir DIR       where tasks are kept (default: $CODEX_DATA_DIR, else ~/.local/share/codex-sys)
   --allow-local-http   accept http://127.0.0.1 and http://localhost Git URLs
   --json               print events as JSON lines instead of text
+  -h, --help           print this help
+MODE: off (no network), registries (the package registries: npm, PyPI, crates.io, …), full (any address,
+  on a bridge of its own), or a comma-separated list of host patterns (custom): example.com,
+  *.example.com (its subdomains), example.com:8443 (without a port: 80 and 443). registries,HOST,…
+  allows the registries and those hosts. In every mode but full, requests pass a policy proxy; each
+  one it refuses is printed as "Blocked: HOST:PORT — why".
 Environment: OPENAI_API_KEY (required), OPENAI_BASE_URL, OPENAI_MODEL, GITHUB_TOKEN (private clones),
   CODEX_BASE_IMAGE (base of the agent image; default ${defaultBaseImage()}).`
 
 async function main(): Promise<number> {
-  const parsed = parseCommandLine()
-  if (!parsed) return 2
-  const args = await loadSetupScript(parsed)
+  const parsed = parseCommandLine(process.argv.slice(2))
+  if (!parsed.ok && parsed.help) {
+    console.log(USAGE)
+    return 0
+  }
+  if (!parsed.ok) {
+    console.error(terminalText(`${parsed.message}\n\n${USAGE}`))
+    return 2
+  }
+  const args = await loadSetupScript(parsed.value)
   const settings = settingsSchema.parse({
     ...defaultSettings(),
     model: args.model,
     baseUrl: process.env.OPENAI_BASE_URL || undefined,
     allowLocalHttpGit: args.allowLocalHttp,
   })
+  const input = submitInput(args, settings)
+  if (!input.ok) {
+    console.error(terminalText(`${input.message}\n\n${USAGE}`))
+    return 2
+  }
   const engine = await TaskEngine.open({
     dataDir: args.dataDir,
     settings: () => settings,
@@ -61,22 +86,16 @@ async function main(): Promise<number> {
   const early: TaskEvent[] = []
   let settle: () => void = () => undefined
   const settled = new Promise<void>((done) => (settle = done))
+  const write = eventPrinter((text) => process.stdout.write(text), { json: args.json })
   const print = (event: TaskEvent): void => {
-    process.stdout.write(eventText(event, { json: args.json }))
+    write(event)
     if (event.type === 'status' && isSettled(event.status)) settle()
   }
   engine.subscribe((event: TaskEvent) => {
     if (watched.id === undefined) early.push(event)
     else if (event.taskId === watched.id) print(event)
   })
-  const task = await engine.submit({
-    source: args.source,
-    prompt: args.prompt,
-    model: settings.model,
-    focusFiles: args.focus,
-    setupScript: args.setupScript,
-    limits: args.limits,
-  })
+  const task = await engine.submit(input.value)
   watched.id = task.id
   console.error(terminalText(`task ${task.id} (data in ${engine.store.paths(task.id).dir})`))
   early.filter((event) => event.taskId === task.id).forEach(print)
@@ -104,20 +123,82 @@ async function main(): Promise<number> {
   return interrupted ? 130 : 1
 }
 
-interface CommandLine {
+export interface CommandLine {
   source: TaskSource
   prompt: string
   model: string
   focus: string[]
   setupScript?: string
   limits: { timeLimitMs?: number; maxSteps?: number }
+  /** The phases given on the command line; the others take Settings' defaults. */
+  network: Partial<Record<NetworkPhase, PhaseNetwork>>
+  /** `--read-only-network`: applied to the phases not given too (their defaults), in `submitInput`. */
+  readOnlyNetwork: boolean
   dataDir: string
   allowLocalHttp: boolean
   json: boolean
 }
 
-function parseCommandLine(): CommandLine | undefined {
-  const { values, positionals } = parseArgs({
+export type ParsedCommandLine =
+  { ok: true; value: CommandLine } | { ok: false; message: string; help?: boolean }
+
+/** The command line, checked: a message saying what is wrong (the caller prints it with the usage, exit 2). */
+export function parseCommandLine(argv: string[]): ParsedCommandLine {
+  let parsed: ReturnType<typeof parseOptions>
+  try {
+    parsed = parseOptions(argv)
+  } catch (err) {
+    return { ok: false, message: (err as Error).message }
+  }
+  const { values, positionals } = parsed
+  if (values.help) return { ok: false, message: '', help: true }
+  const sources = [values.folder, values.zip, values.git].filter(Boolean)
+  const prompt = positionals.join(' ').trim()
+  if (sources.length !== 1 || !prompt) {
+    return { ok: false, message: 'Give exactly one source and a task description.' }
+  }
+  const source: TaskSource = values.folder
+    ? { kind: 'folder', path: resolve(values.folder) }
+    : values.zip
+      ? { kind: 'zip', path: resolve(values.zip) }
+      : { kind: 'git', url: values.git!, branch: values.branch }
+  const minutes = values['time-limit'] ? Number(values['time-limit']) : undefined
+  const steps = values['max-steps'] ? Number(values['max-steps']) : undefined
+  const readOnlyNetwork = Boolean(values['read-only-network'])
+  const network: CommandLine['network'] = {}
+  for (const phase of ['setup', 'agent'] as const) {
+    const text = values[`${phase}-network`]
+    if (text === undefined) continue
+    const mode = parseNetworkArg(text)
+    if (!mode.ok) return { ok: false, message: `--${phase}-network: ${mode.message}` }
+    network[phase] = mode.value
+  }
+  return {
+    ok: true,
+    value: {
+      source,
+      prompt,
+      model: values.model || process.env.OPENAI_MODEL || defaultSettings().model,
+      focus: values.focus ?? [],
+      setupScript: values.setup,
+      limits: {
+        timeLimitMs: minutes !== undefined ? Math.round(minutes * 60_000) : undefined,
+        maxSteps: steps,
+      },
+      network,
+      readOnlyNetwork,
+      dataDir: resolve(
+        values['data-dir'] || process.env.CODEX_DATA_DIR || join(homedir(), '.local/share/codex-sys'),
+      ),
+      allowLocalHttp: Boolean(values['allow-local-http']) || process.env.CODEX_ALLOW_LOCAL_HTTP_GIT === '1',
+      json: Boolean(values.json),
+    },
+  }
+}
+
+function parseOptions(argv: string[]) {
+  return parseArgs({
+    args: argv,
     allowPositionals: true,
     options: {
       folder: { type: 'string' },
@@ -127,6 +208,9 @@ function parseCommandLine(): CommandLine | undefined {
       model: { type: 'string' },
       focus: { type: 'string', multiple: true },
       setup: { type: 'string' },
+      'setup-network': { type: 'string' },
+      'agent-network': { type: 'string' },
+      'read-only-network': { type: 'boolean' },
       'time-limit': { type: 'string' },
       'max-steps': { type: 'string' },
       'data-dir': { type: 'string' },
@@ -135,34 +219,52 @@ function parseCommandLine(): CommandLine | undefined {
       help: { type: 'boolean', short: 'h' },
     },
   })
-  const sources = [values.folder, values.zip, values.git].filter(Boolean)
-  const prompt = positionals.join(' ').trim()
-  if (values.help || sources.length !== 1 || !prompt) {
-    console.error(values.help ? USAGE : `Give exactly one source and a task description.\n\n${USAGE}`)
-    return undefined
-  }
-  const source: TaskSource = values.folder
-    ? { kind: 'folder', path: resolve(values.folder) }
-    : values.zip
-      ? { kind: 'zip', path: resolve(values.zip) }
-      : { kind: 'git', url: values.git!, branch: values.branch }
-  const minutes = values['time-limit'] ? Number(values['time-limit']) : undefined
-  const steps = values['max-steps'] ? Number(values['max-steps']) : undefined
+}
+
+/** What the CLI submits; refused when `--read-only-network` applies to no phase. */
+export function submitInput(
+  args: CommandLine,
+  settings: Settings,
+): { ok: true; value: SubmitTaskInput } | { ok: false; message: string } {
+  const network = networkInput(args.network, { readOnly: args.readOnlyNetwork, defaults: settings.network })
+  if (!network.ok) return { ok: false, message: `--read-only-network: ${network.message}` }
   return {
-    source,
-    prompt,
-    model: values.model || process.env.OPENAI_MODEL || defaultSettings().model,
-    focus: values.focus ?? [],
-    setupScript: values.setup,
-    limits: {
-      timeLimitMs: minutes !== undefined ? Math.round(minutes * 60_000) : undefined,
-      maxSteps: steps,
+    ok: true,
+    value: {
+      source: args.source,
+      prompt: args.prompt,
+      model: settings.model,
+      focusFiles: args.focus,
+      setupScript: args.setupScript,
+      limits: args.limits,
+      ...(network.value ? { network: network.value } : {}),
     },
-    dataDir: resolve(
-      values['data-dir'] || process.env.CODEX_DATA_DIR || join(homedir(), '.local/share/codex-sys'),
-    ),
-    allowLocalHttp: Boolean(values['allow-local-http']) || process.env.CODEX_ALLOW_LOCAL_HTTP_GIT === '1',
-    json: Boolean(values.json),
+  }
+}
+
+/**
+ * Prints task events as they come: agent.log's lines, and setup output as it streams (indented, chunk by
+ * chunk, whether or not a chunk ends a line), all made terminal-safe; or JSON lines.
+ */
+export function eventPrinter(
+  write: (text: string) => void,
+  opts: { json: boolean },
+): (event: TaskEvent) => void {
+  let midLine = false
+  return (event) => {
+    if (opts.json) return write(eventText(event, opts))
+    if (event.type === 'log' && event.stream === 'setup') {
+      if (!event.text) return
+      const text = terminalText(event.text).replace(/\n(?=[^])/g, '\n    ')
+      write(midLine ? text : `    ${text}`)
+      midLine = !text.endsWith('\n')
+      return
+    }
+    const line = eventText(event, opts)
+    if (!line) return
+    if (midLine) write('\n')
+    midLine = false
+    write(line)
   }
 }
 
@@ -171,10 +273,13 @@ async function loadSetupScript(args: CommandLine): Promise<CommandLine> {
   return { ...args, setupScript: await readFile(args.setupScript, 'utf8') }
 }
 
-main()
-  .then((code) => process.exit(code))
-  .catch((err: unknown) => {
-    const error = toErrorData(err)
-    console.error(terminalText(`${error.message}${error.hint ? `\n${error.hint}` : ''}`))
-    process.exit(1)
-  })
+// Run when started as a program (npm run task), not when a test imports the module.
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  main()
+    .then((code) => process.exit(code))
+    .catch((err: unknown) => {
+      const error = toErrorData(err)
+      console.error(terminalText(`${error.message}${error.hint ? `\n${error.hint}` : ''}`))
+      process.exit(1)
+    })
+}

@@ -3,7 +3,15 @@ import busboy from 'busboy'
 import { HttpError } from './http-io'
 import { discardUpload, newUploadPath, receiveZip } from './uploads'
 
-const FIELDS = new Set(['git_url', 'branch', 'task_description', 'target_file'])
+const FIELDS = new Set([
+  'git_url',
+  'branch',
+  'task_description',
+  'target_file',
+  'setup_network',
+  'agent_network',
+  'read_only_network',
+])
 const FIELD_LIMIT = 1024 ** 2
 
 export interface SeedForm {
@@ -15,8 +23,8 @@ export interface SeedForm {
 const badForm = (message: string): HttpError => new HttpError(400, 'invalid_input', message)
 
 /**
- * Reads the seed's multipart form: its text fields (git_url, branch, task_description, target_file) and
- * at most one `zip_file`, streamed to a new upload. Other fields and files are ignored (a `github_token`
+ * Reads the seed's multipart form: its text fields (git_url, branch, task_description, target_file,
+ * setup_network, agent_network, read_only_network) and at most one `zip_file`, streamed to a new upload. Other fields and files are ignored (a `github_token`
  * field is never read: tokens come from the server's keychain or environment).
  */
 export function readSeedForm(req: IncomingMessage, uploadDir: string, zipLimit: number): Promise<SeedForm> {

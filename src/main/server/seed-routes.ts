@@ -2,8 +2,9 @@ import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { pipeline } from 'node:stream/promises'
-import { DOWNLOAD_NAMES, type DownloadName } from '../../shared/contract'
-import type { TaskSource } from '../../shared/task'
+import { DOWNLOAD_NAMES, networkInput, parseNetworkArg, type DownloadName } from '../../shared/contract'
+import type { NetworkPhase, PhaseNetwork } from '../../shared/network'
+import type { SubmitTaskInput, TaskSource } from '../../shared/task'
 import { invokeCall } from '../engine/handlers'
 import type { ServerContext } from './api-routes'
 import { HttpError, sendError, sendJson, statusForError } from './http-io'
@@ -12,7 +13,8 @@ import { discardUpload } from './uploads'
 
 /**
  * The seed's REST calls, kept for its clients (curl, its HTML page):
- *   POST /api/task (multipart: git_url or zip_file, task_description, optional target_file and branch)
+ *   POST /api/task (multipart: git_url or zip_file, task_description, optional target_file, branch,
+ *                   setup_network, agent_network — a MODE as the CLI takes it — and read_only_network)
  *   GET  /api/task/{id}/status
  *   GET  /api/logs/{id}/{filename}   (filename one of ARTIFACT_NAMES)
  */
@@ -41,10 +43,12 @@ export async function handleSeedSubmit(
     if (gitUrl) source = { kind: 'git', url: gitUrl, ...(field('branch') ? { branch: field('branch') } : {}) }
     else if (form.zipPath) source = { kind: 'zip', path: form.zipPath }
     else throw new HttpError(400, 'invalid_input', 'git_url or zip_file is required.')
+    const network = seedNetwork(field, ctx.services.settings.get().network)
     const result = await invokeCall(ctx.handlers, 'tasks.submit', {
       source,
       prompt,
       focusFiles: target ? [target] : [],
+      ...(network ? { network } : {}),
     })
     if (!result.ok) {
       await cleanup()
@@ -61,6 +65,32 @@ export async function handleSeedSubmit(
     await cleanup()
     throw err
   }
+}
+
+/**
+ * The form's `setup_network` and `agent_network` (each `off`, `registries`, `full`, or host patterns separated
+ * by commas) and `read_only_network` (`true`, `1`, `yes`, `on`), checked like the CLI's flags.
+ */
+function seedNetwork(
+  field: (name: string) => string | undefined,
+  defaults: Record<NetworkPhase, PhaseNetwork>,
+): SubmitTaskInput['network'] {
+  const given: Partial<Record<NetworkPhase, PhaseNetwork>> = {}
+  for (const phase of ['setup', 'agent'] as const) {
+    const text = field(`${phase}_network`)
+    if (text === undefined) continue
+    const mode = parseNetworkArg(text)
+    if (!mode.ok) throw new HttpError(400, 'invalid_input', `${phase}_network: ${mode.message}`)
+    given[phase] = mode.value
+  }
+  const flag = field('read_only_network')?.toLowerCase()
+  if (flag !== undefined && !['true', '1', 'yes', 'on', 'false', '0', 'no', 'off'].includes(flag)) {
+    throw new HttpError(400, 'invalid_input', 'read_only_network: give true or false.')
+  }
+  const readOnly = flag === 'true' || flag === '1' || flag === 'yes' || flag === 'on'
+  const network = networkInput(given, { readOnly, defaults })
+  if (!network.ok) throw new HttpError(400, 'invalid_input', `read_only_network: ${network.message}`)
+  return network.value
 }
 
 function isRelativePath(path: string): boolean {

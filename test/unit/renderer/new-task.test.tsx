@@ -5,6 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { DropOverlay } from '../../../src/renderer/src/app/drop-overlay'
 import { emptyDraft, updateDraft } from '../../../src/renderer/src/features/new-task/draft'
 import { NewTaskPage } from '../../../src/renderer/src/features/new-task/new-task-page'
+import { settingsStore } from '../../../src/renderer/src/lib/settings'
+import { defaultSettings } from '../../../src/shared/settings'
 import type { SubmitTaskInput } from '../../../src/shared/task'
 import { makeTask, ok } from './app-fake-api'
 
@@ -141,5 +143,79 @@ describe('NewTaskPage', () => {
     expect(alert.textContent).toContain('The folder does not exist.')
     expect(alert.textContent).toContain('Check the path.')
     expect(screen.getByRole('button', { name: 'Choose another source' })).toBeTruthy()
+  })
+
+  describe('the network of each phase', () => {
+    afterEach(async () => {
+      fake.handlers['settings.get'] = () => ok(defaultSettings())
+      await settingsStore().reload()
+    })
+
+    async function openOptions(): Promise<void> {
+      render(<NewTaskPage />)
+      fake.handlers['dialog.pickFolder'] = () => ok('/srv/code/shop')
+      await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Choose folder…' })))
+      fireEvent.change(screen.getByRole('textbox', { name: 'Task' }), { target: { value: 'add a dep' } })
+      fireEvent.click(screen.getByRole('button', { name: /Options/ }))
+    }
+    const mode = (name: string): HTMLSelectElement =>
+      screen.getByRole('combobox', { name: `${name} network` }) as HTMLSelectElement
+
+    it('starts from the defaults in Settings and sends nothing it did not change', async () => {
+      const settings = defaultSettings()
+      settings.network.agent = { mode: 'custom', hosts: ['api.example.com'], readOnly: true }
+      fake.handlers['settings.get'] = () => ok(settings)
+      await settingsStore().reload()
+      await openOptions()
+      expect(mode('Setup').value).toBe('registries')
+      expect(mode('Agent').value).toBe('custom')
+      expect(
+        (screen.getByRole('textbox', { name: 'Agent network: allowed hosts' }) as HTMLInputElement).value,
+      ).toBe('api.example.com')
+      expect(screen.getAllByText(/The default from Settings/)).toHaveLength(2)
+      await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Start task' })))
+      expect(submits()).toHaveLength(1)
+      expect(submits()[0]!.network).toBeUndefined()
+    })
+
+    it('sends the phase the user changed: a custom allowlist, read-only, its hosts checked', async () => {
+      await openOptions()
+      expect(mode('Agent').value).toBe('off')
+      expect(screen.queryByRole('textbox', { name: /Agent network:/ })).toBeNull()
+      fireEvent.change(mode('Agent'), { target: { value: 'custom' } })
+      const hosts = screen.getByRole('textbox', { name: 'Agent network: allowed hosts' })
+      await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Start task' })))
+      expect(screen.getByText('List at least one host, or choose Off.')).toBeTruthy()
+      fireEvent.change(hosts, { target: { value: 'API.example.com, bad_host' } })
+      await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Start task' })))
+      expect(screen.getByText(/Not a host pattern: “bad_host”/)).toBeTruthy()
+      expect(submits()).toHaveLength(0)
+      fireEvent.change(hosts, { target: { value: 'API.example.com, *.example.org:8443' } })
+      const readOnly = screen.getAllByRole('checkbox', { name: /Read-only/ })
+      // Setup (registries) and agent (custom) both pass the proxy: both may be read-only.
+      expect(readOnly).toHaveLength(2)
+      fireEvent.click(readOnly[1]!)
+      await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Start task' })))
+      expect(submits()).toEqual([
+        {
+          source: { kind: 'folder', path: '/srv/code/shop' },
+          prompt: 'add a dep',
+          network: {
+            agent: { mode: 'custom', hosts: ['api.example.com', '*.example.org:8443'], readOnly: true },
+          },
+        },
+      ])
+    })
+
+    it('sends off and full without hosts, and goes back to the default on request', async () => {
+      await openOptions()
+      fireEvent.change(mode('Setup'), { target: { value: 'full' } })
+      expect(screen.queryAllByRole('checkbox', { name: /Read-only/ })).toHaveLength(0)
+      fireEvent.change(mode('Agent'), { target: { value: 'registries' } })
+      fireEvent.click(screen.getAllByRole('button', { name: 'Use the default' })[1]!)
+      expect(mode('Agent').value).toBe('off')
+      await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Start task' })))
+      expect(submits()[0]!.network).toEqual({ setup: { mode: 'full', hosts: [], readOnly: false } })
+    })
   })
 })

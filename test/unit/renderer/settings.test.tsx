@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { SettingsPage } from '../../../src/renderer/src/features/settings/settings-page'
 import { settingsStore } from '../../../src/renderer/src/lib/settings'
 import { systemStore } from '../../../src/renderer/src/lib/system'
+import { REGISTRY_HOSTS } from '../../../src/shared/network'
 import { defaultSettings } from '../../../src/shared/settings'
 import { ok, reachableStatus } from './app-fake-api'
 
@@ -79,11 +80,9 @@ describe('SettingsPage', () => {
     fireEvent.change(steps, { target: { value: '80' } })
     fireEvent.change(screen.getByLabelText('Time limit'), { target: { value: '45' } })
     fireEvent.change(screen.getByLabelText('Base URL'), { target: { value: 'http://127.0.0.1:9999/v1' } })
-    fireEvent.click(screen.getByLabelText(/Network during setup/))
     await act(async () => fireEvent.submit(steps.closest('form')!))
     const [patch] = called('settings.update') as Record<string, Record<string, unknown>>[]
     expect(patch!.limits).toMatchObject({ maxSteps: 80, timeLimitMs: 45 * 60_000 })
-    expect(patch!.sandbox).toMatchObject({ setupNetwork: false })
     expect(patch!.baseUrl).toBe('http://127.0.0.1:9999/v1')
     expect(await screen.findByText('Saved.')).toBeTruthy()
   })
@@ -169,5 +168,59 @@ describe('SettingsPage', () => {
     expect(within(docker).getByText('Docker is not running.')).toBeTruthy()
     expect(within(docker).getByText('sudo systemctl enable --now docker')).toBeTruthy()
     fake.handlers['system.status'] = () => ok(reachableStatus())
+  })
+
+  it('edits the network: each phase’s default, the registries preset, the CA bundle path', async () => {
+    await renderPage()
+    const network = screen.getByRole('region', { name: 'Network' })
+    const setup = within(network).getByRole('combobox', { name: 'Setup network' }) as HTMLSelectElement
+    const agent = within(network).getByRole('combobox', { name: 'Agent network' }) as HTMLSelectElement
+    expect(setup.value).toBe('registries')
+    expect(agent.value).toBe('off')
+    const registries = within(network).getByRole('textbox', {
+      name: 'Package registries',
+    }) as HTMLTextAreaElement
+    expect(registries.value.split('\n')).toEqual([...REGISTRY_HOSTS])
+    expect(within(network).getByText(new RegExp(`${REGISTRY_HOSTS.length} hosts, one per line`))).toBeTruthy()
+    const reset = within(network).getByRole('button', { name: 'Reset to the preset' }) as HTMLButtonElement
+    expect(reset.disabled).toBe(true)
+    expect(within(network).getByText(/TLS-inspecting proxy/)).toBeTruthy()
+    // The old switch is gone.
+    expect(screen.queryByLabelText(/Network during setup/)).toBeNull()
+
+    fireEvent.change(agent, { target: { value: 'custom' } })
+    const agentHosts = within(network).getByRole('textbox', { name: 'Agent network: allowed hosts' })
+    fireEvent.change(agentHosts, { target: { value: 'api.example.com, not a host!' } })
+    fireEvent.change(registries, { target: { value: 'registry.npmjs.org\nnpm.corp.example\nbad_one' } })
+    expect(reset.disabled).toBe(false)
+    await act(async () => fireEvent.submit(setup.closest('form')!))
+    expect(within(network).getByText(/Not a host pattern: “not”, “a”, “host!”/)).toBeTruthy()
+    expect(within(network).getByText('Not a host pattern: “bad_one”.')).toBeTruthy()
+    expect(called('settings.update')).toEqual([])
+
+    fireEvent.change(agentHosts, { target: { value: 'api.example.com' } })
+    fireEvent.change(registries, { target: { value: 'registry.npmjs.org\nNPM.corp.example\n' } })
+    fireEvent.click(within(network).getAllByRole('checkbox', { name: /Read-only/ })[0]!)
+    fireEvent.change(within(network).getByLabelText('Extra CA certificates'), {
+      target: { value: ' /etc/ssl/certs/corp.pem ' },
+    })
+    await act(async () => fireEvent.submit(setup.closest('form')!))
+    const [patch] = called('settings.update') as Record<string, unknown>[]
+    expect(patch!.network).toEqual({
+      setup: { mode: 'registries', hosts: [], readOnly: true },
+      agent: { mode: 'custom', hosts: ['api.example.com'], readOnly: false },
+      registries: ['registry.npmjs.org', 'npm.corp.example'],
+      caBundlePath: '/etc/ssl/certs/corp.pem',
+    })
+    expect(await screen.findByText('Saved.')).toBeTruthy()
+
+    // Back to the preset; an empty path clears the setting.
+    fireEvent.click(within(network).getByRole('button', { name: 'Reset to the preset' }))
+    expect(registries.value.split('\n')).toEqual([...REGISTRY_HOSTS])
+    fireEvent.change(within(network).getByLabelText('Extra CA certificates'), { target: { value: '' } })
+    await act(async () => fireEvent.submit(setup.closest('form')!))
+    const last = called('settings.update').at(-1) as { network: Record<string, unknown> }
+    expect(last.network.registries).toEqual([...REGISTRY_HOSTS])
+    expect(last.network.caBundlePath).toBeNull()
   })
 })

@@ -1,8 +1,11 @@
 // @vitest-environment happy-dom
-import { fake, stubLayout, taskEvents } from './task-fake-api'
-import { act, cleanup, fireEvent, render, screen } from '@testing-library/react'
+import { fake, ok, stubLayout, taskEvents, taskRecord } from './task-fake-api'
+import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react'
 import { afterEach, beforeAll, describe, expect, test } from 'vitest'
 import type { TaskEventBody } from '../../../src/shared/events'
+import type { NetworkBlock } from '../../../src/shared/network'
+import type { TaskRecord } from '../../../src/shared/task'
+import { TaskActionsContext } from '../../../src/renderer/src/features/task/task-actions'
 import { Timeline } from '../../../src/renderer/src/features/task/timeline'
 import { TimelineBuilder, type TimelineItem } from '../../../src/renderer/src/features/task/timeline-model'
 
@@ -189,5 +192,104 @@ describe('Timeline', () => {
     act(() => fireEvent.click(jump))
     expect(screen.queryByRole('button', { name: /Jump to latest/ })).toBeNull()
     void fake
+  })
+})
+
+const ALLOWLIST = "not in this task's allowlist"
+const blocked = (patch: Partial<NetworkBlock> = {}): TaskEventBody => ({
+  type: 'network_blocked',
+  phase: 'agent',
+  host: 'registry.example.org',
+  port: 443,
+  method: 'CONNECT',
+  rule: ALLOWLIST,
+  ...patch,
+})
+
+describe('blocked requests', () => {
+  test('repeats of one block count on its row until the status changes', () => {
+    const items = fold([
+      { type: 'status', status: 'running' },
+      blocked(),
+      { type: 'tool_call', step: 1, callId: 'c1', name: 'shell', args: { command: 'npm i left-pad' } },
+      blocked(),
+      blocked({ port: 8443 }),
+      blocked({ phase: 'setup' }),
+      // A repeat the proxy already counted.
+      { ...blocked(), count: 4 } as unknown as TaskEventBody,
+      { type: 'status', status: 'review' },
+      blocked(),
+    ])
+    expect(items.map((i) => i.kind)).toEqual([
+      'status',
+      'blocked',
+      'tool',
+      'blocked',
+      'blocked',
+      'status',
+      'blocked',
+    ])
+    expect(items[1]).toMatchObject({ host: 'registry.example.org', port: 443, phase: 'agent', count: 6 })
+    expect(items[3]).toMatchObject({ port: 8443, count: 1 })
+    expect(items[4]).toMatchObject({ phase: 'setup', count: 1 })
+    expect(items[6]).toMatchObject({ count: 1 })
+  })
+
+  function renderBlocks(task: TaskRecord, bodies: TaskEventBody[]): void {
+    render(
+      <TaskActionsContext.Provider value={{ task, onError: () => undefined }}>
+        <Timeline items={fold(bodies)} />
+      </TaskActionsContext.Provider>,
+    )
+  }
+
+  test('shows the block with its phase, and allows the host for the running task', async () => {
+    fake.handlers['tasks.allowHost'] = ({ id, host }) =>
+      ok(taskRecord({ id, status: 'running', allowedHosts: [host] }))
+    renderBlocks(taskRecord({ id: 'b1' }), [blocked(), blocked()])
+    expect(screen.getByText("Blocked: registry.example.org:443 — not in this task's allowlist")).toBeTruthy()
+    expect(screen.getByText(/· agent · CONNECT · 2 times/)).toBeTruthy()
+    await act(async () =>
+      fireEvent.click(screen.getByRole('button', { name: 'Allow for this task and retry' })),
+    )
+    expect(fake.callsOf('tasks.allowHost')).toEqual([{ id: 'b1', host: 'registry.example.org' }])
+    await waitFor(() => expect(screen.getByText('Allowed for this task')).toBeTruthy())
+    expect(screen.queryByRole('button', { name: 'Allow for this task and retry' })).toBeNull()
+  })
+
+  test('names the port when it is not 80 or 443; already allowed hosts say so', async () => {
+    fake.calls.length = 0
+    renderBlocks(taskRecord({ id: 'b2', status: 'setting_up', allowedHosts: ['deb.example.org'] }), [
+      blocked({
+        phase: 'setup',
+        host: 'npm.example.org',
+        port: 8443,
+        rule: 'port 8443 is not allowed for npm.example.org (80, 443)',
+      }),
+      blocked({ phase: 'setup', host: 'deb.example.org', port: 80, method: 'GET' }),
+    ])
+    expect(screen.getByText(/· setup · GET/)).toBeTruthy()
+    expect(screen.getByText('Allowed for this task')).toBeTruthy()
+    await act(async () =>
+      fireEvent.click(screen.getByRole('button', { name: 'Allow for this task and retry' })),
+    )
+    expect(fake.callsOf('tasks.allowHost')).toEqual([{ id: 'b2', host: 'npm.example.org:8443' }])
+  })
+
+  test('the button is disabled once the task stopped, and absent where allowing cannot help', () => {
+    renderBlocks(taskRecord({ status: 'review' }), [
+      blocked(),
+      blocked({ host: 'metadata.example.org', rule: 'resolves to a link-local address (169.254.169.254)' }),
+      blocked({ host: '10.0.0.5', rule: 'an address, not a name' }),
+      blocked({ host: 'pypi.org', rule: 'read-only: POST is not allowed', method: 'POST' }),
+    ])
+    const buttons = screen.getAllByRole('button', { name: 'Allow for this task and retry' })
+    expect(buttons).toHaveLength(1)
+    expect((buttons[0] as HTMLButtonElement).disabled).toBe(true)
+    expect(
+      screen.getByText(
+        'Blocked: metadata.example.org:443 — resolves to a link-local address (169.254.169.254)',
+      ),
+    ).toBeTruthy()
   })
 })

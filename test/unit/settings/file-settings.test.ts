@@ -32,13 +32,19 @@ describe('file settings', () => {
     const dir = await tempDir()
     const store = openFileSettings(dir)
     await store.update({ model: 'my-model', baseUrl: 'http://127.0.0.1:9999/v1', limits: { maxSteps: 7 } })
-    const next = await store.update({ limits: { maxCostUsd: 1.5 }, sandbox: { setupNetwork: false } })
+    const agent = { mode: 'custom' as const, hosts: ['api.example.com'], readOnly: true }
+    const next = await store.update({
+      limits: { maxCostUsd: 1.5 },
+      sandbox: { cpus: 3 },
+      network: { agent, caBundlePath: '/etc/ssl/extra.pem' },
+    })
     const expected = {
       ...defaultSettings(),
       model: 'my-model',
       baseUrl: 'http://127.0.0.1:9999/v1',
       limits: { ...defaultSettings().limits, maxSteps: 7, maxCostUsd: 1.5 },
-      sandbox: { ...defaultSettings().sandbox, setupNetwork: false },
+      sandbox: { ...defaultSettings().sandbox, cpus: 3 },
+      network: { ...defaultSettings().network, agent, caBundlePath: '/etc/ssl/extra.pem' },
     }
     expect(next).toEqual(expected)
     expect(store.get()).toEqual(expected)
@@ -49,6 +55,9 @@ describe('file settings', () => {
     // null clears an optional field
     expect((await reopened.update({ baseUrl: null })).baseUrl).toBeUndefined()
     expect(openFileSettings(dir).get().baseUrl).toBeUndefined()
+    // …nested too (the CA bundle path); the rest of the network block stays
+    const cleared = await reopened.update({ network: { caBundlePath: null } } as never)
+    expect(cleared.network).toEqual({ ...defaultSettings().network, agent })
   })
 
   it('hands out copies: mutating what get() returned changes nothing', async () => {

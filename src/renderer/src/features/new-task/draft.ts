@@ -1,4 +1,6 @@
 import { useSyncExternalStore } from 'react'
+import type { NetworkPhase } from '../../../../shared/network'
+import type { PhaseDraft } from '../../lib/network'
 
 export type SourceTab = 'folder' | 'zip' | 'git'
 
@@ -20,6 +22,8 @@ export interface Draft {
   /** Minutes; empty: the default from Settings. */
   timeLimitMin: string
   setupScript: string
+  /** The phases whose network the user chose for this task; the others follow Settings' defaults. */
+  network: Partial<Record<NetworkPhase, PhaseDraft>>
   optionsOpen: boolean
   /** What went wrong with the last drop or pick (not a ZIP, no path…). */
   sourceError?: string
@@ -37,6 +41,7 @@ export const emptyDraft = (): Draft => ({
   model: '',
   timeLimitMin: '',
   setupScript: '',
+  network: {},
   optionsOpen: false,
 })
 

@@ -1,5 +1,8 @@
-import type { Settings } from '../../../../shared/settings'
+import { NETWORK_PHASES, type NetworkPhase } from '../../../../shared/network'
+import { defaultSettings, type Settings } from '../../../../shared/settings'
 import { ChevronIcon } from '../../lib/icons'
+import { toPhaseDraft } from '../../lib/network'
+import { PhaseNetworkFields } from '../../lib/network-fields'
 import { navigate } from '../../lib/route'
 import { updateDraft, type Draft } from './draft'
 import type { DraftErrors } from './validate'
@@ -10,7 +13,65 @@ interface Props {
   errors: DraftErrors
 }
 
-/** Optional per-task settings: title, focus files, model, time limit, setup script; setup network is global. */
+const PHASE_LABELS: Record<NetworkPhase, string> = { setup: 'Setup network', agent: 'Agent network' }
+
+/** Each phase's network for this task: Settings' default until the user changes it here. */
+function TaskNetwork({ draft, settings, errors }: Props): React.JSX.Element {
+  const defaults = (settings ?? defaultSettings()).network
+  return (
+    <fieldset className="span-2 field network-options">
+      <legend className="sublabel">Network</legend>
+      <div className="grid-2">
+        {NETWORK_PHASES.map((phase) => {
+          const chosen = draft.network[phase]
+          const value = chosen ?? toPhaseDraft(defaults[phase])
+          const cloneHost =
+            phase === 'setup' && value.mode === 'registries' && draft.tab === 'git'
+              ? ' Also the host the repository is cloned from.'
+              : ''
+          return (
+            <PhaseNetworkFields
+              key={phase}
+              id={`task-${phase}-network`}
+              label={PHASE_LABELS[phase]}
+              value={value}
+              onChange={(next) => updateDraft({ network: { ...draft.network, [phase]: next } })}
+              error={phase === 'setup' ? errors.setupNetwork : errors.agentNetwork}
+              note={
+                <>
+                  {cloneHost}{' '}
+                  {chosen ? (
+                    <button
+                      type="button"
+                      className="link"
+                      onClick={() => {
+                        const rest = { ...draft.network }
+                        delete rest[phase]
+                        updateDraft({ network: rest })
+                      }}
+                    >
+                      Use the default
+                    </button>
+                  ) : (
+                    <span>The default from Settings.</span>
+                  )}
+                </>
+              }
+            />
+          )
+        })}
+      </div>
+      <div className="setting-note">
+        <span>Each request the sandbox may not make is shown in the timeline, where you can allow it.</span>
+        <button type="button" className="link" onClick={() => navigate({ page: 'settings' })}>
+          Change the defaults in Settings
+        </button>
+      </div>
+    </fieldset>
+  )
+}
+
+/** Optional per-task settings: title, focus files, model, time limit, setup script, network per phase. */
 export function TaskOptions({ draft, settings, errors }: Props): React.JSX.Element {
   const open = draft.optionsOpen
   const defaultMinutes = settings ? Math.round(settings.limits.timeLimitMs / 60_000) : undefined
@@ -25,7 +86,7 @@ export function TaskOptions({ draft, settings, errors }: Props): React.JSX.Eleme
       >
         <ChevronIcon size={14} className="disclosure-chevron" />
         Options
-        {!open && <span className="muted small">title, focus files, model, time limit, setup</span>}
+        {!open && <span className="muted small">title, focus files, model, time limit, setup, network</span>}
       </button>
       {open && (
         <div className="options-grid" id="task-options">
@@ -98,15 +159,7 @@ export function TaskOptions({ draft, settings, errors }: Props): React.JSX.Eleme
               spellCheck={false}
             />
           </label>
-          <div className="span-2 setting-note">
-            <span>
-              Setup network: <strong>{settings?.sandbox.setupNetwork === false ? 'off' : 'on'}</strong>. The
-              agent itself always runs without network.
-            </span>
-            <button type="button" className="link" onClick={() => navigate({ page: 'settings' })}>
-              Change in Settings
-            </button>
-          </div>
+          <TaskNetwork draft={draft} settings={settings} errors={errors} />
         </div>
       )}
     </div>

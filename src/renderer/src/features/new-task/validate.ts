@@ -1,4 +1,6 @@
+import { NETWORK_PHASES } from '../../../../shared/network'
 import type { SubmitTaskInput, TaskSource } from '../../../../shared/task'
+import { phaseFromDraft } from '../../lib/network'
 import type { Draft } from './draft'
 import { gitUrlProblem } from './git-url'
 
@@ -9,6 +11,8 @@ export interface DraftErrors {
   timeLimit?: string
   focusFiles?: string
   title?: string
+  setupNetwork?: string
+  agentNetwork?: string
 }
 
 export function parseFocusFiles(text: string): string[] {
@@ -85,6 +89,14 @@ export function buildSubmitInput(
     }
   }
   if (draft.setupScript.trim()) input.setupScript = draft.setupScript
+  // Only the phases the user changed: the engine fills the others from Settings' defaults at submit.
+  for (const phase of NETWORK_PHASES) {
+    const chosen = draft.network[phase]
+    if (!chosen) continue
+    const { value, error } = phaseFromDraft(chosen)
+    if (error) errors[phase === 'setup' ? 'setupNetwork' : 'agentNetwork'] = error
+    else if (value) input.network = { ...input.network, [phase]: value }
+  }
 
   const clean = Object.fromEntries(Object.entries(errors).filter(([, v]) => v)) as DraftErrors
   return Object.keys(clean).length || !src ? { errors: clean } : { errors: clean, input }

@@ -1,7 +1,7 @@
-import type { FormField, SettingsForm } from './settings-form'
+import type { FormField, SettingsForm, TextField } from './settings-form'
 
 interface FieldProps {
-  field: Exclude<FormField, 'setupNetwork'>
+  field: TextField
   label: string
   form: SettingsForm
   error?: string

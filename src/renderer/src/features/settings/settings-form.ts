@@ -1,5 +1,8 @@
+import { parseHostList } from '../../../../shared/contract'
+import { REGISTRY_HOSTS, type NetworkMode, type NetworkPhase } from '../../../../shared/network'
 import { settingsPatchSchema, type Settings, type SettingsPatch } from '../../../../shared/settings'
 import { humanizeIssue } from '../../lib/errors'
+import { phaseFromDraft, toPhaseDraft } from '../../lib/network'
 
 /** The editable settings as the form holds them (text for numbers, so a half-typed value stays). */
 export interface SettingsForm {
@@ -15,7 +18,16 @@ export interface SettingsForm {
   pidsLimit: string
   tmpfsMb: string
   maxWorkspaceGb: string
-  setupNetwork: boolean
+  /** Each phase's default network (see lib/network's PhaseDraft). */
+  setupMode: NetworkMode
+  setupHosts: string
+  setupReadOnly: boolean
+  agentMode: NetworkMode
+  agentHosts: string
+  agentReadOnly: boolean
+  /** The `registries` preset, one host pattern per line. */
+  registries: string
+  caBundlePath: string
   authorName: string
   authorEmail: string
   branchPrefix: string
@@ -23,6 +35,8 @@ export interface SettingsForm {
 }
 
 export type FormField = keyof SettingsForm
+/** The fields a text input edits. */
+export type TextField = { [K in FormField]: SettingsForm[K] extends string ? K : never }[FormField]
 
 /** Which form field shows an error about which settings path. */
 export const FIELD_PATHS: Record<FormField, string> = {
@@ -38,7 +52,14 @@ export const FIELD_PATHS: Record<FormField, string> = {
   pidsLimit: 'sandbox.pidsLimit',
   tmpfsMb: 'sandbox.tmpfsMb',
   maxWorkspaceGb: 'sandbox.maxWorkspaceGb',
-  setupNetwork: 'sandbox.setupNetwork',
+  setupMode: 'network.setup.mode',
+  setupHosts: 'network.setup.hosts',
+  setupReadOnly: 'network.setup.readOnly',
+  agentMode: 'network.agent.mode',
+  agentHosts: 'network.agent.hosts',
+  agentReadOnly: 'network.agent.readOnly',
+  registries: 'network.registries',
+  caBundlePath: 'network.caBundlePath',
   authorName: 'git.authorName',
   authorEmail: 'git.authorEmail',
   branchPrefix: 'git.branchPrefix',
@@ -46,6 +67,9 @@ export const FIELD_PATHS: Record<FormField, string> = {
 }
 
 const GITHUB_API = 'https://api.github.com'
+
+/** The preset as the form shows it: one host per line. */
+export const REGISTRIES_PRESET = REGISTRY_HOSTS.join('\n')
 
 export function toForm(s: Settings): SettingsForm {
   return {
@@ -61,7 +85,14 @@ export function toForm(s: Settings): SettingsForm {
     pidsLimit: String(s.sandbox.pidsLimit),
     tmpfsMb: String(s.sandbox.tmpfsMb),
     maxWorkspaceGb: String(s.sandbox.maxWorkspaceGb),
-    setupNetwork: s.sandbox.setupNetwork,
+    setupMode: s.network.setup.mode,
+    setupHosts: toPhaseDraft(s.network.setup).hosts,
+    setupReadOnly: s.network.setup.readOnly,
+    agentMode: s.network.agent.mode,
+    agentHosts: toPhaseDraft(s.network.agent).hosts,
+    agentReadOnly: s.network.agent.readOnly,
+    registries: s.network.registries.join('\n'),
+    caBundlePath: s.network.caBundlePath ?? '',
     authorName: s.git.authorName,
     authorEmail: s.git.authorEmail,
     branchPrefix: s.git.branchPrefix,
@@ -73,18 +104,48 @@ export function sameForm(a: SettingsForm, b: SettingsForm): boolean {
   return (Object.keys(a) as FormField[]).every((k) => a[k] === b[k])
 }
 
-/** Maps errors keyed by settings path back to form fields. */
+/** Maps errors keyed by settings path back to form fields (`network.registries.3` to the registries). */
 export function errorsByField(byPath: Record<string, string>): Partial<Record<FormField, string>> {
   const out: Partial<Record<FormField, string>> = {}
   for (const [field, path] of Object.entries(FIELD_PATHS) as [FormField, string][]) {
-    if (byPath[path]) out[field] = byPath[path]
+    const key = Object.keys(byPath).find((p) => p === path || p.startsWith(`${path}.`))
+    if (key) out[field] = byPath[key]
   }
   return out
 }
 
+type NetworkPatch = Omit<NonNullable<SettingsPatch['network']>, 'caBundlePath'> & {
+  /** null clears it (the settings store removes a field set to null). */
+  caBundlePath: string | null
+}
+
+/** The network part of the patch, or the fields to fix. */
+function networkPatch(
+  form: SettingsForm,
+  errors: Partial<Record<FormField, string>>,
+): NetworkPatch | undefined {
+  const phase = (name: NetworkPhase) => {
+    const draft = {
+      mode: form[`${name}Mode`],
+      hosts: form[`${name}Hosts`],
+      readOnly: form[`${name}ReadOnly`],
+    }
+    const { value, error } = phaseFromDraft(draft)
+    if (error) errors[`${name}Hosts`] = error
+    return value
+  }
+  const setup = phase('setup')
+  const agent = phase('agent')
+  const { hosts: registries, bad } = parseHostList(form.registries)
+  if (bad.length) errors.registries = `Not a host pattern: ${bad.map((b) => `“${b}”`).join(', ')}.`
+  else if (registries.length > 500) errors.registries = 'At most 500 hosts.'
+  if (!setup || !agent || errors.registries) return undefined
+  return { setup, agent, registries, caBundlePath: form.caBundlePath.trim() || null }
+}
+
 /**
- * The patch for `settings.update` (an empty base URL clears it; an empty GitHub API URL means GitHub.com), or the fields to fix, checked with the
- * schema the engine uses.
+ * The patch for `settings.update` (an empty base URL or CA bundle path clears it; an empty GitHub API URL
+ * means GitHub.com), or the fields to fix, checked with the schema the engine uses.
  */
 export function formToPatch(form: SettingsForm): {
   patch?: SettingsPatch
@@ -114,8 +175,8 @@ export function formToPatch(form: SettingsForm): {
       pidsLimit: num('pidsLimit'),
       tmpfsMb: num('tmpfsMb'),
       maxWorkspaceGb: num('maxWorkspaceGb'),
-      setupNetwork: form.setupNetwork,
     },
+    network: networkPatch(form, errors) as SettingsPatch['network'],
     git: {
       authorName: form.authorName.trim(),
       authorEmail: form.authorEmail.trim(),

@@ -10,6 +10,7 @@ import { ImagePanel } from '../system/image-panel'
 import { DockerSection } from './docker-section'
 import { Field, Section } from './fields'
 import { GitHubStatusView } from './github-status'
+import { NetworkSection } from './network-section'
 import { SecretField } from './secret-field'
 import { ThemePicker } from './theme-picker'
 import { useSettingsForm } from './use-settings-form'
@@ -39,7 +40,7 @@ function useSecretsStatus(
   return [status, setStatus, error]
 }
 
-/** Model and credentials, Docker and the agent image, limits, sandbox, appearance. */
+/** Model and credentials, Docker and the agent image, limits, sandbox, network, appearance. */
 export function SettingsPage(): React.JSX.Element {
   const { settings, error: loadError } = useSettings()
   const f = useSettingsForm(settings)
@@ -280,19 +281,14 @@ export function SettingsPage(): React.JSX.Element {
             error={f.errors.maxWorkspaceGb}
           />
         </div>
-        <label className="check">
-          <input
-            type="checkbox"
-            checked={f.form.setupNetwork}
-            onChange={(e) => f.set('setupNetwork', e.target.checked)}
-          />
-          <span>
-            Network during setup
-            <span className="help">
-              Lets setup.sh install dependencies. The agent itself always runs without network.
-            </span>
-          </span>
-        </label>
+      </Section>
+
+      <Section
+        id="network"
+        title="Network"
+        description="Defaults for each task (a task may choose its own). Except in Full, requests pass a policy proxy outside the sandbox; each one it refuses shows in the task’s timeline."
+      >
+        <NetworkSection form={f.form} set={f.set} errors={f.errors} />
       </Section>
 
       <Section id="appearance" title="Appearance">

@@ -1,4 +1,4 @@
-import { useCallback, useState } from 'react'
+import { useCallback, useMemo, useState } from 'react'
 import type { ArtifactName } from '../../../../shared/contract'
 import type { AppErrorData } from '../../../../shared/errors'
 import { taskListStore, useTask, useTaskEvents } from '../../lib/tasks'
@@ -6,6 +6,7 @@ import { ArtifactsBar } from './artifacts-bar'
 import { ArtifactViewer } from './artifact-viewer'
 import { ErrorView } from '../../lib/error-view'
 import { ProgressBar } from './progress-bar'
+import { TaskActionsContext, type TaskActions } from './task-actions'
 import { TaskHeader } from './task-header'
 import { OutcomeList } from './outcome-list'
 import { TaskOutcome } from './task-outcome'
@@ -36,6 +37,10 @@ export function TaskPage({ id }: { id: string }): React.JSX.Element {
   const [artifact, setArtifact] = useState<ArtifactName | null>(null)
   const [actionError, setActionError] = useState<AppErrorData | null>(null)
   const close = useCallback(() => setArtifact(null), [])
+  const actions = useMemo<TaskActions | undefined>(
+    () => (task ? { task, onError: setActionError } : undefined),
+    [task],
+  )
 
   if (!task)
     return (
@@ -56,14 +61,16 @@ export function TaskPage({ id }: { id: string }): React.JSX.Element {
         <Prompt text={task.prompt} />
         <ArtifactsBar onOpen={setArtifact} />
       </div>
-      <Timeline
-        items={items}
-        empty={
-          <div className="timeline-empty muted">
-            {task.status === 'queued' ? 'Waiting in the queue…' : 'No events yet.'}
-          </div>
-        }
-      />
+      <TaskActionsContext.Provider value={actions}>
+        <Timeline
+          items={items}
+          empty={
+            <div className="timeline-empty muted">
+              {task.status === 'queued' ? 'Waiting in the queue…' : 'No events yet.'}
+            </div>
+          }
+        />
+      </TaskActionsContext.Provider>
       {artifact && <ArtifactViewer id={id} name={artifact} onClose={close} />}
     </section>
   )

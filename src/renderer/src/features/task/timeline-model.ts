@@ -1,6 +1,7 @@
 import type { AppErrorData } from '../../../../shared/errors'
 import type { DiffSummary } from '../../../../shared/diff'
 import type { ProgressPhase, TaskEvent } from '../../../../shared/events'
+import type { NetworkBlock } from '../../../../shared/network'
 import type { TaskStatus } from '../../../../shared/task'
 
 export interface ToolResult {
@@ -28,6 +29,15 @@ export type TimelineItem =
   | { kind: 'log'; key: string; at: string; stream: 'setup' | 'system'; text: string; lines: number }
   | { kind: 'diff'; key: string; at: string; diff: DiffSummary }
   | { kind: 'error'; key: string; at: string; error: AppErrorData }
+  | BlockedItem
+
+/** A request the policy proxy refused; repeats of it (same phase, host, port and rule) count here. */
+export type BlockedItem = { kind: 'blocked'; key: string; at: string } & NetworkBlock & {
+    /** How many times it was refused. */
+    count: number
+    /** When it was last refused. */
+    lastAt: string
+  }
 
 export interface Progress {
   phase: ProgressPhase
@@ -55,6 +65,8 @@ export class TimelineBuilder {
   seen = 0
   private firstSeq: number | undefined
   private readonly toolIndex = new Map<string, number>()
+  /** The row of each blocked request since the last status change, to count repeats there. */
+  private readonly blockIndex = new Map<string, number>()
   private lastPhase: ProgressPhase | undefined
   /** The latest progress report of the current turn (import, clone, image, container, setup). */
   progress: Progress | undefined
@@ -109,6 +121,7 @@ export class TimelineBuilder {
       }
       case 'status':
         this.lastPhase = undefined
+        this.blockIndex.clear()
         if (e.status === 'queued') this.progress = undefined
         this.items.push({ kind: 'status', key, at: e.at, status: e.status, message: e.message })
         return
@@ -128,7 +141,37 @@ export class TimelineBuilder {
         return
       case 'error':
         this.items.push({ kind: 'error', key, at: e.at, error: e.error })
+        return
+      case 'network_blocked':
+        this.addBlock(key, e)
     }
+  }
+
+  private addBlock(key: string, e: Extract<TaskEvent, { type: 'network_blocked' }>): void {
+    const id = `${e.phase} ${e.host.toLowerCase()}:${e.port} ${e.rule}`
+    // The proxy may report repeats as one event with their count.
+    const times = (e as { count?: unknown }).count
+    const count = typeof times === 'number' && times >= 1 ? times : 1
+    const index = this.blockIndex.get(id)
+    const row = index === undefined ? undefined : this.items[index]
+    if (row?.kind === 'blocked') {
+      this.items[index!] = { ...row, count: row.count + count, lastAt: e.at, method: e.method ?? row.method }
+      return
+    }
+    this.blockIndex.set(id, this.items.length)
+    const { phase, host, port, method, rule } = e
+    this.items.push({
+      kind: 'blocked',
+      key,
+      at: e.at,
+      phase,
+      host,
+      port,
+      method,
+      rule,
+      count,
+      lastAt: e.at,
+    })
   }
 
   private addLog(key: string, at: string, stream: 'setup' | 'system', text: string): void {

@@ -1,5 +1,6 @@
 import { formatCost, formatDuration, formatTokens, STATUS_LABELS } from '../../lib/format'
 import { ErrorView } from '../../lib/error-view'
+import { BlockedRow } from './blocked-row'
 import { lineCount, OutputBlock } from './output-block'
 import type { TimelineItem } from './timeline-model'
 import { ToolRow, type Expansion } from './tool-row'
@@ -91,5 +92,7 @@ export function TimelineRow({ item, ex }: { item: TimelineItem; ex: Expansion })
       )
     case 'error':
       return <ErrorView error={item.error} />
+    case 'blocked':
+      return <BlockedRow item={item} />
   }
 }

@@ -18,6 +18,7 @@ const ESTIMATES: Record<TimelineItem['kind'], number> = {
   log: 140,
   diff: 30,
   error: 80,
+  blocked: 34,
 }
 
 const Row = memo(function Row(props: { item: TimelineItem; ex: Expansion }) {
