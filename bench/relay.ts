@@ -12,14 +12,13 @@ import { chmod, mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type Docker from 'dockerode'
-import { checkDocker, createDockerClient } from '../src/main/docker/client'
 import { TASK_LABEL } from '../src/main/docker/container-spec'
 import { runExec, type ExecOptions } from '../src/main/docker/exec'
 import { giveWorkspaceTo, Sandbox, sandboxUser } from '../src/main/docker/sandbox'
 import { resolvePolicy } from '../src/main/network/policy'
 import { PolicyProxy } from '../src/main/network/policy-proxy'
 import { alternate, median } from './support/measure'
-import { benchAgentImage } from './support/agent-image'
+import { benchDocker } from './support/agent-image'
 import type { BenchResult } from './types'
 
 const MB = 100
@@ -159,9 +158,7 @@ async function directClient(
 export default async function run(
   workDir = fileURLToPath(new URL('./.work', import.meta.url)),
 ): Promise<BenchResult[]> {
-  const docker = createDockerClient()
-  await checkDocker(docker)
-  const image = await benchAgentImage(docker)
+  const { docker, image } = await benchDocker()
 
   const dir = join(workDir, 'relay')
   await rm(dir, { recursive: true, force: true })

@@ -4,11 +4,10 @@ import { createServer, type Server } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type Docker from 'dockerode'
-import { checkDocker, createDockerClient } from '../src/main/docker/client'
 import { giveWorkspaceTo, Sandbox, sandboxUser, type SandboxNetwork } from '../src/main/docker/sandbox'
 import { alternate, median, timeCommand, timeIt } from './support/measure'
 import { makeTree } from './support/tree'
-import { benchAgentImage } from './support/agent-image'
+import { benchDocker } from './support/agent-image'
 import type { BenchResult } from './types'
 
 const ROUNDS = 5
@@ -105,9 +104,7 @@ async function startTask(
 export default async function run(
   workDir = fileURLToPath(new URL('./.work', import.meta.url)),
 ): Promise<BenchResult[]> {
-  const docker = createDockerClient()
-  await checkDocker(docker)
-  const image = await benchAgentImage(docker)
+  const { docker, image } = await benchDocker()
 
   const dir = join(workDir, 'start')
   await rm(dir, { recursive: true, force: true })

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
-packages=(docker.io debootstrap git unzip zip ca-certificates chromium dbus gnome-keyring)
+packages=(docker.io debootstrap git unzip zip ca-certificates openssl curl python3 chromium dbus gnome-keyring)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -1,9 +1,17 @@
 import { fileURLToPath } from 'node:url'
 import type Docker from 'dockerode'
+import { checkDocker, createDockerClient } from '../../src/main/docker/client'
 import { defaultBaseImage, ensureAgentImage, imageExists } from '../../src/main/docker/image'
 import { collectCaBundle } from '../../src/main/network/ca-bundle'
 
 const LOCAL_BASE = 'codex-sys/debian-base:bookworm'
+
+/** The Docker engine (it must answer) and the agent image on it, for a benchmark. */
+export async function benchDocker(): Promise<{ docker: Docker; image: string }> {
+  const docker = createDockerClient()
+  await checkDocker(docker)
+  return { docker, image: await benchAgentImage(docker) }
+}
 
 /**
  * The agent image as the engine builds it (the host's CA bundle included, so the same tag), on

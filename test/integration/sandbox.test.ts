@@ -185,7 +185,7 @@ describe('a hardened task container (one shared container)', () => {
   })
 })
 
-describe('network (more in sandbox-network.test.ts)', () => {
+describe('network (more in sandbox-network-*.test.ts)', () => {
   it('resolves deb.debian.org on the full network', async () => {
     const sandbox = await Sandbox.create(docker, specFor(await workspaceDir(), { network: { kind: 'full' } }))
     try {

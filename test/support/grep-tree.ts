@@ -10,6 +10,25 @@ export async function grepTree(dir: string, needle: string): Promise<string[]> {
 }
 
 /**
+ * Finds needles in bytes that come in chunks (a big file, a command's output): each chunk is searched
+ * with the end of the one before it, so a needle across a boundary is still seen.
+ */
+export function needleScanner(needles: string[]): { scan: (chunk: Buffer) => void; found: () => string[] } {
+  const wanted = needles.map((n) => Buffer.from(n))
+  const overlap = Math.max(0, ...wanted.map((w) => w.length - 1))
+  const hits = new Set<string>()
+  let tail = Buffer.alloc(0)
+  return {
+    scan: (chunk) => {
+      const joined = tail.length ? Buffer.concat([tail, chunk]) : chunk
+      wanted.forEach((w, i) => joined.includes(w) && hits.add(needles[i]!))
+      tail = Buffer.from(joined.subarray(Math.max(0, joined.length - overlap)))
+    },
+    found: () => [...hits],
+  }
+}
+
+/**
  * Each (file, needle) pair where a file under `dir` holds one of `needles`; every file is read once,
  * synchronously (a test helper: 100,000 small files go several times faster than with promises).
  */
@@ -18,45 +37,33 @@ export async function grepTreeAll(
   needles: string[],
 ): Promise<Array<{ file: string; needle: string }>> {
   const hits: Array<{ file: string; needle: string }> = []
-  const wanted = needles.map((n) => Buffer.from(n))
   const visit = (path: string): void => {
     const info = lstatSync(path)
     if (info.isDirectory()) {
       for (const name of readdirSync(path)) visit(join(path, name))
     } else if (info.isFile()) {
-      for (const i of fileHolds(path, info.size, wanted)) hits.push({ file: path, needle: needles[i]! })
+      for (const needle of fileHolds(path, info.size, needles)) hits.push({ file: path, needle })
     }
   }
   visit(dir)
   return hits
 }
 
-/** Indexes of the needles a file holds. Big files (a sparse disk image) are read in overlapping chunks. */
-function fileHolds(path: string, size: number, wanted: Buffer[]): number[] {
-  const found = new Set<number>()
-  const check = (buf: Buffer): void => wanted.forEach((w, i) => buf.includes(w) && found.add(i))
+/** The needles a file holds. Big files (a sparse disk image) are read in chunks. */
+function fileHolds(path: string, size: number, needles: string[]): string[] {
+  const scanner = needleScanner(needles)
   if (size <= WHOLE_FILE_LIMIT) {
-    check(readFileSync(path))
-    return [...found]
+    scanner.scan(readFileSync(path))
+    return scanner.found()
   }
-  const overlap = Math.max(...wanted.map((w) => w.length))
-  const buf = Buffer.allocUnsafe(CHUNK + overlap)
+  const buf = Buffer.allocUnsafe(CHUNK)
   const fd = openSync(path, 'r')
   try {
-    // buf[0, kept) is the end of the previous chunk, so a needle across a boundary is still seen.
-    let kept = 0
-    for (let offset = 0; ;) {
-      const n = readSync(fd, buf, kept, CHUNK, offset)
-      if (n === 0) break
-      const total = kept + n
-      check(buf.subarray(0, total))
-      offset += n
-      const carry = Math.min(overlap, total)
-      buf.copy(buf, 0, total - carry, total)
-      kept = carry
+    for (let offset = 0, n; (n = readSync(fd, buf, 0, CHUNK, offset)) > 0; offset += n) {
+      scanner.scan(buf.subarray(0, n))
     }
   } finally {
     closeSync(fd)
   }
-  return [...found]
+  return scanner.found()
 }

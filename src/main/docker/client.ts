@@ -148,3 +148,12 @@ export async function checkDocker(docker: Docker): Promise<{ version: string; ap
     clearTimeout(timer)
   }
 }
+
+/**
+ * Whether the engine is Docker Desktop (macOS, Windows, or Linux with its VM): containers then run in a
+ * VM whose file sharing does not carry unix sockets. False when the engine does not answer.
+ */
+export async function isDockerDesktop(docker: Docker): Promise<boolean> {
+  const info = (await docker.info().catch(() => undefined)) as { OperatingSystem?: string } | undefined
+  return /docker desktop/i.test(info?.OperatingSystem ?? '')
+}

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import type { NetworkBlock, NetworkPhase, PhaseNetwork } from '../../shared/network'
 import type { TaskSource } from '../../shared/task'
 import type { SandboxNetwork } from '../docker/sandbox'
+import { AppError } from '../errors'
 import { PolicyProxy } from '../network/policy-proxy'
 import { resolvePolicy } from '../network/policy'
 
@@ -28,10 +29,22 @@ export async function openPhaseNetwork(opts: {
   /** A directory of the task's, made anew for this phase. */
   dir: string
   onBlocked: (block: NetworkBlock) => void
+  /** Why this Docker engine cannot carry the proxy's socket, if it cannot (Docker Desktop). */
+  unsupported?: () => Promise<string | undefined>
 }): Promise<PhaseNetworkHandle> {
   const { mode } = opts.network
   if (mode === 'off') return { sandbox: { kind: 'none' }, close: async () => undefined }
   if (mode === 'full') return { sandbox: { kind: 'full' }, close: async () => undefined }
+  const unsupported = await opts.unsupported?.()
+  if (unsupported) {
+    throw new AppError(
+      'unsupported',
+      `The ${opts.phase} phase's network (${mode}) cannot run here: ${unsupported}`,
+      {
+        hint: `Choose off or full for the ${opts.phase} phase in the task's options (or in Settings → Network).`,
+      },
+    )
+  }
   await rm(opts.dir, { recursive: true, force: true })
   await mkdir(opts.dir, { recursive: true, mode: 0o755 })
   const proxy = await PolicyProxy.listen({

@@ -1,12 +1,9 @@
-import { randomBytes } from 'node:crypto'
-import { join } from 'node:path'
 import type { ArtifactName } from '../../shared/contract'
 import type { DiffResult } from '../../shared/diff'
 import type { TaskEvent, TaskEventBody } from '../../shared/events'
 import { hostPatternSchema } from '../../shared/network'
 import type { Settings } from '../../shared/settings'
 import {
-  emptyUsage,
   isSettled,
   submitTaskInputSchema,
   type SubmitTaskInput,
@@ -14,18 +11,20 @@ import {
   type TaskRecord,
 } from '../../shared/task'
 import { createDockerClient } from '../docker/client'
-import { removeTaskContainers, type Sandbox } from '../docker/sandbox'
+import type { Sandbox } from '../docker/sandbox'
 import { AppError, toErrorData } from '../errors'
 import { computeDiff } from '../git/diff'
 import { validateBranch, validateGitUrl } from '../git/url-policy'
-import { collectCaBundle, writeCaBundle } from '../network/ca-bundle'
-import { KeyedLock } from '../util/keyed-lock'
 import { readDiffSnapshot, saveDiffSnapshot } from './diff-snapshot'
 import { NetworkNotes } from './network-notes'
 import { formatLogLine } from './agent-log'
 import { publish, type PublishRequest } from './publish'
 import { saveWorkspaceFile } from './workspace-edit'
 import { AgentImage } from './agent-image'
+import { HostEnvironment } from './host-environment'
+import { newTaskRecord } from './new-task'
+import { recoverTasks } from './recovery'
+import { WorkspaceGate } from './workspace-gate'
 import { TaskQueue } from './task-queue'
 import { TaskStore } from './task-store'
 import { runTurn, type DockerClient } from './task-turn'
@@ -57,8 +56,6 @@ interface ActiveRun {
   notes: NetworkNotes
 }
 
-const RUNNING_STATUSES: ReadonlyArray<TaskRecord['status']> = ['preparing', 'setting_up', 'running']
-
 /**
  * The task engine: submit, watch, cancel and follow up tasks. Plain Node, no Electron: the desktop app,
  * the headless server and the command line all drive this one class.
@@ -69,10 +66,9 @@ export class TaskEngine {
   private readonly runs = new Map<string, ActiveRun>()
   private readonly publishing = new Map<string, Promise<TaskOutcome>>()
   private readonly queue: TaskQueue
-  /** Host access to each task's workspace, one at a time (see whileIdle and TurnDeps.exclusive). */
-  private readonly workspace = new KeyedLock()
-  private desktopCheck: Promise<string | undefined> | undefined
-  private trust: { extraPath: string | undefined; value: Promise<{ path: string; pem: string }> } | undefined
+  /** Host access to each task's workspace: never while one of its containers is alive. */
+  private readonly workspace = new WorkspaceGate((id) => Boolean(this.runs.get(id)?.sandbox))
+  private readonly host: HostEnvironment
   readonly docker: DockerClient
   readonly image: AgentImage
 
@@ -82,7 +78,8 @@ export class TaskEngine {
   ) {
     this.queue = new TaskQueue(opts.settings().maxConcurrentTasks)
     this.docker = opts.docker ?? createDockerClient()
-    this.image = new AgentImage(this.docker, opts.agentImage, async () => (await this.hostTrust()).pem)
+    this.host = new HostEnvironment(opts.dataDir, opts.settings, this.docker)
+    this.image = new AgentImage(this.docker, opts.agentImage, async () => (await this.host.hostTrust()).pem)
     store.onChange = (task) => {
       for (const listener of this.recordListeners) listener(task)
     }
@@ -98,37 +95,19 @@ export class TaskEngine {
     return engine
   }
 
-  private async recover(): Promise<void> {
-    for (const task of this.store.list().reverse()) {
-      if (RUNNING_STATUSES.includes(task.status)) {
-        const error = new AppError('interrupted', 'codex-sys stopped while this task was running.', {
-          hint: 'Run the task again; its logs so far are kept.',
-        }).toData()
-        await this.store.update(task.id, {
-          status: 'interrupted',
-          error,
-          finishedAt: new Date().toISOString(),
-        })
-        this.emit(task.id, { type: 'error', error })
-        this.emit(task.id, { type: 'status', status: 'interrupted' })
-      } else if (task.status === 'queued') {
-        if (task.pendingFollowUp) this.schedule(task.id, task.pendingFollowUp)
-        else if (!task.baselineCommit) this.schedule(task.id, undefined)
-        else await this.interruptLostFollowUp(task.id)
-      }
-    }
-    // Containers of our tasks that outlived the engine: none of them is running now.
-    await removeTaskContainers(this.docker, { keep: (taskId) => !this.store.has(taskId) }).catch(
-      () => undefined,
-    )
+  private recover(): Promise<void> {
+    return recoverTasks({
+      store: this.store,
+      docker: this.docker,
+      schedule: (id, followUp) => this.schedule(id, followUp),
+      interrupt: (id, message, hint) => this.markInterrupted(id, message, hint),
+    })
   }
 
-  /** A queued turn on an imported workspace whose follow-up text is gone (a record from before it was kept). */
-  private async interruptLostFollowUp(id: string): Promise<void> {
-    const error = new AppError('interrupted', 'codex-sys stopped before the queued follow-up could start.', {
-      hint: 'The workspace and its changes are kept; send the follow-up again.',
-    }).toData()
+  private async markInterrupted(id: string, message: string, hint: string): Promise<void> {
+    const error = new AppError('interrupted', message, { hint }).toData()
     await this.store.update(id, { status: 'interrupted', error, finishedAt: new Date().toISOString() })
+    this.emit(id, { type: 'error', error })
     this.emit(id, { type: 'status', status: 'interrupted' })
   }
 
@@ -141,7 +120,6 @@ export class TaskEngine {
       )
     }
     const settings = this.opts.settings()
-    const now = new Date().toISOString()
     const value = parsed.data
     // A hostile or mistyped Git URL (credentials in it, a remote helper, an option) is refused before
     // anything is stored: the task record would otherwise keep what the URL carried.
@@ -149,25 +127,7 @@ export class TaskEngine {
       validateGitUrl(value.source.url, { allowLocalHttp: settings.allowLocalHttpGit })
       if (value.source.branch) validateBranch(value.source.branch)
     }
-    const task: TaskRecord = {
-      id: newTaskId(this.opts.idPrefix),
-      title: value.title?.trim() || titleFrom(value.prompt),
-      prompt: value.prompt,
-      source: value.source,
-      status: 'queued',
-      model: value.model ?? settings.model,
-      focusFiles: value.focusFiles,
-      setupScript: value.setupScript,
-      limits: { ...settings.limits, ...definedOnly(value.limits ?? {}) },
-      network: {
-        setup: value.network?.setup ?? settings.network.setup,
-        agent: value.network?.agent ?? settings.network.agent,
-      },
-      createdAt: now,
-      updatedAt: now,
-      usage: emptyUsage(),
-      turns: 0,
-    }
+    const task = newTaskRecord(value, settings, this.opts.idPrefix)
     await this.store.create(task)
     this.emit(task.id, { type: 'status', status: 'queued' })
     this.schedule(task.id, undefined)
@@ -213,7 +173,7 @@ export class TaskEngine {
     const task = this.store.get(id)
     if (!task.baselineCommit) throw new AppError('conflict', 'This task has no changes to show yet.')
     const baseline = task.baselineCommit
-    const live = await this.whileIdle(id, async () => {
+    const live = await this.workspace.whileIdle(id, async () => {
       const paths = this.store.paths(id)
       return computeDiff({ workspace: paths.workspace, gitDir: paths.gitDir, baseline })
     })
@@ -222,26 +182,6 @@ export class TaskEngine {
     if (snapshot) return snapshot
     throw new AppError('conflict', 'The agent is still on its first turn: its changes appear when it ends.', {
       hint: 'Wait for the task to reach review.',
-    })
-  }
-
-  /**
-   * Runs `fn` with the task's workspace to itself (no other host reader, no container of the task alive);
-   * undefined, without running it, while a container of the task is alive. A turn starts its containers
-   * under the same lock (TurnDeps.exclusive), so none can start while `fn` runs.
-   */
-  private whileIdle<T>(id: string, fn: () => Promise<T>): Promise<T | undefined> {
-    const containerAlive = (): boolean => Boolean(this.runs.get(id)?.sandbox)
-    if (containerAlive()) return Promise.resolve(undefined)
-    return this.workspace.run(id, async () => (containerAlive() ? undefined : fn()))
-  }
-
-  /** Like whileIdle, for changes: a running turn is a conflict. */
-  private async idleOrConflict<T>(id: string, what: string, fn: () => Promise<T>): Promise<T> {
-    const result = await this.whileIdle(id, async () => ({ value: await fn() }))
-    if (result) return result.value
-    throw new AppError('conflict', `${what} waits until the agent's turn ends.`, {
-      hint: 'Try again when the task is back in review.',
     })
   }
 
@@ -284,7 +224,7 @@ export class TaskEngine {
       )
     }
     const baseline = task.baselineCommit
-    const summary = await this.idleOrConflict(id, 'Saving an edit', async () => {
+    const summary = await this.workspace.idleOrConflict(id, 'Saving an edit', async () => {
       const paths = this.store.paths(id)
       await saveWorkspaceFile(paths.workspace, path, content)
       const diff = await computeDiff({ workspace: paths.workspace, gitDir: paths.gitDir, baseline })
@@ -299,7 +239,7 @@ export class TaskEngine {
     if (busy) throw new AppError('conflict', 'This task is already being published; wait for it to finish.')
     const run = (async () => {
       const githubToken = await this.opts.githubToken?.()
-      const outcome = await this.idleOrConflict(input.id, 'Publishing', () =>
+      const outcome = await this.workspace.idleOrConflict(input.id, 'Publishing', () =>
         publish(input, { store: this.store, settings: this.opts.settings(), githubToken }),
       )
       const task = this.store.get(input.id)
@@ -404,9 +344,9 @@ export class TaskEngine {
         },
         stop: (reason) => void this.stopRun(id, reason),
         notes: run.notes,
-        caBundlePath: (await this.hostTrust()).path,
-        proxyUnsupported: () => this.proxyUnsupported(),
-        exclusive: (fn) => this.workspace.run(id, fn),
+        caBundlePath: (await this.host.hostTrust()).path,
+        proxyUnsupported: () => this.host.proxyUnsupported(),
+        exclusive: (fn) => this.workspace.exclusive(id, fn),
         workspaceCheckMs: this.opts.workspaceCheckMs,
       })
     } catch (err) {
@@ -431,42 +371,6 @@ export class TaskEngine {
     this.emit(id, { type: 'status', status, message: error.message })
   }
 
-  /**
-   * Docker Desktop runs containers in a VM whose file sharing does not carry unix sockets, so the policy
-   * proxy's socket cannot reach them there (the Desktop path is not built yet). Asked once per engine.
-   */
-  private proxyUnsupported(): Promise<string | undefined> {
-    this.desktopCheck ??= this.docker.info().then(
-      (info: { OperatingSystem?: string }) =>
-        /docker desktop/i.test(info.OperatingSystem ?? '')
-          ? 'Docker Desktop does not carry the policy proxy’s socket into its VM yet.'
-          : undefined,
-      () => undefined,
-    )
-    return this.desktopCheck
-  }
-
-  /**
-   * The host's CA certificates (system store, NODE_EXTRA_CA_CERTS, Settings' extra file), written once
-   * per engine (and again when Settings' file changes) for every container and the image build to trust.
-   */
-  private async hostTrust(): Promise<{ path: string; pem: string }> {
-    const extraPath = this.opts.settings().network.caBundlePath
-    if (this.trust && this.trust.extraPath === extraPath) return this.trust.value
-    const key = { extraPath }
-    const value = (async () => {
-      const { pem } = await collectCaBundle({ extraPath })
-      const path = join(this.opts.dataDir, 'ca-bundle.pem')
-      await writeCaBundle(path, pem)
-      return { path, pem }
-    })()
-    this.trust = { ...key, value }
-    value.catch(() => {
-      if (this.trust?.value === value) this.trust = undefined
-    })
-    return value
-  }
-
   private async ensureImage(onProgress: (line: string, ratio?: number) => void): Promise<string> {
     const stop = this.image.onProgress(({ line, ratio }) => onProgress(line, ratio))
     try {
@@ -482,18 +386,4 @@ export class TaskEngine {
     if (line) this.store.appendArtifact(id, 'agent.log', line)
     for (const listener of this.listeners) listener(event)
   }
-}
-
-function newTaskId(prefix = ''): string {
-  const stamp = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)
-  return `${prefix}${stamp}-${randomBytes(3).toString('hex')}`
-}
-
-function definedOnly<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
-}
-
-function titleFrom(prompt: string): string {
-  const line = prompt.trim().split('\n')[0] ?? ''
-  return line.length > 80 ? `${line.slice(0, 77)}…` : line
 }

@@ -1,71 +1,22 @@
-import { join } from 'node:path'
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions'
-import type { TaskEventBody } from '../../shared/events'
-import type { NetworkPhase, PhaseNetwork } from '../../shared/network'
-import type { Settings } from '../../shared/settings'
 import type { TaskRecord } from '../../shared/task'
 import { runAgent } from '../agent/loop'
 import { createModelClient } from '../agent/model'
 import { buildSystemPrompt, discoverAgentsMd, initialMessages, repoTree } from '../agent/prompt'
 import { defaultTools } from '../agent/tools'
-import type { createDockerClient } from '../docker/client'
-import {
-  Sandbox,
-  giveWorkspaceTo,
-  prepareSandboxHome,
-  sandboxUser,
-  type SandboxNetwork,
-} from '../docker/sandbox'
+import { giveWorkspaceTo, sandboxUser, type Sandbox } from '../docker/sandbox'
 import { AppError } from '../errors'
 import { recordBaseline } from '../git/baseline'
 import { computeDiff } from '../git/diff'
-import { readWorkspaceFile } from '../util/workspace-read'
-import { importSource } from './import-source'
+import { readWorkspaceFileSync } from '../util/workspace-read'
 import { saveDiffSnapshot } from './diff-snapshot'
-import type { NetworkNotes } from './network-notes'
-import {
-  cloneHostPatterns,
-  networkForPrompt,
-  openPhaseNetwork,
-  type PhaseNetworkHandle,
-} from './phase-network'
+import { importSource } from './import-source'
+import { inSandbox, phaseNetworkOf } from './phase-sandbox'
+import { networkForPrompt } from './phase-network'
 import { watchSetupSilence } from './setup-watch'
-import type { TaskStore } from './task-store'
-import { watchWorkspaceSize } from './workspace-size'
+import { checkSignal, setStatus, type TurnDeps } from './turn-deps'
 
-export type DockerClient = ReturnType<typeof createDockerClient>
-
-export interface TurnDeps {
-  store: TaskStore
-  settings: Settings
-  docker: DockerClient
-  /** The agent image's tag, built first if missing. */
-  ensureImage: (onProgress: (line: string, ratio?: number) => void) => Promise<string>
-  apiKey: string
-  baseURL?: string
-  githubToken?: string
-  emit: (body: TaskEventBody) => void
-  signal: AbortSignal
-  /** Epoch ms by which the turn must end (the task's time limit). */
-  deadline: number
-  /** Told of the turn's current container as soon as it exists, so a cancel can kill it at once. */
-  onSandbox: (sandbox: Sandbox | undefined) => void
-  /** Stops the turn from inside (a limit it hit), as a cancel does from outside. */
-  stop: (reason: AppError) => void
-  /**
-   * Runs `fn` with the task's workspace to itself: no other host reader (diff, export, save) runs
-   * meanwhile, and no container of this task is alive (the turn only starts one after it returns).
-   */
-  exclusive: <T>(fn: () => Promise<T>) => Promise<T>
-  /** How often the workspace size is checked while a container runs (default WORKSPACE_CHECK_MS). */
-  workspaceCheckMs?: number
-  /** What the agent is told about the network (blocked requests, hosts the user allowed). */
-  notes: NetworkNotes
-  /** The host's CA bundle (a PEM file), mounted read-only in every container. */
-  caBundlePath?: string
-  /** Why this Docker engine cannot carry the policy proxy's socket (Docker Desktop), if it cannot. */
-  proxyUnsupported?: () => Promise<string | undefined>
-}
+export type { DockerClient, TurnDeps } from './turn-deps'
 
 /** The setup script is read from the workspace; nobody's setup.sh is bigger than this. */
 const MAX_SETUP_SCRIPT_BYTES = 1024 * 1024
@@ -138,112 +89,11 @@ async function importAndRecordBaseline(deps: TurnDeps, task: TaskRecord): Promis
       text: `Left out of the task (git cannot hold them): ${list}\n`,
     })
   }
-  const baselineCommit = baseline.commit
   return deps.store.update(task.id, {
-    baselineCommit,
+    baselineCommit: baseline.commit,
     sourceBranch: imported.sourceBranch,
     sourceCommit: imported.sourceCommit,
   })
-}
-
-/**
- * A container for one phase: its network opened first (the policy proxy's socket must exist when the
- * container starts), the container started (and reported, so a cancel can kill it), watched for the
- * workspace's size, and removed when `fn` ends, whatever the outcome — then its network closed.
- */
-async function inSandbox(
-  deps: TurnDeps,
-  task: TaskRecord,
-  image: string,
-  phase: NetworkPhase,
-  fn: (sandbox: Sandbox, network: PhaseNetworkHandle) => Promise<void>,
-): Promise<void> {
-  const paths = deps.store.paths(task.id)
-  const policy = phaseNetworkOf(deps, task, phase)
-  const unsupported =
-    policy.mode === 'registries' || policy.mode === 'custom' ? await deps.proxyUnsupported?.() : undefined
-  if (unsupported) {
-    throw new AppError(
-      'unsupported',
-      `The ${phase} phase's network (${policy.mode}) cannot run here: ${unsupported}`,
-      {
-        hint: `Choose off or full for the ${phase} phase in the task's options (or in Settings → Network).`,
-      },
-    )
-  }
-  const network = await openPhaseNetwork({
-    phase,
-    network: policy,
-    registries: deps.settings.network.registries,
-    extraHosts: () => [
-      ...(phase === 'setup' ? cloneHostPatterns(task.source) : []),
-      ...(deps.store.get(task.id).allowedHosts ?? []),
-    ],
-    dir: join(paths.dir, 'net', phase),
-    onBlocked: (block) => {
-      deps.emit({ type: 'network_blocked', ...block })
-      deps.notes.record(block)
-    },
-  })
-  try {
-    // Waits for any host reader of the workspace still at work (a diff asked for just before this turn).
-    const sandbox = await deps.exclusive(() => startSandbox(deps, task, image, network.sandbox))
-    const { maxWorkspaceGb } = deps.settings.sandbox
-    const watch = watchWorkspaceSize(sandbox, maxWorkspaceGb, deps.stop, deps.workspaceCheckMs)
-    try {
-      if (network.sandbox.kind === 'proxied') await sandbox.startRelay()
-      await fn(sandbox, network)
-    } catch (err) {
-      throw await explainContainerDeath(err, sandbox, deps)
-    } finally {
-      watch.stop()
-      // Gone first, then forgotten: until then the host keeps out of the workspace (see TaskEngine.whileIdle).
-      await sandbox.remove().catch(() => undefined)
-      deps.onSandbox(undefined)
-    }
-  } finally {
-    await network.close()
-  }
-}
-
-/** A phase's network: the task's own, else (records from before it was kept) Settings'. */
-const phaseNetworkOf = (deps: TurnDeps, task: TaskRecord, phase: NetworkPhase): PhaseNetwork =>
-  task.network?.[phase] ?? deps.settings.network[phase]
-
-/** A container the kernel killed for memory says so, instead of whatever broke next. */
-async function explainContainerDeath(err: unknown, sandbox: Sandbox, deps: TurnDeps): Promise<unknown> {
-  if (deps.signal.aborted || (err instanceof AppError && err.kind === 'cancelled')) return err
-  const state = await sandbox.state().catch(() => undefined)
-  if (!state?.oomKilled || state.running) return err
-  return new AppError(
-    'oom',
-    `The sandbox ran out of memory (OOMKilled at ${deps.settings.sandbox.memoryMb} MB).`,
-    {
-      hint: 'Raise the container memory limit in Settings, or ask for a lighter approach.',
-      cause: err,
-    },
-  )
-}
-
-async function setStatus(
-  deps: TurnDeps,
-  taskId: string,
-  status: TaskRecord['status'],
-  message?: string,
-): Promise<TaskRecord> {
-  checkSignal(deps.signal)
-  const patch: Partial<TaskRecord> = { status }
-  if (status === 'preparing' && !deps.store.get(taskId).startedAt) patch.startedAt = new Date().toISOString()
-  const task = await deps.store.update(taskId, patch)
-  deps.emit({ type: 'status', status, message })
-  return task
-}
-
-function checkSignal(signal: AbortSignal): void {
-  if (!signal.aborted) return
-  throw signal.reason instanceof AppError
-    ? signal.reason
-    : new AppError('cancelled', 'The task was cancelled.')
 }
 
 /**
@@ -256,43 +106,13 @@ async function findSetupScript(
   workspace: string,
 ): Promise<string | undefined> {
   if (task.setupScript?.trim()) return task.setupScript
-  const read = await readWorkspaceFile(workspace, 'setup.sh', { maxBytes: MAX_SETUP_SCRIPT_BYTES })
+  const read = readWorkspaceFileSync(workspace, 'setup.sh', { maxBytes: MAX_SETUP_SCRIPT_BYTES })
   if (read.ok) return read.content.toString('utf8')
   if (read.reason === 'missing') return undefined
   const text = `setup.sh was not run: ${read.message} Only a regular file of at most 1 MiB is run.\n`
   deps.store.appendArtifact(task.id, 'setup.log', text)
   deps.emit({ type: 'log', stream: 'setup', text })
   return undefined
-}
-
-async function startSandbox(
-  deps: TurnDeps,
-  task: TaskRecord,
-  image: string,
-  network: SandboxNetwork,
-): Promise<Sandbox> {
-  deps.emit({ type: 'progress', phase: 'container', message: 'Starting the sandbox container' })
-  const { memoryMb, cpus, pidsLimit, tmpfsMb } = deps.settings.sandbox
-  const paths = deps.store.paths(task.id)
-  await prepareSandboxHome(paths.home, sandboxUser())
-  const sandbox = await Sandbox.create(deps.docker, {
-    taskId: task.id,
-    image,
-    workspace: paths.workspace,
-    home: paths.home,
-    memoryMb,
-    cpus,
-    pidsLimit,
-    tmpfsMb,
-    network,
-    caBundle: deps.caBundlePath,
-  })
-  deps.onSandbox(sandbox)
-  if (deps.signal.aborted) {
-    await sandbox.remove().catch(() => undefined)
-    checkSignal(deps.signal)
-  }
-  return sandbox
 }
 
 async function runSetupPhase(deps: TurnDeps, task: TaskRecord, image: string, script: string): Promise<void> {

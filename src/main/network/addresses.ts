@@ -18,33 +18,37 @@ export interface AddressCheckOptions {
   allowDocumentation?: boolean
 }
 
-type Range = readonly [base: number, bits: number, problem: string]
-
 const METADATA = 'a link-local address (cloud metadata service)'
 const DOCUMENTATION = 'a documentation address'
+const PRIVATE = 'a private address'
 
 /** IPv4 ranges, most specific first where they nest. */
-const V4_RANGES: readonly Range[] = [
-  [v4('0.0.0.0'), 32, 'the unspecified address'],
-  [v4('0.0.0.0'), 8, 'a "this network" address'],
-  [v4('10.0.0.0'), 8, 'a private address'],
-  [v4('100.64.0.0'), 10, 'a shared (CGNAT) address'],
-  [v4('127.0.0.0'), 8, 'a loopback address'],
-  [v4('169.254.169.254'), 32, METADATA],
-  [v4('169.254.170.2'), 32, METADATA],
-  [v4('169.254.0.0'), 16, 'a link-local address'],
-  [v4('172.16.0.0'), 12, 'a private address'],
-  [v4('192.0.0.0'), 24, 'a reserved (IETF protocol) address'],
-  [v4('192.0.2.0'), 24, DOCUMENTATION],
-  [v4('192.88.99.0'), 24, 'a reserved (6to4 relay) address'],
-  [v4('192.168.0.0'), 16, 'a private address'],
-  [v4('198.18.0.0'), 15, 'a reserved (benchmarking) address'],
-  [v4('198.51.100.0'), 24, DOCUMENTATION],
-  [v4('203.0.113.0'), 24, DOCUMENTATION],
-  [v4('224.0.0.0'), 4, 'a multicast address'],
-  [v4('255.255.255.255'), 32, 'the broadcast address'],
-  [v4('240.0.0.0'), 4, 'a reserved address'],
-]
+const V4_RANGES = (
+  [
+    ['0.0.0.0/32', 'the unspecified address'],
+    ['0.0.0.0/8', 'a "this network" address'],
+    ['10.0.0.0/8', PRIVATE],
+    ['100.64.0.0/10', 'a shared (CGNAT) address'],
+    ['127.0.0.0/8', 'a loopback address'],
+    ['169.254.169.254/32', METADATA],
+    ['169.254.170.2/32', METADATA],
+    ['169.254.0.0/16', 'a link-local address'],
+    ['172.16.0.0/12', PRIVATE],
+    ['192.0.0.0/24', 'a reserved (IETF protocol) address'],
+    ['192.0.2.0/24', DOCUMENTATION],
+    ['192.88.99.0/24', 'a reserved (6to4 relay) address'],
+    ['192.168.0.0/16', PRIVATE],
+    ['198.18.0.0/15', 'a reserved (benchmarking) address'],
+    ['198.51.100.0/24', DOCUMENTATION],
+    ['203.0.113.0/24', DOCUMENTATION],
+    ['224.0.0.0/4', 'a multicast address'],
+    ['255.255.255.255/32', 'the broadcast address'],
+    ['240.0.0.0/4', 'a reserved address'],
+  ] as const
+).map(([cidr, problem]) => {
+  const [base = '', bits] = cidr.split('/')
+  return { base: v4(base), bits: Number(bits), problem }
+})
 
 /** What is wrong with an IPv4 or IPv6 destination address, or undefined for an ordinary public one. */
 export function addressProblem(ip: string, opts: AddressCheckOptions = {}): string | undefined {
@@ -56,7 +60,7 @@ export function addressProblem(ip: string, opts: AddressCheckOptions = {}): stri
 }
 
 function v4Problem(n: number, opts: AddressCheckOptions): string | undefined {
-  for (const [base, bits, problem] of V4_RANGES) {
+  for (const { base, bits, problem } of V4_RANGES) {
     if (!inV4(n, base, bits)) continue
     if (problem === DOCUMENTATION && opts.allowDocumentation) return undefined
     return problem
@@ -68,26 +72,23 @@ function v4Problem(n: number, opts: AddressCheckOptions): string | undefined {
 type Groups = readonly number[]
 
 function v6Problem(g: Groups, opts: AddressCheckOptions): string | undefined {
-  const [g0 = 0, g1 = 0, g2 = 0, g3 = 0, g4 = 0, g5 = 0, g6 = 0, g7 = 0] = g
-  const upper80Zero = g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0 && g4 === 0
+  const [g0 = 0, g1 = 0, g2 = 0, , , , g6 = 0, g7 = 0] = g
+  /** Whether the address starts with these groups. */
+  const starts = (...prefix: number[]): boolean => prefix.every((v, i) => (g[i] ?? 0) === v)
   const tail = ((g6 << 16) | g7) >>> 0
-  if (upper80Zero && g5 === 0) {
+  if (starts(0, 0, 0, 0, 0, 0)) {
     if (g6 === 0 && g7 === 0) return 'the unspecified address'
     if (g6 === 0 && g7 === 1) return 'a loopback address'
     return 'a deprecated IPv4-compatible address'
   }
   // ::ffff:a.b.c.d (IPv4-mapped): a dual-stack socket reaches the embedded IPv4 address itself.
-  if (upper80Zero && g5 === 0xffff) return embedded('an IPv4-mapped form of', tail, opts)
+  if (starts(0, 0, 0, 0, 0, 0xffff)) return embedded('an IPv4-mapped form of', tail, opts)
   // ::ffff:0:a.b.c.d (SIIT IPv4-translated).
-  if (g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0 && g4 === 0xffff && g5 === 0) {
-    return embedded('an IPv4-translated form of', tail, opts)
-  }
+  if (starts(0, 0, 0, 0, 0xffff, 0)) return embedded('an IPv4-translated form of', tail, opts)
   // 64:ff9b::/96, the well-known NAT64 prefix: reaches the embedded IPv4 address through the NAT64 gateway.
-  if (g0 === 0x64 && g1 === 0xff9b && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0) {
-    return embedded('a NAT64 form of', tail, opts)
-  }
-  if (g0 === 0x64 && g1 === 0xff9b && g2 === 1) return 'a local-use NAT64 address'
-  if (g0 === 0x100 && g1 === 0 && g2 === 0 && g3 === 0) return 'a reserved (discard-only) address'
+  if (starts(0x64, 0xff9b, 0, 0, 0, 0)) return embedded('a NAT64 form of', tail, opts)
+  if (starts(0x64, 0xff9b, 1)) return 'a local-use NAT64 address'
+  if (starts(0x100, 0, 0, 0)) return 'a reserved (discard-only) address'
   // 2002::/16, 6to4: the next 32 bits are the IPv4 address of the tunnel's end.
   if (g0 === 0x2002) return embedded('a 6to4 form of', ((g1 << 16) | g2) >>> 0, opts)
   if (g0 === 0x2001) {
@@ -98,9 +99,7 @@ function v6Problem(g: Groups, opts: AddressCheckOptions): string | undefined {
     if (g1 < 0x200) return 'a reserved (IETF protocol) address'
   }
   if (g0 === 0x3fff && g1 < 0x1000) return opts.allowDocumentation ? undefined : DOCUMENTATION
-  if (g0 === 0xfd00 && g1 === 0xec2 && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0 && g6 === 0) {
-    if (g7 === 0x254) return METADATA
-  }
+  if (starts(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254)) return METADATA
   if ((g0 & 0xfe00) === 0xfc00) return 'a private (unique local) address'
   if ((g0 & 0xffc0) === 0xfe80) return 'a link-local address'
   if ((g0 & 0xffc0) === 0xfec0) return 'a site-local address'

@@ -30,8 +30,8 @@ export function matchRoute(method: string | undefined, path: string, basePath: s
   return null
 }
 
-/** Hop-by-hop headers, and those the proxy sets itself. */
-const HOP_BY_HOP = new Set([
+/** Hop-by-hop headers: they describe one connection, never the next. */
+const HOP_BY_HOP = [
   'connection',
   'keep-alive',
   'proxy-connection',
@@ -39,11 +39,9 @@ const HOP_BY_HOP = new Set([
   'te',
   'trailer',
   'upgrade',
-  'host',
-  'content-length',
-  'expect',
-  'accept-encoding',
-])
+]
+/** Request headers that stay behind: hop-by-hop ones, and those the proxy sets itself. */
+const REQUEST_DROPPED = new Set([...HOP_BY_HOP, 'host', 'content-length', 'expect', 'accept-encoding'])
 /** Credentials, account selectors and client identity: the host decides these, never the container. */
 const CREDENTIALS = new Set([
   'authorization',
@@ -61,6 +59,17 @@ const CREDENTIALS = new Set([
   'x-real-ip',
 ])
 const CREDENTIAL_SHAPED = /auth|api[-_]?key|token|secret|passw|cookie|credential/i
+/** Response headers that stay on the host: hop-by-hop, cookies, and which account answered. */
+const ANSWER_DROPPED = new Set([...HOP_BY_HOP, 'set-cookie', 'openai-organization', 'openai-project'])
+
+/** The headers with a value that `dropped` does not name. */
+function keptHeaders(headers: IncomingHttpHeaders, dropped: (name: string) => boolean): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {}
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined && !dropped(name)) out[name] = value
+  }
+  return out
+}
 
 /** The request headers to forward: without hop-by-hop, credential-ish or account-selecting ones. */
 export function forwardedHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
@@ -69,38 +78,16 @@ export function forwardedHeaders(headers: IncomingHttpHeaders): OutgoingHttpHead
       .split(',')
       .map((h) => h.trim().toLowerCase()),
   )
-  const out: OutgoingHttpHeaders = {}
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || named.has(name)) continue
-    if (CREDENTIALS.has(name) || CREDENTIAL_SHAPED.test(name)) continue
-    out[name] = value
-  }
-  return out
+  return keptHeaders(
+    headers,
+    (name) =>
+      REQUEST_DROPPED.has(name) || named.has(name) || CREDENTIALS.has(name) || CREDENTIAL_SHAPED.test(name),
+  )
 }
-
-/** Response headers that stay on the host: hop-by-hop, cookies, and which account answered. */
-const ANSWER_DROPPED = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'te',
-  'trailer',
-  'upgrade',
-  'set-cookie',
-  'openai-organization',
-  'openai-project',
-])
 
 /** The upstream's response headers to pass back; without `content-length` when the proxy rewrites the body. */
 export function answerHeaders(headers: IncomingHttpHeaders, rewritten: boolean): OutgoingHttpHeaders {
-  const out: OutgoingHttpHeaders = {}
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || ANSWER_DROPPED.has(name)) continue
-    if (rewritten && name === 'content-length') continue
-    out[name] = value
-  }
-  return out
+  return keptHeaders(headers, (name) => ANSWER_DROPPED.has(name) || (rewritten && name === 'content-length'))
 }
 
 export interface ApiErrorBody {

@@ -19,6 +19,15 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 const count = (v: unknown): number | undefined =>
   typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined
 
+/** The JSON value of `text`, or undefined when it is not JSON. */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
 /** Reads `usage` (chat: prompt/completion tokens; responses: input/output tokens); undefined when absent. */
 export function readUsage(api: ModelApi, usage: unknown): TokenCount | undefined {
   if (!isObject(usage)) return undefined
@@ -35,6 +44,25 @@ export function factsFromJson(api: ModelApi, body: unknown): ResponseFacts {
     usage: readUsage(api, body.usage),
     model: typeof body.model === 'string' ? body.model : undefined,
   }
+}
+
+export interface PreparedRequest {
+  body: Buffer
+  model?: string
+  /** The proxy added `stream_options.include_usage`: the usage chunk is the proxy's, not the client's. */
+  injectedUsage: boolean
+}
+
+/** Reads the request's model; for a streamed chat completion, makes sure the answer reports its usage. */
+export function prepareRequest(api: ModelApi, body: Buffer): PreparedRequest {
+  const request = parseJson(body.toString('utf8'))
+  if (!isObject(request)) return { body, injectedUsage: false }
+  const model = typeof request.model === 'string' ? request.model : undefined
+  const options = isObject(request.stream_options) ? request.stream_options : null
+  if (api !== 'chat' || request.stream !== true || options?.include_usage === true)
+    return { body, model, injectedUsage: false }
+  request.stream_options = { ...options, include_usage: true }
+  return { body: Buffer.from(JSON.stringify(request)), model, injectedUsage: true }
 }
 
 /** The Responses API events that end a response and carry its final usage. */
@@ -154,7 +182,7 @@ export class SseUsageReader {
     if (this.api === 'chat') {
       const hasUsage = /"usage"\s*:\s*\{/.test(data)
       if (!hasUsage && this.facts.model !== undefined) return false
-      const chunk = parse(data)
+      const chunk = parseJson(data)
       if (!isObject(chunk)) return false
       if (typeof chunk.model === 'string') this.facts.model = chunk.model
       const usage = readUsage('chat', chunk.usage)
@@ -164,20 +192,12 @@ export class SseUsageReader {
     const named = FINAL_RESPONSE_EVENTS.has(event)
     if (!named && (event || !/"type"\s*:\s*"response\.(completed|incomplete|failed)"/.test(data)))
       return false
-    const payload = parse(data)
+    const payload = parseJson(data)
     if (!isObject(payload) || !isObject(payload.response)) return false
     if (!named && !FINAL_RESPONSE_EVENTS.has(String(payload.type))) return false
     const facts = factsFromJson('responses', payload.response)
     if (facts.model) this.facts.model = facts.model
     if (facts.usage) this.facts.usage = facts.usage
     return false
-  }
-}
-
-function parse(text: string): unknown {
-  try {
-    return JSON.parse(text)
-  } catch {
-    return undefined
   }
 }

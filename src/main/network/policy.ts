@@ -75,26 +75,20 @@ export function decide(policy: ResolvedPolicy, dest: Destination): Decision {
   const host = normalizeHost(dest.host)
   const method = dest.method?.toUpperCase()
   if (policy.mode === 'off') return { allowed: false, rule: NETWORK_OFF }
-  if (policy.mode !== 'full') {
-    if (isIpLiteral(host)) return { allowed: false, rule: AN_ADDRESS }
-    if (!isHostName(host)) return { allowed: false, rule: NOT_A_NAME }
-    const matching = compiled(policy).filter((p) => nameMatches(p, host))
-    if (matching.length === 0) return { allowed: false, rule: NOT_IN_ALLOWLIST }
-    const byPort = matching.find((p) =>
-      p.port === undefined ? dest.port === 80 || dest.port === 443 : p.port === dest.port,
-    )
-    if (!byPort) {
-      const ports = [...new Set(matching.flatMap((p) => (p.port === undefined ? [80, 443] : [p.port])))]
-      ports.sort((a, b) => a - b)
-      return { allowed: false, rule: `port ${dest.port} is not allowed for ${host} (${listPorts(ports)})` }
-    }
-    const readOnly = readOnlyDecision(policy, method)
-    if (readOnly) return readOnly
-    return { allowed: true, rule: `allowed by ${byPort.text}${readOnlyNote(policy, method)}` }
-  }
-  return (
-    readOnlyDecision(policy, method) ?? { allowed: true, rule: `full network${readOnlyNote(policy, method)}` }
+  if (policy.mode === 'full') return allow(policy, method, 'full network')
+  if (isIpLiteral(host)) return { allowed: false, rule: AN_ADDRESS }
+  if (!isHostName(host)) return { allowed: false, rule: NOT_A_NAME }
+  const matching = compiled(policy).filter((p) => nameMatches(p, host))
+  if (matching.length === 0) return { allowed: false, rule: NOT_IN_ALLOWLIST }
+  const byPort = matching.find((p) =>
+    p.port === undefined ? dest.port === 80 || dest.port === 443 : p.port === dest.port,
   )
+  if (!byPort) {
+    const ports = [...new Set(matching.flatMap((p) => (p.port === undefined ? [80, 443] : [p.port])))]
+    ports.sort((a, b) => a - b)
+    return { allowed: false, rule: `port ${dest.port} is not allowed for ${host} (${listPorts(ports)})` }
+  }
+  return allow(policy, method, `allowed by ${byPort.text}`)
 }
 
 /** Dot-separated labels of letters, digits, `-` and `_`, at most 253 characters. */
@@ -102,6 +96,13 @@ export function isHostName(host: string): boolean {
   return (
     host.length <= 253 &&
     /^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$/.test(host)
+  )
+}
+
+/** Allowed for `reason`, unless read-only refuses the method. */
+function allow(policy: ResolvedPolicy, method: string | undefined, reason: string): Decision {
+  return (
+    readOnlyDecision(policy, method) ?? { allowed: true, rule: `${reason}${readOnlyNote(policy, method)}` }
   )
 }
 

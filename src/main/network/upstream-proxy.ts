@@ -175,7 +175,6 @@ export function bypassesProxy(rules: readonly NoProxyRule[], host: string, port:
     .toLowerCase()
     .replace(/^\[|\]$/g, '')
     .replace(/\.$/, '')
-  const ipFamily = net.isIP(h)
   return rules.some((r) => {
     if (r.port !== undefined && r.port !== port) return false
     switch (r.kind) {
@@ -184,24 +183,22 @@ export function bypassesProxy(rules: readonly NoProxyRule[], host: string, port:
       case 'name':
         return h === r.value || h.endsWith(`.${r.value}`)
       case 'address':
-        return ipFamily !== 0 && sameAddress(h, r.value)
-      case 'cidr': {
-        if (ipFamily === 0 || net.isIP(r.value) !== ipFamily) return false
-        const list = new net.BlockList()
-        list.addSubnet(r.value, r.bits ?? 0, ipFamily === 4 ? 'ipv4' : 'ipv6')
-        return list.check(h, ipFamily === 4 ? 'ipv4' : 'ipv6')
-      }
+        return inRange(h, r.value)
+      case 'cidr':
+        return inRange(h, r.value, r.bits ?? 0)
     }
-    return false
   })
 }
 
-function sameAddress(a: string, b: string): boolean {
-  const family = net.isIP(a)
-  if (family !== net.isIP(b)) return false
+/** Whether `ip` is the address `base`, or with `bits` inside the range `base/bits`; false across families. */
+function inRange(ip: string, base: string, bits?: number): boolean {
+  const family = net.isIP(ip)
+  if (family === 0 || net.isIP(base) !== family) return false
+  const type = family === 4 ? 'ipv4' : 'ipv6'
   const list = new net.BlockList()
-  list.addAddress(b, family === 4 ? 'ipv4' : 'ipv6')
-  return list.check(a, family === 4 ? 'ipv4' : 'ipv6')
+  if (bits === undefined) list.addAddress(base, type)
+  else list.addSubnet(base, bits, type)
+  return list.check(ip, type)
 }
 
 const MAX_RESPONSE_HEAD = 16 * 1024

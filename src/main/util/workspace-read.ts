@@ -92,7 +92,7 @@ function lstatOrUndefined(path: string): Stats | undefined {
   }
 }
 
-/** Reads a regular file of the workspace (see above). Synchronous: small files, one pass, no waiting. */
+/** Reads a regular file of the workspace (see above). Synchronous: small, bounded reads, never a wait. */
 export function readWorkspaceFileSync(
   root: string,
   rel: string,
@@ -134,13 +134,4 @@ export function readWorkspaceFileSync(
   } finally {
     closeSync(fd)
   }
-}
-
-/** The same read, for callers on the promise side (it is short and bounded by `maxBytes`). */
-export async function readWorkspaceFile(
-  root: string,
-  rel: string,
-  opts: WorkspaceReadOptions,
-): Promise<WorkspaceRead> {
-  return readWorkspaceFileSync(root, rel, opts)
 }

@@ -4,7 +4,7 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
 import { dirname, join, relative, sep } from 'node:path'
 import { expect } from 'vitest'
 import type { ModelServer } from '../../support/model-server'
-import { grepTreeAll } from '../../support/grep-tree'
+import { grepTreeAll, needleScanner } from '../../support/grep-tree'
 import { tempDir } from '../../support/tmp'
 
 /**
@@ -153,16 +153,9 @@ async function streamContains(
   const child = spawn(cmd, args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'ignore'] })
   // A command that exits before reading all of it (EPIPE) has said what it had to.
   child.stdin?.on('error', () => undefined).end(input)
-  const wanted = needles.map((n) => Buffer.from(n))
-  const overlap = Math.max(...wanted.map((w) => w.length))
-  const found = new Set<string>()
-  let tail = Buffer.alloc(0)
-  for await (const chunk of child.stdout!) {
-    const joined = Buffer.concat([tail, chunk as Buffer])
-    wanted.forEach((w, i) => joined.includes(w) && found.add(needles[i]!))
-    tail = joined.subarray(Math.max(0, joined.length - overlap))
-  }
-  return [...found]
+  const scanner = needleScanner(needles)
+  for await (const chunk of child.stdout!) scanner.scan(chunk as Buffer)
+  return scanner.found()
 }
 
 /** Both checks every case ends with. */

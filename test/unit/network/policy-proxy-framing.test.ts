@@ -1,39 +1,33 @@
 import { createHash } from 'node:crypto'
 import http from 'node:http'
-import { connect } from 'node:net'
-import { afterEach, describe, expect, it } from 'vitest'
+import { connect, createServer } from 'node:net'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import {
+  closedAfterTest,
+  closeServer,
   connectVia,
   httpVia,
+  listen,
   patterned,
   readText,
   startHttpTarget,
   startRawOrigin,
   unixAgent,
   waitFor,
-  type RawOrigin,
 } from './proxy-helpers'
 import { custom, startProxy, type Fixture } from './proxy-fixture'
 
 // How the plain-HTTP path frames responses it parses itself, and the CONNECT path's data integrity.
 
-const cleanups: Array<() => Promise<void>> = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
-async function proxyFor(port: number): Promise<Fixture> {
-  const f = await startProxy({
+const proxy = closedAfterTest(startProxy)
+const raw = closedAfterTest(startRawOrigin)
+const origin = closedAfterTest(startHttpTarget)
+function proxyFor(port: number): Promise<Fixture> {
+  return proxy({
     phase: custom([`web.example.com:${port}`]),
     names: { 'web.example.com': ['127.0.0.1'] },
     trusted: ['127.0.0.1'],
   })
-  cleanups.push(f.close)
-  return f
-}
-async function raw(...args: Parameters<typeof startRawOrigin>): Promise<RawOrigin> {
-  const o = await startRawOrigin(...args)
-  cleanups.push(o.close)
-  return o
 }
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex')
 const OK = (body: string, extra = ''): string =>
@@ -41,8 +35,7 @@ const OK = (body: string, extra = ''): string =>
 
 describe('plain HTTP framing', () => {
   it('de-chunks and re-chunks a chunked body of uneven chunks, intact, with its trailer dropped', async () => {
-    const t = await startHttpTarget()
-    cleanups.push(t.close)
+    const t = await origin()
     const f = await proxyFor(t.port)
     const res = await httpVia(f.socketPath, `http://web.example.com:${t.port}/chunked?bytes=3000000`)
     expect(res.status).toBe(200)
@@ -52,8 +45,7 @@ describe('plain HTTP framing', () => {
   })
 
   it('passes a Content-Length body through as it is, 20 MB intact', async () => {
-    const t = await startHttpTarget()
-    cleanups.push(t.close)
+    const t = await origin()
     const f = await proxyFor(t.port)
     const res = await httpVia(f.socketPath, `http://web.example.com:${t.port}/big?bytes=20000000`)
     expect(res.headers['content-length']).toBe('20000000')
@@ -82,7 +74,7 @@ describe('plain HTTP framing', () => {
     })
     const f = await proxyFor(o.port)
     const agent = unixAgent(f.socketPath)
-    cleanups.push(async () => agent.destroy())
+    onTestFinished(() => agent.destroy())
     const base = `http://web.example.com:${o.port}`
     const head = await httpVia(f.socketPath, `${base}/h`, { method: 'HEAD', agent })
     expect([head.status, head.headers['content-length'], head.body]).toEqual([200, '5', ''])
@@ -125,8 +117,7 @@ describe('plain HTTP framing', () => {
   })
 
   it('ends the origin connection when the client goes away mid-body', async () => {
-    const t = await startHttpTarget()
-    cleanups.push(t.close)
+    const t = await origin()
     const f = await proxyFor(t.port)
     const client = connect(f.socketPath)
     client.write(
@@ -145,8 +136,7 @@ describe('plain HTTP framing', () => {
   })
 
   it('forwards a request body with Content-Length and Expect: 100-continue', async () => {
-    const t = await startHttpTarget()
-    cleanups.push(t.close)
+    const t = await origin()
     const f = await proxyFor(t.port)
     const body = 'x'.repeat(100_000)
     const res = await new Promise<number>((resolve, reject) => {
@@ -182,16 +172,14 @@ describe('CONNECT data path', () => {
   })
 
   it('moves 30 MB both ways intact', async () => {
-    const { createServer } = await import('node:net')
     const data = patterned(30_000_000)
     let received = 0
     const sink = createServer((s) => {
       s.on('data', (d: Buffer) => (received += d.length))
       s.end(data)
     })
-    const { listen, closeServer } = await import('./proxy-helpers')
     const port = await listen(sink)
-    cleanups.push(() => closeServer(sink))
+    onTestFinished(() => closeServer(sink))
     const f = await proxyFor(port)
     const a = await connectVia(f.socketPath, `web.example.com:${port}`)
     const chunks: Buffer[] = []

@@ -1,12 +1,14 @@
 import https from 'node:https'
-import { join } from 'node:path'
-import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { parseProxyUrl } from '../../../src/main/network/upstream-proxy'
+import { makeTestServerCert } from '../../support/test-cert'
+import { tempDir } from '../../support/tmp'
 import {
+  closedAfterTest,
+  closeServer,
   connectVia,
   httpVia,
   listen,
-  closeServer,
   rawRequest,
   readText,
   run,
@@ -14,26 +16,15 @@ import {
   startHttpTarget,
   startUpstream,
   tcpRelay,
-  tempDir,
   unixAgent,
-  type HttpTarget,
 } from './proxy-helpers'
-import { custom, startProxy, type Fixture } from './proxy-fixture'
+import { custom, startProxy } from './proxy-fixture'
 
-const cleanups: Array<() => Promise<void>> = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
-async function origin(): Promise<HttpTarget> {
-  const t = await startHttpTarget()
-  cleanups.push(t.close)
-  return t
-}
-async function proxy(opts: Parameters<typeof startProxy>[0]): Promise<Fixture> {
-  const f = await startProxy(opts)
-  cleanups.push(f.close)
-  return f
-}
+const origin = closedAfterTest(startHttpTarget)
+const proxy = closedAfterTest(startProxy)
+const echo = closedAfterTest(startEcho)
+const upstreamProxy = closedAfterTest(startUpstream)
+const relayTo = closedAfterTest(tcpRelay)
 const LOCAL = { names: { 'web.example.com': ['127.0.0.1'] }, trusted: ['127.0.0.1'] }
 
 describe('the policy proxy: plain HTTP', () => {
@@ -66,7 +57,7 @@ describe('the policy proxy: plain HTTP', () => {
     const t = await origin()
     const f = await proxy({ phase: custom([`web.example.com:${t.port}`]), ...LOCAL })
     const agent = unixAgent(f.socketPath)
-    cleanups.push(async () => agent.destroy())
+    onTestFinished(() => agent.destroy())
     for (const path of ['/1', '/2', '/3']) {
       const res = await httpVia(f.socketPath, `http://web.example.com:${t.port}${path}`, { agent })
       expect(res.body).toBe(`ok GET ${path}`)
@@ -143,51 +134,25 @@ describe('the policy proxy: plain HTTP', () => {
 })
 
 describe('the policy proxy with curl (through a TCP → unix relay, as in the container)', () => {
-  let certDir = ''
-  beforeAll(async () => {
-    const { dir, remove } = await tempDir()
-    cleanups.push(remove)
-    certDir = dir
-    await run('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=tls.example.com',
-      '-addext',
-      'subjectAltName=DNS:tls.example.com',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ])
-  })
-
   it('curl: HTTPS through CONNECT, plain HTTP, and a refusal curl reports', async () => {
-    const { readFile } = await import('node:fs/promises')
-    const tlsServer = https.createServer(
-      { key: await readFile(join(certDir, 'key.pem')), cert: await readFile(join(certDir, 'cert.pem')) },
-      (_req, res) => res.end('secure hello'),
+    const cert = makeTestServerCert(await tempDir('codex-net-'), 'tls.example.com')
+    const tlsServer = https.createServer({ key: cert.key, cert: cert.cert }, (_req, res) =>
+      res.end('secure hello'),
     )
     const tlsPort = await listen(tlsServer)
-    cleanups.push(() => closeServer(tlsServer))
+    onTestFinished(() => closeServer(tlsServer))
     const t = await origin()
     const f = await proxy({
       phase: custom([`tls.example.com:${tlsPort}`, `web.example.com:${t.port}`]),
       names: { 'tls.example.com': ['127.0.0.1'], 'web.example.com': ['127.0.0.1'] },
       trusted: ['127.0.0.1'],
     })
-    const relay = await tcpRelay(f.socketPath)
-    cleanups.push(relay.close)
+    const relay = await relayTo(f.socketPath)
     const proxyArg = ['--proxy', `http://127.0.0.1:${relay.port}`, '--noproxy', '', '-sS', '--max-time', '10']
     const secure = await run('curl', [
       ...proxyArg,
       '--cacert',
-      join(certDir, 'cert.pem'),
+      cert.certFile,
       `https://tls.example.com:${tlsPort}/`,
     ])
     expect(secure.stdout).toBe('secure hello')
@@ -209,10 +174,8 @@ describe('the policy proxy with curl (through a TCP → unix relay, as in the co
 
 describe('the policy proxy through the host proxy (upstream)', () => {
   it('tunnels to the checked address with the credentials, and refuses rebinding before the upstream', async () => {
-    const up = await startUpstream({ requireAuth: `Basic ${Buffer.from('me:pw').toString('base64')}` })
-    cleanups.push(up.close)
-    const target = await startEcho()
-    cleanups.push(target.close)
+    const up = await upstreamProxy({ requireAuth: `Basic ${Buffer.from('me:pw').toString('base64')}` })
+    const target = await echo()
     const f = await proxy({
       phase: custom([`via.example.com:${target.port}`, `inside.example.com:${target.port}`]),
       names: { 'via.example.com': ['127.0.0.1'], 'inside.example.com': ['127.0.0.1'] },
@@ -233,8 +196,7 @@ describe('the policy proxy through the host proxy (upstream)', () => {
   })
 
   it('never lets 127.0.0.1 through as a destination, even though the upstream lives there', async () => {
-    const up = await startUpstream()
-    cleanups.push(up.close)
+    const up = await upstreamProxy()
     const f = await proxy({
       phase: custom(['inside.example.com']),
       names: { 'inside.example.com': ['127.0.0.1'] },
@@ -247,14 +209,12 @@ describe('the policy proxy through the host proxy (upstream)', () => {
   })
 
   it("uses the host's HTTPS_PROXY/NO_PROXY when no upstream is given", async () => {
-    const target = await startEcho()
-    cleanups.push(target.close)
-    const up = await startUpstream()
-    cleanups.push(up.close)
+    const target = await echo()
+    const up = await upstreamProxy()
     const saved = { https: process.env.HTTPS_PROXY, no: process.env.NO_PROXY }
     process.env.HTTPS_PROXY = `http://127.0.0.1:${up.port}`
     process.env.NO_PROXY = 'direct.example.com'
-    cleanups.push(async () => {
+    onTestFinished(() => {
       for (const [k, v] of [
         ['HTTPS_PROXY', saved.https],
         ['NO_PROXY', saved.no],
@@ -279,10 +239,8 @@ describe('the policy proxy through the host proxy (upstream)', () => {
   })
 
   it('lets the upstream resolve a name that does not resolve here', async () => {
-    const target = await startEcho()
-    cleanups.push(target.close)
-    const up = await startUpstream({ names: ['far.example.com'] })
-    cleanups.push(up.close)
+    const target = await echo()
+    const up = await upstreamProxy({ names: ['far.example.com'] })
     const f = await proxy({
       phase: custom([`far.example.com:${target.port}`]),
       upstream: (host) => (host === 'far.example.com' ? parseProxyUrl(`http://127.0.0.1:${up.port}`) : null),
@@ -295,8 +253,7 @@ describe('the policy proxy through the host proxy (upstream)', () => {
 
   it('sends plain HTTP through a CONNECT tunnel of the upstream, and reports its refusal as 502', async () => {
     const t = await origin()
-    const up = await startUpstream()
-    cleanups.push(up.close)
+    const up = await upstreamProxy()
     const f = await proxy({
       phase: custom([`web.example.com:${t.port}`, 'refused.example.com']),
       names: { 'web.example.com': ['127.0.0.1'], 'refused.example.com': ['192.0.2.10'] },
@@ -320,8 +277,7 @@ describe('the policy proxy: large transfers', () => {
   it('moves 100 MB intact through a CONNECT tunnel and a plain HTTP request (speed: npm run bench)', async () => {
     const t = await origin()
     const f = await proxy({ phase: custom([`web.example.com:${t.port}`]), ...LOCAL })
-    const relay = await tcpRelay(f.socketPath)
-    cleanups.push(relay.close)
+    const relay = await relayTo(f.socketPath)
     const url = `http://web.example.com:${t.port}/big?bytes=${100 * 1024 * 1024}`
     const size = async (extra: string[]): Promise<number> =>
       Number((await run('curl', ['-sS', '-o', '/dev/null', '-w', '%{size_download}', ...extra])).stdout)

@@ -1,10 +1,12 @@
 import { lstat, writeFile } from 'node:fs/promises'
 import net from 'node:net'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { PolicyProxy } from '../../../src/main/network/policy-proxy'
 import { resolvePolicy } from '../../../src/main/network/policy'
+import type { PhaseNetwork } from '../../../src/shared/network'
 import {
+  closedAfterTest,
   connectVia,
   rawRequest,
   readText,
@@ -12,29 +14,25 @@ import {
   startUpstream,
   tempDir,
   waitFor,
-  type EchoTarget,
 } from './proxy-helpers'
-import { custom, startProxy, type Fixture } from './proxy-fixture'
+import { custom, startProxy } from './proxy-fixture'
 
-const cleanups: Array<() => Promise<void>> = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
-async function echo(opts: { silent?: boolean } = {}): Promise<EchoTarget> {
-  const e = await startEcho(opts)
-  cleanups.push(e.close)
-  return e
-}
-async function proxy(opts: Parameters<typeof startProxy>[0]): Promise<Fixture> {
-  const f = await startProxy(opts)
-  cleanups.push(f.close)
-  return f
+const echo = closedAfterTest(startEcho)
+const proxy = closedAfterTest(startProxy)
+const upstreamProxy = closedAfterTest(startUpstream)
+
+/** Proxy options letting `name` (resolving to 127.0.0.1, our own servers' address) through to `port`. */
+function reaching(
+  name: string,
+  port: number,
+): { phase: PhaseNetwork; names: Record<string, string[]>; trusted: string[] } {
+  return { phase: custom([`${name}:${port}`]), names: { [name]: ['127.0.0.1'] }, trusted: ['127.0.0.1'] }
 }
 
 describe('the policy proxy: socket', () => {
   it('listens on a 0666 unix socket, replacing a stale file', async () => {
     const { dir, remove } = await tempDir()
-    cleanups.push(remove)
+    onTestFinished(remove)
     const socketPath = join(dir, 'proxy.sock')
     await writeFile(socketPath, 'stale')
     const p = await PolicyProxy.listen({
@@ -54,11 +52,7 @@ describe('the policy proxy: socket', () => {
 describe('the policy proxy: CONNECT', () => {
   it('tunnels an allowed name to the checked address, with early bytes and half-close', async () => {
     const target = await echo()
-    const f = await proxy({
-      phase: custom([`echo.example.com:${target.port}`]),
-      names: { 'echo.example.com': ['127.0.0.1'] },
-      trusted: ['127.0.0.1'],
-    })
+    const f = await proxy(reaching('echo.example.com', target.port))
     const a = await connectVia(f.socketPath, `echo.example.com:${target.port}`, 'early|')
     expect(a.head).toBe('HTTP/1.1 200 Connection established')
     a.socket.write('hello')
@@ -165,11 +159,7 @@ describe('the policy proxy: CONNECT', () => {
   it('answers 502 when the checked address refuses the connection', async () => {
     const closed = await echo()
     await closed.close()
-    const f = await proxy({
-      phase: custom([`down.example.com:${closed.port}`]),
-      names: { 'down.example.com': ['127.0.0.1'] },
-      trusted: ['127.0.0.1'],
-    })
+    const f = await proxy(reaching('down.example.com', closed.port))
     const a = await connectVia(f.socketPath, `down.example.com:${closed.port}`)
     expect(a.status).toBe(502)
     expect(a.body).toBe(`codex-sys: could not connect to down.example.com:${closed.port} (ECONNREFUSED)\n`)
@@ -250,12 +240,7 @@ describe('the policy proxy: events, live policy, limits', () => {
 
   it('refuses connections over the limit with 503', async () => {
     const target = await echo()
-    const f = await proxy({
-      phase: custom([`e.example.com:${target.port}`]),
-      names: { 'e.example.com': ['127.0.0.1'] },
-      trusted: ['127.0.0.1'],
-      limits: { maxConnections: 2 },
-    })
+    const f = await proxy({ ...reaching('e.example.com', target.port), limits: { maxConnections: 2 } })
     const held = [
       await connectVia(f.socketPath, `e.example.com:${target.port}`),
       await connectVia(f.socketPath, `e.example.com:${target.port}`),
@@ -267,12 +252,7 @@ describe('the policy proxy: events, live policy, limits', () => {
 
   it('closes a tunnel idle longer than the idle timeout', async () => {
     const target = await echo()
-    const f = await proxy({
-      phase: custom([`e.example.com:${target.port}`]),
-      names: { 'e.example.com': ['127.0.0.1'] },
-      trusted: ['127.0.0.1'],
-      limits: { idleTimeoutMs: 200 },
-    })
+    const f = await proxy({ ...reaching('e.example.com', target.port), limits: { idleTimeoutMs: 200 } })
     const a = await connectVia(f.socketPath, `e.example.com:${target.port}`)
     const closed = new Promise((r) => a.socket.once('close', r))
     a.socket.resume()
@@ -282,13 +262,10 @@ describe('the policy proxy: events, live policy, limits', () => {
 
 describe('the policy proxy: pending() and close()', () => {
   it('lists a connection waiting on a slow upstream, then one whose target has not answered', async () => {
-    const slow = await startUpstream({ delayMs: 600 })
-    cleanups.push(slow.close)
+    const slow = await upstreamProxy({ delayMs: 600 })
     const target = await echo({ silent: true })
     const f = await proxy({
-      phase: custom([`slow.example.com:${target.port}`]),
-      names: { 'slow.example.com': ['127.0.0.1'] },
-      trusted: ['127.0.0.1'],
+      ...reaching('slow.example.com', target.port),
       upstream: {
         url: `http://127.0.0.1:${slow.port}`,
         protocol: 'http:',
@@ -313,11 +290,7 @@ describe('the policy proxy: pending() and close()', () => {
 
   it('close() ends every open tunnel and removes the socket', async () => {
     const target = await echo()
-    const f = await startProxy({
-      phase: custom([`e.example.com:${target.port}`]),
-      names: { 'e.example.com': ['127.0.0.1'] },
-      trusted: ['127.0.0.1'],
-    })
+    const f = await startProxy(reaching('e.example.com', target.port))
     const tunnels = [
       await connectVia(f.socketPath, `e.example.com:${target.port}`),
       await connectVia(f.socketPath, `e.example.com:${target.port}`),

@@ -5,11 +5,23 @@ import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { onTestFinished } from 'vitest'
 
 /**
  * Test servers and clients of the policy proxy. Every server here listens on 127.0.0.1, and nothing here
  * dials anything but 127.0.0.1 or a unix socket: the proxy's refusals are asserted, never probed.
  */
+
+/** `start`, with what it starts closed when the current test finishes (last started, first closed). */
+export function closedAfterTest<A extends unknown[], T extends { close: () => Promise<void> }>(
+  start: (...args: A) => Promise<T>,
+): (...args: A) => Promise<T> {
+  return async (...args) => {
+    const started = await start(...args)
+    onTestFinished(() => started.close())
+    return started
+  }
+}
 
 export async function tempDir(): Promise<{ dir: string; remove: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'codex-net-'))
@@ -22,7 +34,9 @@ export function listen(server: net.Server): Promise<number> {
   )
 }
 
-export function closeServer(server: net.Server): Promise<void> {
+/** Closes a server, first destroying `sockets` (connections it would wait for). */
+export function closeServer(server: net.Server, sockets: Iterable<net.Socket> = []): Promise<void> {
+  for (const s of sockets) s.destroy()
   ;(server as http.Server).closeAllConnections?.()
   return new Promise((resolve) => server.close(() => resolve()))
 }
@@ -48,10 +62,7 @@ export async function startEcho(opts: { silent?: boolean } = {}): Promise<EchoTa
     s.on('end', () => s.end('bye'))
   })
   target.port = await listen(server)
-  target.close = () => {
-    for (const s of sockets) s.destroy()
-    return closeServer(server)
-  }
+  target.close = () => closeServer(server, sockets)
   return target
 }
 
@@ -195,10 +206,7 @@ export async function startUpstream(
     else go()
   })
   up.port = await listen(server)
-  up.close = () => {
-    for (const c of sockets) c.destroy()
-    return closeServer(server)
-  }
+  up.close = () => closeServer(server, sockets)
   return up
 }
 
@@ -320,13 +328,7 @@ export async function tcpRelay(socketPath: string): Promise<{ port: number; clos
     u.on('error', done).on('close', () => sockets.delete(u))
   })
   const port = await listen(server)
-  return {
-    port,
-    close: () => {
-      for (const s of sockets) s.destroy()
-      return closeServer(server)
-    },
-  }
+  return { port, close: () => closeServer(server, sockets) }
 }
 
 export const run = promisify(execFile)
@@ -387,9 +389,6 @@ export async function startRawOrigin(
     })
   })
   origin.port = await listen(server)
-  origin.close = () => {
-    for (const s of sockets) s.destroy()
-    return closeServer(server)
-  }
+  origin.close = () => closeServer(server, sockets)
   return origin
 }

@@ -1,6 +1,6 @@
 import net from 'node:net'
 import { inspect } from 'node:util'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   bypassesProxy,
   connectThroughUpstream,
@@ -10,7 +10,7 @@ import {
   upstreamFor,
   UpstreamError,
 } from '../../../src/main/network/upstream-proxy'
-import { startUpstream, type TestUpstream } from './proxy-helpers'
+import { closedAfterTest, closeServer, listen, readText, startUpstream } from './proxy-helpers'
 
 describe('parseProxyUrl', () => {
   it('reads scheme, host, port and credentials, and never shows the credentials', () => {
@@ -111,21 +111,16 @@ describe('parseNoProxy / bypassesProxy', () => {
 })
 
 describe('connectThroughUpstream', () => {
-  let upstream: TestUpstream | undefined
-  afterEach(async () => {
-    await upstream?.close()
-    upstream = undefined
-  })
+  const upstreamProxy = closedAfterTest(startUpstream)
 
   it('tunnels with CONNECT and basic credentials, keeping bytes sent right after the answer', async () => {
-    upstream = await startUpstream({ greeting: 'early-bytes|' })
+    const upstream = await upstreamProxy({ greeting: 'early-bytes|' })
     const echo = net.createServer((s) => s.pipe(s))
-    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r))
-    const port = (echo.address() as net.AddressInfo).port
+    const port = await listen(echo)
     const up = parseProxyUrl(`http://u:p%40ss@127.0.0.1:${upstream.port}`)
     const socket = await connectThroughUpstream(up, '127.0.0.1', port)
     socket.write('ping')
-    const got = await readAtLeast(socket, 'early-bytes|ping'.length)
+    const got = await readText(socket, 'early-bytes|ping'.length)
     expect(got).toBe('early-bytes|ping')
     expect(upstream.connects).toEqual([{ target: `127.0.0.1:${port}`, auth: `Basic ${b64('u:p@ss')}` }])
     socket.destroy()
@@ -133,7 +128,7 @@ describe('connectThroughUpstream', () => {
   })
 
   it('rejects with the status when the upstream refuses (407), without credentials in the message', async () => {
-    upstream = await startUpstream({ requireAuth: 'Basic nope' })
+    const upstream = await upstreamProxy({ requireAuth: 'Basic nope' })
     const up = parseProxyUrl(`http://user:secretpw@127.0.0.1:${upstream.port}`)
     const err = await connectThroughUpstream(up, '203.0.113.9', 443).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(UpstreamError)
@@ -145,7 +140,7 @@ describe('connectThroughUpstream', () => {
   })
 
   it('times out on an upstream that never answers', async () => {
-    upstream = await startUpstream({ delayMs: 5_000 })
+    const upstream = await upstreamProxy({ delayMs: 5_000 })
     const up = parseProxyUrl(`http://127.0.0.1:${upstream.port}`)
     const err = await connectThroughUpstream(up, 'x.example', 443, { timeoutMs: 200 }).catch(
       (e: unknown) => e,
@@ -155,9 +150,8 @@ describe('connectThroughUpstream', () => {
 
   it('says when the upstream cannot be reached', async () => {
     const closed = net.createServer()
-    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r))
-    const port = (closed.address() as net.AddressInfo).port
-    await new Promise((r) => closed.close(r))
+    const port = await listen(closed)
+    await closeServer(closed)
     const err = await connectThroughUpstream(
       parseProxyUrl(`http://127.0.0.1:${port}`),
       'x.example',
@@ -171,16 +165,4 @@ describe('connectThroughUpstream', () => {
 
 function b64(s: string): string {
   return Buffer.from(s).toString('base64')
-}
-
-function readAtLeast(socket: net.Socket, n: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = ''
-    socket.on('data', (d: Buffer) => {
-      text += d.toString()
-      if (text.length >= n) resolve(text)
-    })
-    socket.on('error', reject)
-    socket.resume()
-  })
 }

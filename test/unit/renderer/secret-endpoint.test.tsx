@@ -1,25 +1,19 @@
 // @vitest-environment happy-dom
 import { fake } from './app-install-fake'
-import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react'
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { SettingsPage } from '../../../src/renderer/src/features/settings/settings-page'
 import { settingsStore } from '../../../src/renderer/src/lib/settings'
-import { systemStore } from '../../../src/renderer/src/lib/system'
 import { defaultSettings } from '../../../src/shared/settings'
+import { called, renderSettingsPage, resetSettingsFake } from './settings-fixture'
 
 const SECRET = 'sk-test-DO-NOT-SHOW-5151'
 /** The fake's own settings.update: the endpoints the fake store compares with. */
 const updateSettings = fake.handlers['settings.update']
 
 beforeEach(async () => {
-  fake.calls.length = 0
-  fake.secrets.openai = false
-  fake.secrets.github = false
-  fake.secrets.backend = 'keychain'
   for (const name of ['openai', 'github'] as const) delete fake.boundTo[name]
   await updateSettings({ ...defaultSettings() })
-  await settingsStore().reload()
-  await systemStore().refresh()
+  await resetSettingsFake()
 })
 
 afterEach(() => {
@@ -27,15 +21,7 @@ afterEach(() => {
   window.location.hash = ''
 })
 
-const called = (name: string): unknown[] => fake.calls.filter((c) => c.name === name).map((c) => c.input)
-
-async function renderPage(): Promise<void> {
-  render(<SettingsPage />)
-  await screen.findByRole('region', { name: 'Model' })
-  await waitFor(() =>
-    expect(screen.getByRole('region', { name: 'GitHub' }).querySelector('.pill')).toBeTruthy(),
-  )
-}
+const renderPage = renderSettingsPage
 
 describe('a secret entered for another endpoint', () => {
   it('is held back after the base URL changes, and goes to the new host only when the user says so', async () => {

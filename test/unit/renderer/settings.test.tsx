@@ -1,39 +1,23 @@
 // @vitest-environment happy-dom
 import { fake } from './app-install-fake'
-import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react'
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { SettingsPage } from '../../../src/renderer/src/features/settings/settings-page'
-import { settingsStore } from '../../../src/renderer/src/lib/settings'
 import { systemStore } from '../../../src/renderer/src/lib/system'
 import { REGISTRY_HOSTS } from '../../../src/shared/network'
 import { defaultSettings } from '../../../src/shared/settings'
 import { ok, reachableStatus } from './app-fake-api'
+import { called, renderSettingsPage, resetSettingsFake } from './settings-fixture'
 
 const SECRET = 'sk-test-DO-NOT-SHOW-4242'
 
-beforeEach(async () => {
-  fake.calls.length = 0
-  fake.secrets.openai = false
-  fake.secrets.github = false
-  fake.secrets.backend = 'keychain'
-  await settingsStore().reload()
-  await systemStore().refresh()
-})
+beforeEach(resetSettingsFake)
 
 afterEach(() => {
   cleanup()
   window.location.hash = ''
 })
 
-const called = (name: string): unknown[] => fake.calls.filter((c) => c.name === name).map((c) => c.input)
-
-async function renderPage(): Promise<void> {
-  render(<SettingsPage />)
-  await screen.findByRole('region', { name: 'Model' })
-  await waitFor(() =>
-    expect(screen.getByRole('region', { name: 'GitHub' }).querySelector('.pill')).toBeTruthy(),
-  )
-}
+const renderPage = renderSettingsPage
 
 describe('SettingsPage', () => {
   it('stores an API key without ever showing it', async () => {

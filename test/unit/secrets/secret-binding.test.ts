@@ -14,6 +14,7 @@ import type { SecretStore } from '../../../src/main/services'
 import { endpointLabel, endpointOf } from '../../../src/shared/secret-endpoints'
 import { defaultSettings, type Settings } from '../../../src/shared/settings'
 import { memorySettings } from '../../support/services'
+import { appErrorOf } from '../../support/files'
 
 const KEY = 'sk-bound-7e3a9c1f5d2b8e4a6c0f'
 const TOKEN = 'ghp_bound_1a2b3c4d5e6f7a8b9c0d'
@@ -33,14 +34,7 @@ function keychain(): KeychainBackend & { values: Map<string, string> } {
   }
 }
 
-async function rejection(promise: Promise<unknown>): Promise<AppError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(err).toBeInstanceOf(AppError)
-  return err as AppError
-}
+const rejection = appErrorOf
 
 /** Refused for `endpoint`, with the kind the UI acts on, and not a byte of `value` in what it says. */
 async function expectHeldBack(

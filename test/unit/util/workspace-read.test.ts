@@ -5,7 +5,6 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import {
   lstatNoFollow,
-  readWorkspaceFile,
   readWorkspaceFileSync,
   relativePathProblem,
 } from '../../../src/main/util/workspace-read'
@@ -32,7 +31,7 @@ async function setUp(): Promise<{ ws: string; secret: string }> {
 describe('workspace reads', () => {
   it('reads a regular file through real directories', async () => {
     const { ws } = await setUp()
-    const read = await readWorkspaceFile(ws, 'src/deep/ok.txt', { maxBytes: 1024 })
+    const read = readWorkspaceFileSync(ws, 'src/deep/ok.txt', { maxBytes: 1024 })
     expect(read).toMatchObject({ ok: true, truncated: false, size: 5 })
     expect(read.ok && read.content.toString()).toBe('fine\n')
   })

@@ -12,7 +12,7 @@ interface FieldProps {
   placeholder?: string
   min?: number
   max?: number
-  step?: number | 'any'
+  step?: number
   mono?: boolean
 }
 

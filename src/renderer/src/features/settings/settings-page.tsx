@@ -214,7 +214,7 @@ export function SettingsPage(): React.JSX.Element {
             label="Cost"
             unit="USD"
             min={0}
-            step="any"
+            step={0.01}
             error={f.errors.maxCostUsd}
           />
           <Field
@@ -223,7 +223,7 @@ export function SettingsPage(): React.JSX.Element {
             label="Time limit"
             unit="min"
             min={1}
-            step="any"
+            step={0.1}
             error={f.errors.timeLimitMin}
           />
           <Field
@@ -276,7 +276,7 @@ export function SettingsPage(): React.JSX.Element {
             label="Workspace size limit"
             unit="GB"
             min={0.1}
-            step="any"
+            step={0.1}
             help="The task stops with an error when its files (and its home folder) grow past this."
             error={f.errors.maxWorkspaceGb}
           />

@@ -1,0 +1,106 @@
+import { join } from 'node:path'
+import type { NetworkPhase, PhaseNetwork } from '../../shared/network'
+import type { TaskRecord } from '../../shared/task'
+import { Sandbox, prepareSandboxHome, sandboxUser, type SandboxNetwork } from '../docker/sandbox'
+import { AppError } from '../errors'
+import { cloneHostPatterns, openPhaseNetwork, type PhaseNetworkHandle } from './phase-network'
+import { checkSignal, type TurnDeps } from './turn-deps'
+import { watchWorkspaceSize } from './workspace-size'
+
+/**
+ * A container for one phase: its network opened first (the policy proxy's socket must exist when the
+ * container starts), the container started (and reported, so a cancel can kill it), watched for the
+ * workspace's size, and removed when `fn` ends, whatever the outcome — then its network closed.
+ */
+export async function inSandbox(
+  deps: TurnDeps,
+  task: TaskRecord,
+  image: string,
+  phase: NetworkPhase,
+  fn: (sandbox: Sandbox, network: PhaseNetworkHandle) => Promise<void>,
+): Promise<void> {
+  const paths = deps.store.paths(task.id)
+  const network = await openPhaseNetwork({
+    phase,
+    network: phaseNetworkOf(deps, task, phase),
+    unsupported: deps.proxyUnsupported,
+    registries: deps.settings.network.registries,
+    extraHosts: () => [
+      ...(phase === 'setup' ? cloneHostPatterns(task.source) : []),
+      ...(deps.store.get(task.id).allowedHosts ?? []),
+    ],
+    dir: join(paths.dir, 'net', phase),
+    onBlocked: (block) => {
+      deps.emit({ type: 'network_blocked', ...block })
+      deps.notes.record(block)
+    },
+  })
+  try {
+    // Waits for any host reader of the workspace still at work (a diff asked for just before this turn).
+    const sandbox = await deps.exclusive(() => startSandbox(deps, task, image, network.sandbox))
+    const { maxWorkspaceGb } = deps.settings.sandbox
+    const watch = watchWorkspaceSize(sandbox, maxWorkspaceGb, deps.stop, deps.workspaceCheckMs)
+    try {
+      if (network.sandbox.kind === 'proxied') await sandbox.startRelay()
+      await fn(sandbox, network)
+    } catch (err) {
+      throw await explainContainerDeath(err, sandbox, deps)
+    } finally {
+      watch.stop()
+      // Gone first, then forgotten: until then the host keeps out of the workspace (see WorkspaceGate).
+      await sandbox.remove().catch(() => undefined)
+      deps.onSandbox(undefined)
+    }
+  } finally {
+    await network.close()
+  }
+}
+
+/** A phase's network: the task's own, else (records from before it was kept) Settings'. */
+export const phaseNetworkOf = (deps: TurnDeps, task: TaskRecord, phase: NetworkPhase): PhaseNetwork =>
+  task.network?.[phase] ?? deps.settings.network[phase]
+
+/** A container the kernel killed for memory says so, instead of whatever broke next. */
+async function explainContainerDeath(err: unknown, sandbox: Sandbox, deps: TurnDeps): Promise<unknown> {
+  if (deps.signal.aborted || (err instanceof AppError && err.kind === 'cancelled')) return err
+  const state = await sandbox.state().catch(() => undefined)
+  if (!state?.oomKilled || state.running) return err
+  return new AppError(
+    'oom',
+    `The sandbox ran out of memory (OOMKilled at ${deps.settings.sandbox.memoryMb} MB).`,
+    {
+      hint: 'Raise the container memory limit in Settings, or ask for a lighter approach.',
+      cause: err,
+    },
+  )
+}
+
+async function startSandbox(
+  deps: TurnDeps,
+  task: TaskRecord,
+  image: string,
+  network: SandboxNetwork,
+): Promise<Sandbox> {
+  deps.emit({ type: 'progress', phase: 'container', message: 'Starting the sandbox container' })
+  const { memoryMb, cpus, pidsLimit, tmpfsMb } = deps.settings.sandbox
+  const paths = deps.store.paths(task.id)
+  await prepareSandboxHome(paths.home, sandboxUser())
+  const sandbox = await Sandbox.create(deps.docker, {
+    taskId: task.id,
+    image,
+    workspace: paths.workspace,
+    home: paths.home,
+    memoryMb,
+    cpus,
+    pidsLimit,
+    tmpfsMb,
+    network,
+    caBundle: deps.caBundlePath,
+  })
+  deps.onSandbox(sandbox)
+  if (deps.signal.aborted) {
+    await sandbox.remove().catch(() => undefined)
+    checkSignal(deps.signal)
+  }
+  return sandbox
+}

@@ -1,0 +1,70 @@
+/** The scripted model server's types: what a test scripts and what the server records. */
+
+/** A scripted reply (text and/or tool calls) or an HTTP error; `delayMs` holds the answer back. */
+export type ScriptStep =
+  | {
+      text?: string
+      /** `args` is sent JSON-encoded; a string is sent as it is (to send broken JSON). */
+      toolCalls?: Array<{ name: string; args: unknown }>
+      usage?: { prompt_tokens: number; completion_tokens: number }
+      delayMs?: number
+      /** Streamed answers only: the text's pieces, one a chunk (default: the text split after each space). */
+      chunks?: string[]
+      /** Streamed answers only: the pause before each chunk after the first. */
+      chunkDelayMs?: number
+      /** Leave usage out of the answer (servers that do not report it). */
+      omitUsage?: boolean
+    }
+  | {
+      status: number
+      error: { message: string; type?: string; code?: string }
+      headers?: Record<string, string>
+      delayMs?: number
+    }
+
+export interface ChatMessage {
+  role: string
+  content?: unknown
+  tool_calls?: Array<{ id: string; type: string; function?: { name: string; arguments: string } }>
+  tool_call_id?: string
+}
+
+export interface ChatRequest {
+  model: string
+  messages: ChatMessage[]
+  tools?: Array<{ type: string; function: { name: string; description?: string; parameters?: unknown } }>
+  tool_choice?: unknown
+  [key: string]: unknown
+}
+
+/** A recorded, well-formed request. A Responses API request is recorded with its `input` also as `messages`. */
+export interface RecordedRequest {
+  headers: Record<string, string | undefined>
+  body: ChatRequest
+  /** `/v1/chat/completions` or `/v1/responses`. */
+  path: string
+  /** When the server wrote the answer's last byte (epoch ms); unset while it is still answering. */
+  finishedAt?: number
+}
+
+export interface ModelServer {
+  baseURL: string
+  requests: RecordedRequest[]
+  /** Every HTTP request that arrived, well formed or not, before any check. */
+  hits: Array<{ method: string; path: string; authorization?: string }>
+  close(): Promise<void>
+}
+
+/** A scripted answer (not an HTTP error). */
+export type Answer = Extract<ScriptStep, { text?: string }>
+
+/** One answer being written: the step, with its tool calls' ids and its usage filled in. */
+export interface Reply {
+  index: number
+  model: string
+  step: Answer
+  toolCalls: Array<{ id: string; name: string; arguments: string }>
+  usage: { prompt_tokens: number; completion_tokens: number }
+  /** Aborted when the client went away: a streamed answer stops. */
+  gone: AbortSignal
+}
