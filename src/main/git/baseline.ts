@@ -1,9 +1,9 @@
-import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, writeFile } from 'node:fs/promises'
 import { join, relative, resolve, isAbsolute } from 'node:path'
 import type { SkippedEntry } from '../../shared/diff'
 import { AppError } from '../errors'
 import { gitFailed, runGit } from './git'
-import { repoOptions, stageAll, type StageTarget } from './stage'
+import { copyIndex, repoOptions, stageAll, type StageTarget } from './stage'
 
 /**
  * The baseline: every imported file committed in a git directory that lives OUTSIDE the workspace,
@@ -93,7 +93,7 @@ export async function recordBaseline({ workspace, gitDir, signal }: BaselineOpti
     const commit = (await runGit(['commit-tree', tree, '-m', 'baseline'], repoOptions(target))).stdout.trim()
     await runGit(['update-ref', `refs/heads/${BASELINE_BRANCH}`, commit], repoOptions(target))
     // No index when the workspace is empty: the diff then starts from the baseline tree.
-    await copyFile(join(gd, 'index'), join(gd, DIFF_INDEX_FILE)).catch((e: unknown) => {
+    await copyIndex(join(gd, 'index'), join(gd, DIFF_INDEX_FILE)).catch((e: unknown) => {
       if ((e as { code?: unknown }).code !== 'ENOENT') throw e
     })
     return { commit, skipped }

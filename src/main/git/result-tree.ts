@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { copyFile, rm } from 'node:fs/promises'
+import { rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { SkippedEntry } from '../../shared/diff'
 import { AppError } from '../errors'
@@ -7,7 +7,7 @@ import { DIFF_INDEX_FILE } from './baseline'
 import { parseDiffOutput, type RawEntry } from './diff-parse'
 import { gitFailed, runGit } from './git'
 import { serializePerGitDir } from './serialize'
-import { repoOptions, stageAll, type StageTarget } from './stage'
+import { copyIndex, repoOptions, stageAll, type StageTarget } from './stage'
 import { indexInfoRecord, isRevision, treeChanges } from './tree-entries'
 
 /**
@@ -74,7 +74,7 @@ async function buildOnce(opts: ResultTreeOptions, gitDir: string): Promise<Resul
 /** The diff's index holds the stat data of the last diff: copying it means only changed files get hashed. */
 async function seedIndex(target: StageTarget, baseline: string): Promise<void> {
   try {
-    await copyFile(join(target.gitDir, DIFF_INDEX_FILE), target.indexFile ?? '')
+    await copyIndex(join(target.gitDir, DIFF_INDEX_FILE), target.indexFile ?? '')
   } catch (e) {
     if ((e as { code?: unknown }).code !== 'ENOENT') throw e
     await runGit(['read-tree', baseline], repoOptions(target))

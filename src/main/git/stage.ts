@@ -1,3 +1,4 @@
+import { copyFile, stat, utimes } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { SkippedEntry } from '../../shared/diff'
 import { lstatNoFollow } from '../util/workspace-read'
@@ -206,3 +207,15 @@ async function filesOfNestedRepo(t: StageTarget, root: string): Promise<string[]
 }
 
 const nul = (paths: string[]): string => paths.map((p) => `${p}\0`).join('')
+
+/**
+ * Copies an index file keeping its modification time. Git tells "racily clean" entries (a file changed in
+ * the same tick the index was written, its size unchanged) by comparing their times with the index
+ * file's own: a copy stamped now would make them look settled, and such an edit would be missed. The
+ * copy's time is the original's, rounded down to the millisecond (never later, so never less careful).
+ */
+export async function copyIndex(from: string, to: string): Promise<void> {
+  const { atime, mtime } = await stat(from)
+  await copyFile(from, to)
+  await utimes(to, atime, mtime)
+}

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { chmod, readFile, readdir, rename, symlink, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -138,5 +139,29 @@ describe('buildResultTree', () => {
     const { tree, files } = await buildResultTree({ ...f, workspace: f.ws, excluded: [] })
     expect(files).toEqual(['sub/file.txt'])
     expect(await blob(f, tree, 'sub/file.txt')).toBe('inside\n')
+  })
+})
+
+describe('copies of the index (racy git)', () => {
+  it('still sees a same-size edit made in the same clock tick as the baseline', async () => {
+    // Timestamps set and copied to the nanosecond with touch (JS dates stop at the millisecond).
+    const sameTick = (from: string, to: string): void => void execFileSync('touch', ['-r', from, to])
+    const f = await taskFixture(async (dir) => {
+      await writeFiles(dir, { 'a.txt': 'one\n' })
+      execFileSync('touch', ['-d', '2026-01-01 00:00:00', join(dir, 'a.txt')])
+    })
+    const file = join(f.ws, 'a.txt')
+    const tick = join(f.root, 'tick')
+    await writeFile(tick, '')
+    sameTick(file, tick)
+    // The baseline's index written in the tick the file was: git then treats a.txt as racily clean.
+    for (const index of ['index', DIFF_INDEX_FILE]) sameTick(tick, join(f.gitDir, index))
+    // An edit of the same size within that tick: only a content check can see it.
+    await writeFile(file, 'two\n')
+    sameTick(tick, file)
+    const { files } = await buildResultTree({ ...f, workspace: f.ws, excluded: [] })
+    expect(files).toEqual(['a.txt'])
+    const diff = await computeDiff({ workspace: f.ws, gitDir: f.gitDir, baseline: f.baseline })
+    expect(diff.fileDiffs.map((d) => d.newPath)).toEqual(['a.txt'])
   })
 })
