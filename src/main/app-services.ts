@@ -47,7 +47,7 @@ export async function openServices(opts: {
     engine,
     settings: opts.settings,
     secrets: opts.secrets,
-    system: createSystemService(engine, { desktop: Boolean(opts.desktop) }),
+    system: createSystemService(engine, { desktop: Boolean(opts.desktop), settings }),
     desktop: opts.desktop,
   }
 }

@@ -29,6 +29,21 @@ export const settingsSchema = z.object({
       maxWorkspaceGb: z.number().min(0.1).max(10_000).default(20),
     })
     .prefault({}),
+  /** Which Docker engine to use; unset: found like the docker CLI finds it (DOCKER_HOST, context, sockets). */
+  docker: z
+    .object({
+      /** Like DOCKER_HOST: unix:///path, npipe:////./pipe/name, tcp://host:port or ssh://user@host. */
+      host: z
+        .string()
+        .trim()
+        .max(4096)
+        .regex(
+          /^(unix|npipe|tcp|ssh|http|https):\/\/\S+$/,
+          'A host like unix:///var/run/docker.sock or tcp://host:2376',
+        )
+        .optional(),
+    })
+    .prefault({}),
   /** The sandbox's network per phase (see shared/network.ts); a task may choose its own. */
   network: z
     .object({

@@ -32,11 +32,64 @@ export interface SecretsStatus {
   keychainProblem?: string
 }
 
+/**
+ * What the Docker screen says: `ready` (tasks can run), or what stands in the way — no engine installed,
+ * one installed but not answering, the socket refused to this user, Docker Desktop in Windows-containers
+ * mode, or an engine still waking up (Docker Desktop's Resource Saver).
+ */
+export type DockerState =
+  | 'ready'
+  | 'not_installed'
+  | 'not_running'
+  | 'no_permission'
+  | 'windows_containers'
+  | 'waking'
+  | 'engine_error'
+
+/** Where the app talks to the engine, and why there. */
+export interface DockerEndpointInfo {
+  /** unix:///…, npipe:////./pipe/…, tcp://… or ssh://… */
+  host: string
+  /** 'setting', 'DOCKER_HOST', 'DOCKER_CONTEXT', 'context' (config.json's current one), 'socket' (found), 'default'. */
+  source: string
+  context?: string
+  /** One line for a person: the host and where it came from. */
+  description: string
+}
+
+/** What `docker info` says of the engine. */
+export interface DockerEngineFacts {
+  /** Docker Desktop, OrbStack, Colima, Rancher Desktop, Podman or Docker Engine. */
+  name: string
+  operatingSystem?: string
+  /** 'linux' or 'windows' (the containers it runs). */
+  osType?: string
+  rootless: boolean
+  cpus?: number
+  memoryMb?: number
+}
+
+/** The sandbox's CPU and memory from Settings, lowered to what the engine (its VM) has. */
+export interface SandboxLimitClamp {
+  requested: { cpus: number; memoryMb: number }
+  applied: { cpus: number; memoryMb: number }
+  /** What was lowered and how to give the engine more. */
+  message: string
+}
+
 export interface DockerStatus {
+  /** True when tasks can run (the engine answered and runs Linux containers). */
   reachable: boolean
+  state?: DockerState
   version?: string
   apiVersion?: string
-  /** Why the engine is not reachable, with the fix (kind 'docker_unavailable'). */
+  endpoint?: DockerEndpointInfo
+  engine?: DockerEngineFacts
+  /** Set when the engine is smaller than the sandbox limits in Settings: tasks run with `applied`. */
+  limits?: SandboxLimitClamp
+  /** Worth knowing, not in the way (a rootless engine, a docker context that could not be read). */
+  notes?: string[]
+  /** Why tasks cannot run, with the fix (kind 'docker_unavailable'). */
   error?: AppErrorData
 }
 

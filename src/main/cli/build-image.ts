@@ -1,46 +1,79 @@
 /**
  * `npm run image`: builds the agent image (agent-image/) when the engine does not have it yet, printing
  * the build as it goes, and prints its tag. The engine also does this before a task; this is for
- * doing it ahead of time.
+ * doing it ahead of time — on the engine the engine would use: Settings' (Settings → Docker, in the data
+ * directory `npm run serve` uses), else found like the docker CLI finds it (DOCKER_HOST, the docker
+ * context, the usual sockets), with Settings' extra CA file in the image as the engine puts it there.
  *
  *   npm run image                      base from $CODEX_BASE_IMAGE, else debian:bookworm-slim
  *   npm run image -- --base IMAGE      another base image
+ *   npm run image -- --data-dir DIR    the settings of another data directory
  *
  * Exit code 0 with the tag on the last line, 1 on failure, 2 for bad arguments.
  */
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { checkDocker, createDockerClient } from '../docker/client'
+import { defaultSettings, type Settings } from '../../shared/settings'
+import { checkDocker, createDockerClient, dockerEndpointOf } from '../docker/client'
+import { describeEndpoint } from '../docker/engine-discovery'
 import { agentImageTag, defaultBaseImage, ensureAgentImage, imageExists } from '../docker/image'
 import { toErrorData } from '../errors'
 import { collectCaBundle } from '../network/ca-bundle'
-import { agentImageDir } from './paths'
+import { openFileSettings } from '../settings/file-settings'
+import { agentImageDir, defaultDataDir } from './paths'
+
+const USAGE =
+  'Usage: npm run image [-- --base IMAGE] [--data-dir DIR]\n' +
+  '  --base IMAGE     base image (default: $CODEX_BASE_IMAGE, else debian:bookworm-slim)\n' +
+  "  --data-dir DIR   whose settings say the engine and extra CAs (default: $CODEX_DATA_DIR, else npm run serve's)"
+
+/** The data directory's settings, as `npm run serve` reads them; the defaults when it has none (made nothing). */
+function readSettings(dataDir: string): Settings {
+  if (!existsSync(join(dataDir, 'settings.json'))) return defaultSettings()
+  const store = openFileSettings(dataDir)
+  if (store.recovered) {
+    console.error(`The settings file was damaged; a copy is in ${store.recovered.backupPath}.`)
+  }
+  return store.get()
+}
 
 async function main(): Promise<number> {
   let base: string
+  let dataDir: string
   try {
     const { values } = parseArgs({
-      options: { base: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        base: { type: 'string' },
+        'data-dir': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
     })
     if (values.help) {
-      console.log(
-        'Usage: npm run image [-- --base IMAGE]   (default base: $CODEX_BASE_IMAGE or debian:bookworm-slim)',
-      )
+      console.log(USAGE)
       return 0
     }
     base = values.base?.trim() || defaultBaseImage()
+    dataDir = resolve(values['data-dir'] || process.env.CODEX_DATA_DIR || defaultDataDir())
   } catch (err) {
     console.error(err instanceof Error ? err.message : String(err))
     return 2
   }
 
-  const docker = createDockerClient()
   const contextDir = agentImageDir()
   const controller = new AbortController()
   process.once('SIGINT', () => controller.abort())
   try {
+    // As the engine makes its client (task-engine.ts): Settings' engine wins, else discovery.
+    const settings = readSettings(dataDir)
+    const docker = createDockerClient({ host: settings.docker.host })
+    const endpoint = dockerEndpointOf(docker)
+    if (endpoint) console.log(`Engine at ${describeEndpoint(endpoint)}`)
+    for (const note of endpoint?.notes ?? []) console.error(note)
     const engine = await checkDocker(docker)
-    // The host's CAs, as the engine builds it (a TLS-inspecting proxy's CA makes RUN steps work).
-    const { pem: caBundle } = await collectCaBundle()
+    // The host's CAs and Settings' extra file, as the engine builds it (a TLS-inspecting proxy's CA makes
+    // RUN steps work); the tag depends on them, so the engine finds this very image.
+    const { pem: caBundle } = await collectCaBundle({ extraPath: settings.network.caBundlePath })
     const tag = await agentImageTag(contextDir, base, caBundle)
     console.log(`Docker ${engine.version} (API ${engine.apiVersion}); agent image ${tag} on ${base}`)
     if (await imageExists(docker, tag)) {

@@ -1,6 +1,15 @@
+import { readFileSync } from 'node:fs'
 import { stat } from 'node:fs/promises'
+import { join } from 'node:path'
 import Docker from 'dockerode'
 import { AppError } from '../errors'
+import {
+  resolveDockerEndpoint,
+  socketPathOfHost,
+  type DiscoveryEnv,
+  type DockerEndpoint,
+} from './engine-discovery'
+import { engineAnswers, engineProduct } from './engine-kind'
 
 /** Error codes of a socket or pipe with no engine behind it, or an engine that went away. */
 const CONNECTION_CODES = new Set([
@@ -26,9 +35,107 @@ const CONNECTION_MESSAGES = [
 /** How long `checkDocker` waits for an answer before calling the engine unavailable. */
 const CHECK_TIMEOUT_MS = 5_000
 
-/** A Docker client: DOCKER_HOST when set, else the default socket (or the Windows named pipe). */
-export function createDockerClient(): Docker {
-  return new Docker()
+export interface DockerClientOptions {
+  /** Settings → Docker → Engine: a host URL that wins over the environment and the docker context. */
+  host?: string
+  /** Platform, home, environment and system root to discover the engine from (tests). */
+  discovery?: DiscoveryEnv
+}
+
+interface ClientState {
+  options: DockerClientOptions
+  endpoint: DockerEndpoint
+}
+const clients = new WeakMap<Docker, ClientState>()
+
+/** A certificate file's bytes; a missing or unreadable one is left out (the TLS handshake then says why). */
+function readIfPresent(path: string | undefined): Buffer | undefined {
+  try {
+    return path ? readFileSync(path) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * dockerode's options for an endpoint. Every connection field is given, even when undefined: the modem
+ * otherwise fills them in from DOCKER_HOST, which would override an endpoint found elsewhere.
+ */
+export function dockerOptionsFor(
+  endpoint: DockerEndpoint,
+  env: Record<string, string | undefined> = process.env,
+): Docker.DockerOptions {
+  const socketPath = socketPathOfHost(endpoint.host)
+  const none = { host: undefined, port: undefined, protocol: undefined, socketPath: undefined }
+  if (socketPath) return { ...none, socketPath }
+  const url = new URL(endpoint.host.replace(/^tcp:\/\//, 'http://'))
+  if (url.protocol === 'ssh:') {
+    return {
+      ...none,
+      protocol: 'ssh',
+      host: url.hostname,
+      port: url.port || 22,
+      username: decodeURIComponent(url.username) || undefined,
+      sshOptions: { agent: env.SSH_AUTH_SOCK },
+    }
+  }
+  const tls = endpoint.tls
+  const certDir =
+    endpoint.source === 'DOCKER_HOST' || endpoint.source === 'setting' ? env.DOCKER_CERT_PATH : undefined
+  // The CLI verifies TLS whenever DOCKER_TLS_VERIFY is set to anything.
+  const verify = Boolean(env.DOCKER_TLS_VERIFY) && endpoint.source === 'DOCKER_HOST'
+  const https = url.protocol === 'https:' || Boolean(tls) || verify || url.port === '2376'
+  const files =
+    tls ??
+    (certDir
+      ? { ca: join(certDir, 'ca.pem'), cert: join(certDir, 'cert.pem'), key: join(certDir, 'key.pem') }
+      : undefined)
+  return {
+    ...none,
+    protocol: https ? 'https' : 'http',
+    host: url.hostname,
+    port: url.port || (https ? 2376 : 2375),
+    ca: readIfPresent(files?.ca),
+    cert: readIfPresent(files?.cert),
+    key: readIfPresent(files?.key),
+  }
+}
+
+/**
+ * A Docker client for the engine found the way the docker CLI finds it (see engine-discovery.ts), or the
+ * one Settings name. `reconnectDocker` later points the same object at the engine found then.
+ */
+export function createDockerClient(options: DockerClientOptions = {}): Docker {
+  const endpoint = resolveDockerEndpoint({ ...options.discovery, setting: options.host })
+  const docker = new Docker(dockerOptionsFor(endpoint, options.discovery?.env))
+  clients.set(docker, { options, endpoint })
+  return docker
+}
+
+/** Where a client made by `createDockerClient` talks to; undefined for one made elsewhere. */
+export function dockerEndpointOf(docker: Docker): DockerEndpoint | undefined {
+  return clients.get(docker)?.endpoint
+}
+
+/**
+ * Finds the engine again (Settings, DOCKER_HOST, contexts, sockets: Docker may have started, or a context
+ * changed, since) and gives the client a fresh connection to it. The object stays the same — the engine's
+ * parts all hold it — only its modem is replaced. `host` replaces the Settings one when given (null
+ * clears it). A client not made by `createDockerClient` is left alone.
+ */
+export function reconnectDocker(docker: Docker, host?: string | null): DockerEndpoint | undefined {
+  const state = clients.get(docker)
+  if (!state) return undefined
+  const options = host === undefined ? state.options : { ...state.options, host: host ?? undefined }
+  const endpoint = resolveDockerEndpoint({ ...options.discovery, setting: options.host })
+  docker.modem = new Docker(dockerOptionsFor(endpoint, options.discovery?.env)).modem
+  clients.set(docker, { options, endpoint })
+  return endpoint
+}
+
+/** The Settings host a client was made (or last reconnected) with. */
+export function dockerHostSettingOf(docker: Docker): string | undefined {
+  return clients.get(docker)?.options.host
 }
 
 /** What the user should do to get a Docker engine running, for this platform. */
@@ -112,8 +219,15 @@ async function socketPathOf(docker: Docker): Promise<string | undefined> {
   return typeof path === 'string' ? path : undefined
 }
 
-/** Asks the engine for its version; throws docker_unavailable (quickly) when nothing answers. */
-export async function checkDocker(docker: Docker): Promise<{ version: string; apiVersion: string }> {
+/**
+ * Asks the engine for its version; throws docker_unavailable (quickly) when nothing answers, and after
+ * `timeoutMs` when something accepts the connection but does not answer (details.timedOut).
+ */
+export async function checkDocker(
+  docker: Docker,
+  opts: { timeoutMs?: number } = {},
+): Promise<{ version: string; apiVersion: string; components?: { Name?: string }[] }> {
+  const timeoutMs = opts.timeoutMs ?? CHECK_TIMEOUT_MS
   const socketPath = await socketPathOf(docker)
   if (socketPath && !socketPath.startsWith('//./pipe/') && !socketPath.startsWith('\\\\.\\pipe\\')) {
     try {
@@ -129,15 +243,16 @@ export async function checkDocker(docker: Docker): Promise<{ version: string; ap
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       reject(
-        new AppError('docker_unavailable', `Docker did not answer within ${CHECK_TIMEOUT_MS / 1000} s.`, {
+        new AppError('docker_unavailable', `Docker did not answer within ${timeoutMs / 1000} s.`, {
           hint: dockerStartHint(),
+          details: { timedOut: true },
         }),
       )
-    }, CHECK_TIMEOUT_MS)
+    }, timeoutMs)
   })
   try {
     const info = await Promise.race([docker.version(), timeout])
-    return { version: info.Version, apiVersion: info.ApiVersion }
+    return { version: info.Version, apiVersion: info.ApiVersion, components: info.Components }
   } catch (err) {
     if (err instanceof AppError) throw err
     if (dockerStatusCode(err) !== undefined) {
@@ -151,9 +266,10 @@ export async function checkDocker(docker: Docker): Promise<{ version: string; ap
 
 /**
  * Whether the engine is Docker Desktop (macOS, Windows, or Linux with its VM): containers then run in a
- * VM whose file sharing does not carry unix sockets. False when the engine does not answer.
+ * VM whose file sharing does not carry unix sockets. From the engine's answers (engine-kind.ts, asked
+ * once per connection); false when the engine does not answer.
  */
 export async function isDockerDesktop(docker: Docker): Promise<boolean> {
-  const info = (await docker.info().catch(() => undefined)) as { OperatingSystem?: string } | undefined
-  return /docker desktop/i.test(info?.OperatingSystem ?? '')
+  const answers = await engineAnswers(docker)
+  return answers !== undefined && engineProduct(answers) === 'docker-desktop'
 }

@@ -1,11 +1,27 @@
+import { useEffect, useRef } from 'react'
 import { ErrorView, RichText } from '../../lib/error-view'
+import { useSettings } from '../../lib/settings'
 import { systemStore, useSystem } from '../../lib/system'
 import { DockerSteps } from '../system/docker-help'
+import { dockerPill, engineSize, showsInstallSteps } from '../system/docker-state'
 
-/** Docker engine status in Settings: reachable and its version, or what is wrong and how to fix it. */
+/**
+ * Docker engine status in Settings: which engine answered (where, how big), or what is wrong and how to fix
+ * it; and, when the engine is smaller than the sandbox limits, what tasks get instead.
+ */
 export function DockerSection(): React.JSX.Element {
   const { status, error, checking } = useSystem()
+  const host = useSettings().settings?.docker.host
+  // A saved engine address is checked at once (the engine reconnects when the setting changes).
+  const seenHost = useRef(host)
+  useEffect(() => {
+    if (seenHost.current === host) return
+    seenHost.current = host
+    void systemStore().refresh()
+  }, [host])
   const docker = status?.docker
+  const size = docker && engineSize(docker)
+  const pillClass = docker?.reachable ? 'pill ok' : docker?.state === 'waking' ? 'pill muted' : 'pill error'
   return (
     <div className="docker-section">
       <dl className="facts">
@@ -13,10 +29,15 @@ export function DockerSection(): React.JSX.Element {
         <dd>
           {!docker ? (
             <span className="pill muted">{checking ? 'Checking…' : 'Unknown'}</span>
-          ) : docker.reachable ? (
-            <span className="pill ok">Running</span>
           ) : (
-            <span className="pill error">Not reachable</span>
+            <span className={pillClass}>{dockerPill(docker)}</span>
+          )}
+          {docker?.engine && (
+            <span className="muted">
+              {' '}
+              {docker.engine.name}
+              {docker.engine.rootless ? ' (rootless)' : ''}
+            </span>
           )}
         </dd>
         {docker?.version && (
@@ -28,11 +49,33 @@ export function DockerSection(): React.JSX.Element {
             </dd>
           </>
         )}
+        {size && (
+          <>
+            <dt>Resources</dt>
+            <dd>{size}</dd>
+          </>
+        )}
+        {docker?.endpoint && (
+          <>
+            <dt>Address</dt>
+            <dd className="mono">{docker.endpoint.description}</dd>
+          </>
+        )}
       </dl>
+      {docker?.limits && (
+        <p className="gate-error-hint" role="note">
+          <RichText text={docker.limits.message} />
+        </p>
+      )}
+      {docker?.notes?.map((note) => (
+        <p key={note} className="muted small">
+          {note}
+        </p>
+      ))}
       {docker && !docker.reachable && (
         <div className="docker-problem">
           {docker.error && (
-            <div className="gate-error" role="alert">
+            <div className="gate-error" role={docker.state === 'waking' ? 'status' : 'alert'}>
               <p className="gate-error-message">{docker.error.message}</p>
               {docker.error.hint && (
                 <p className="gate-error-hint">
@@ -41,7 +84,7 @@ export function DockerSection(): React.JSX.Element {
               )}
             </div>
           )}
-          <DockerSteps platform={status.platform} />
+          {showsInstallSteps(docker) && <DockerSteps platform={status.platform} />}
         </div>
       )}
       {error && <ErrorView error={error} compact />}

@@ -32,6 +32,8 @@ export interface SettingsForm {
   authorEmail: string
   branchPrefix: string
   githubApiUrl: string
+  /** Settings → Docker → Engine; empty: found like the docker CLI finds it. */
+  dockerHost: string
 }
 
 export type FormField = keyof SettingsForm
@@ -64,6 +66,7 @@ export const FIELD_PATHS: Record<FormField, string> = {
   authorEmail: 'git.authorEmail',
   branchPrefix: 'git.branchPrefix',
   githubApiUrl: 'githubApiUrl',
+  dockerHost: 'docker.host',
 }
 
 const GITHUB_API = 'https://api.github.com'
@@ -97,6 +100,7 @@ export function toForm(s: Settings): SettingsForm {
     authorEmail: s.git.authorEmail,
     branchPrefix: s.git.branchPrefix,
     githubApiUrl: s.githubApiUrl,
+    dockerHost: s.docker.host ?? '',
   }
 }
 
@@ -184,6 +188,8 @@ export function formToPatch(form: SettingsForm): {
     },
     // Empty: GitHub.com.
     githubApiUrl: form.githubApiUrl.trim().replace(/\/+$/, '') || GITHUB_API,
+    // Empty: found like the docker CLI finds it (null removes the setting).
+    docker: { host: form.dockerHost.trim() || null } as SettingsPatch['docker'],
   }
   const parsed = settingsPatchSchema.safeParse(patch)
   if (!parsed.success) {

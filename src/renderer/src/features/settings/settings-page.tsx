@@ -175,6 +175,16 @@ export function SettingsPage(): React.JSX.Element {
 
       <Section id="docker" title="Docker">
         <DockerSection />
+        <Field
+          {...common}
+          field="dockerHost"
+          label="Engine address"
+          type="text"
+          mono
+          placeholder="Found like the docker CLI finds it"
+          help="Like DOCKER_HOST: unix:///path/docker.sock, npipe:////./pipe/docker_engine, tcp://host:2376 or ssh://user@host. Empty: DOCKER_HOST, the docker context, then the usual sockets."
+          error={f.errors.dockerHost}
+        />
       </Section>
 
       <Section

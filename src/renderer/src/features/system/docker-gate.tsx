@@ -3,6 +3,7 @@ import { ErrorView, RichText } from '../../lib/error-view'
 import { BoxIcon } from '../../lib/icons'
 import { systemStore, useSystem } from '../../lib/system'
 import { DockerSteps } from './docker-help'
+import { dockerTitle, showsInstallSteps } from './docker-state'
 
 interface Props {
   children: React.ReactNode
@@ -44,6 +45,7 @@ export function DockerGate({ children, intervalMs = 5_000 }: Props): React.JSX.E
   }
 
   const dockerError = status?.docker.error
+  const waking = status?.docker.state === 'waking'
   return (
     <div className="gate" role="main">
       <div className="gate-card">
@@ -52,13 +54,14 @@ export function DockerGate({ children, intervalMs = 5_000 }: Props): React.JSX.E
         </div>
         {status ? (
           <>
-            <h1>Docker is not running</h1>
+            <h1>{dockerTitle(status.docker)}</h1>
             <p className="lead">
               codex-sys runs the agent inside a Docker container on this machine, so it needs a running Docker
               engine.
             </p>
             {dockerError && (
-              <div className="gate-error" role="alert">
+              <div className={waking ? 'gate-error waking' : 'gate-error'} role={waking ? 'status' : 'alert'}>
+                {waking && <span className="spinner" aria-hidden="true" />}
                 <p className="gate-error-message">{dockerError.message}</p>
                 {dockerError.hint && (
                   <p className="gate-error-hint">
@@ -67,7 +70,10 @@ export function DockerGate({ children, intervalMs = 5_000 }: Props): React.JSX.E
                 )}
               </div>
             )}
-            <DockerSteps platform={status.platform} />
+            {status.docker.endpoint && (
+              <p className="muted small">Looking for it at {status.docker.endpoint.description}.</p>
+            )}
+            {showsInstallSteps(status.docker) && <DockerSteps platform={status.platform} />}
           </>
         ) : (
           <>
