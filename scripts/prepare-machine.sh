@@ -4,7 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
-packages=(docker.io debootstrap git unzip zip ca-certificates openssl curl python3 chromium dbus gnome-keyring)
+# The FAT/exFAT tools mount a disk without exec bits, symlinks or case (test/support/vfat.ts); podman,
+# rootlesskit and the rest run the rootless engines (scripts/rootless-podman.sh).
+packages=(docker.io debootstrap git unzip zip ca-certificates openssl curl python3 chromium dbus gnome-keyring
+  dosfstools exfatprogs exfat-fuse podman uidmap slirp4netns fuse-overlayfs catatonit runc rootlesskit)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

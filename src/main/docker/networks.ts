@@ -2,6 +2,7 @@ import type Docker from 'dockerode'
 import { AppError } from '../errors'
 import { dockerStatusCode, toDockerAppError } from './client'
 import { FULL_NETWORK } from './container-spec'
+import { engineAnswers, isPodman, type EngineAnswers } from './engine-kind'
 
 export { FULL_NETWORK } from './container-spec'
 
@@ -48,6 +49,25 @@ export function unfitReason(info: NetworkFacts): string | undefined {
   return undefined
 }
 
+/**
+ * Why this engine cannot have the `full` network, or undefined when it can. Podman cannot: its bridge
+ * networks always carry traffic between their containers. Its Docker API drops `enable_icc` (with a
+ * warning, and stores no option), and its own `isolate=true` (libpod API only) blocks traffic between
+ * networks that have it, not between the containers of one network — no equivalent: one task's sandbox
+ * could reach another's. So `full` is refused there, before anything is made.
+ */
+export function fullNetworkRefusal(answers: EngineAnswers | undefined): AppError | undefined {
+  if (!answers || !isPodman(answers)) return undefined
+  return new AppError(
+    'unsupported',
+    "Podman cannot give a sandbox full network access on its own: a Podman network lets its containers reach each other (it has no equivalent of Docker's enable_icc=false), so one task could reach another's sandbox.",
+    {
+      hint: 'Choose another network mode for this phase (registries or custom, in Settings → Network or the task’s network), or use a Docker engine for full access.',
+      details: { network: FULL_NETWORK, engine: 'podman' },
+    },
+  )
+}
+
 const inFlight = new WeakMap<Docker, Promise<string>>()
 
 async function inspectNetwork(docker: Docker): Promise<NetworkFacts | undefined> {
@@ -71,6 +91,8 @@ function checked(info: NetworkFacts): string {
 }
 
 async function ensure(docker: Docker): Promise<string> {
+  const refusal = fullNetworkRefusal(await engineAnswers(docker))
+  if (refusal) throw refusal
   const found = await inspectNetwork(docker)
   if (found) return checked(found)
   try {
@@ -90,7 +112,8 @@ async function ensure(docker: Docker): Promise<string> {
 /**
  * Makes sure the `full` mode's network exists and is what it should be (see `fullNetworkOptions`);
  * returns its id. Created on first use, labelled, and left in place (it costs nothing idle). A network
- * of that name that someone else made, or that lets containers talk to each other, is refused, not used.
+ * of that name that someone else made, or that lets containers talk to each other, is refused, not used;
+ * so is an engine that cannot make one (`fullNetworkRefusal`).
  */
 export function ensureFullNetwork(docker: Docker): Promise<string> {
   let pending = inFlight.get(docker)

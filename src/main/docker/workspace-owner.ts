@@ -11,9 +11,10 @@ export interface SandboxUser {
 export const AGENT_UID = 10001
 
 /**
- * Who runs inside the sandbox: the host user's uid:gid, so files written to /workspace stay theirs; or the
- * image's unprivileged `agent` (10001:10001) when the engine runs as root or the platform has no uids.
- * Never 0.
+ * Who runs inside the sandbox on a rootful engine: the host user's uid:gid, so files written to /workspace
+ * stay theirs; or the image's unprivileged `agent` (10001:10001) when the engine runs as root or the
+ * platform has no uids. Never 0. A user-namespaced engine (rootless Docker, rootless Podman) maps uids:
+ * there Sandbox.create runs the container as its engine plan's user instead (engine-kind.ts).
  */
 export function sandboxUser(): SandboxUser {
   const uid = process.getuid?.()

@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import type { NetworkPhase, PhaseNetwork } from '../../shared/network'
 import type { TaskRecord } from '../../shared/task'
 import { Sandbox, prepareSandboxHome, sandboxUser, type SandboxNetwork } from '../docker/sandbox'
+import { engineSandboxLimits } from '../docker/engine-limits'
 import { AppError } from '../errors'
 import { cloneHostPatterns, openPhaseNetwork, type PhaseNetworkHandle } from './phase-network'
 import { checkSignal, type TurnDeps } from './turn-deps'
@@ -23,7 +24,7 @@ export async function inSandbox(
   const network = await openPhaseNetwork({
     phase,
     network: phaseNetworkOf(deps, task, phase),
-    unsupported: deps.proxyUnsupported,
+    transport: deps.proxyTransport,
     registries: deps.settings.network.registries,
     extraHosts: () => [
       ...(phase === 'setup' ? cloneHostPatterns(task.source) : []),
@@ -82,7 +83,12 @@ async function startSandbox(
   network: SandboxNetwork,
 ): Promise<Sandbox> {
   deps.emit({ type: 'progress', phase: 'container', message: 'Starting the sandbox container' })
-  const { memoryMb, cpus, pidsLimit, tmpfsMb } = deps.settings.sandbox
+  // Fitted to the engine (a Docker Desktop or Colima VM smaller than Settings ask for), said in the timeline.
+  const { memoryMb, cpus, pidsLimit, tmpfsMb } = await engineSandboxLimits(
+    deps.docker,
+    deps.settings.sandbox,
+    (text) => sayNote(deps, text),
+  )
   const paths = deps.store.paths(task.id)
   await prepareSandboxHome(paths.home, sandboxUser())
   const sandbox = await Sandbox.create(deps.docker, {
@@ -102,5 +108,15 @@ async function startSandbox(
     await sandbox.remove().catch(() => undefined)
     checkSignal(deps.signal)
   }
+  // What the engine could not apply (limits it cannot set, SELinux labels), said like the clamp above.
+  for (const text of sandbox.notes) sayNote(deps, text)
   return sandbox
+}
+
+/**
+ * How a phase's sandbox says what the engine changed or could not do: a system line of the task's
+ * timeline. Every phase says its own (setup and agent each run in a container of their own, fitted anew).
+ */
+function sayNote(deps: TurnDeps, text: string): void {
+  deps.emit({ type: 'log', stream: 'system', text: `${text}\n` })
 }

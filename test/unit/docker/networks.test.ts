@@ -1,13 +1,21 @@
 import type Docker from 'dockerode'
 import { describe, expect, it } from 'vitest'
+import type { EngineAnswers } from '../../../src/main/docker/engine-kind'
 import {
   ensureFullNetwork,
   FULL_NETWORK,
   fullNetworkOptions,
+  fullNetworkRefusal,
   NETWORK_LABEL,
   unfitReason,
 } from '../../../src/main/docker/networks'
 import { AppError } from '../../../src/main/errors'
+import {
+  DOCKER_ROOTFUL,
+  DOCKER_ROOTLESS_V2,
+  PODMAN_ROOTLESS_FEDORA,
+  PODMAN_ROOTLESS_V1,
+} from './engine-answers'
 
 const good = {
   Id: 'net1',
@@ -21,11 +29,25 @@ const good = {
 const statusError = (statusCode: number): Error =>
   Object.assign(new Error(`HTTP ${statusCode}`), { statusCode })
 
-/** A Docker double with just the network calls: `existing` is what inspect finds (undefined → 404). */
-function fakeDocker(opts: { existing?: typeof good; createFails?: number; madeByOther?: typeof good } = {}) {
+/**
+ * A Docker double with just the network calls and what the engine says it is (`engine`, rootful Docker
+ * by default): `existing` is what inspect finds (undefined → 404).
+ */
+function fakeDocker(
+  opts: {
+    existing?: typeof good
+    createFails?: number
+    madeByOther?: typeof good
+    engine?: EngineAnswers
+  } = {},
+) {
   let network = opts.existing
   const calls = { inspect: 0, create: [] as Docker.NetworkCreateOptions[] }
+  const engine = opts.engine ?? DOCKER_ROOTFUL
   const docker = {
+    modem: {},
+    info: async () => engine.info,
+    version: async () => engine.version,
     getNetwork: (name: string) => ({
       inspect: async () => {
         calls.inspect++
@@ -78,7 +100,38 @@ describe('unfitReason', () => {
   })
 })
 
+describe('fullNetworkRefusal', () => {
+  it('refuses Podman, rootless or not: its networks let their containers reach each other', () => {
+    for (const answers of [
+      PODMAN_ROOTLESS_V1,
+      PODMAN_ROOTLESS_FEDORA,
+      { version: PODMAN_ROOTLESS_V1.version },
+    ]) {
+      const refusal = fullNetworkRefusal(answers)
+      expect(refusal).toBeInstanceOf(AppError)
+      expect(refusal?.kind).toBe('unsupported')
+      expect(refusal?.message).toMatch(/^Podman cannot give a sandbox full network access/)
+      expect(refusal?.message).toMatch(/reach another's sandbox/)
+      expect(refusal?.hint).toMatch(/another network mode/)
+    }
+  })
+
+  it('lets Docker have it, and an engine that did not say what it is (the network check still runs)', () => {
+    expect(fullNetworkRefusal(DOCKER_ROOTFUL)).toBeUndefined()
+    expect(fullNetworkRefusal(DOCKER_ROOTLESS_V2)).toBeUndefined()
+    expect(fullNetworkRefusal(undefined)).toBeUndefined()
+  })
+})
+
 describe('ensureFullNetwork', () => {
+  it('makes nothing on Podman: it refuses before looking', async () => {
+    const { docker, calls } = fakeDocker({ engine: PODMAN_ROOTLESS_V1 })
+    const err = (await ensureFullNetwork(docker).catch((e: unknown) => e)) as AppError
+    expect(err).toBeInstanceOf(AppError)
+    expect(err.kind).toBe('unsupported')
+    expect(calls).toEqual({ inspect: 0, create: [] })
+  })
+
   it('uses the network when it is there and fit', async () => {
     const { docker, calls } = fakeDocker({ existing: good })
     expect(await ensureFullNetwork(docker)).toBe('net1')
