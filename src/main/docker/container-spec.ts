@@ -20,7 +20,7 @@ export const RELAY_START_SECONDS = 10
 /** The main command: `sleep infinity`, after starting the relay in a proxied sandbox (see `startRelay`). */
 export function sandboxCmd(network: SandboxNetwork): string[] {
   const sleep = ['sleep', 'infinity']
-  if (network.kind !== 'proxied') return sleep
+  if (network.kind !== 'proxied' || network.transport === 'exec') return sleep
   return ['codex-relay', '--daemon', '--timeout', String(RELAY_START_SECONDS), '--then', ...sleep]
 }
 
@@ -29,11 +29,18 @@ export function sandboxCmd(network: SandboxNetwork): string[] {
  * - `none`: no interface but loopback (the `off` mode);
  * - `proxied`: also no interface but loopback, plus `netDir` (a host directory of unix sockets the engine
  *   serves: proxy.sock, model.sock) mounted read-only at /run/codex-net; `Sandbox.startRelay()` then
- *   carries 127.0.0.1:3128/3129 to those sockets and HTTP(S)_PROXY point at 3128 (`registries`, `custom`);
+ *   carries 127.0.0.1:3128/3129 to those sockets and HTTP(S)_PROXY point at 3128 (`registries`, `custom`).
+ *   With `transport: 'exec'` (engines whose containers cannot reach a host socket: Docker Desktop, remote
+ *   engines) nothing is mounted: `startRelay()` runs codex-mux under `docker exec` and carries the ports'
+ *   connections over the exec's own stream to the same sockets on the host (exec-tunnel.ts);
  * - `full`: the dedicated bridge network `codex-sys-full` (no traffic between its containers, no IPv6),
  *   never Docker's default bridge.
  */
-export type SandboxNetwork = { kind: 'none' } | { kind: 'proxied'; netDir: string } | { kind: 'full' }
+export type SandboxNetwork =
+  { kind: 'none' } | { kind: 'proxied'; netDir: string; transport?: ProxyTransport } | { kind: 'full' }
+
+/** How a proxied sandbox reaches the host's sockets: a bind mount of them (default), or an exec tunnel. */
+export type ProxyTransport = 'socket' | 'exec'
 
 export interface SandboxSpec {
   taskId: string
@@ -133,13 +140,18 @@ export function containerName(taskId: string, suffix: string): string {
   return `codex-sys-${safe || 'task'}-${suffix}`
 }
 
-/** The create options of a hardened task container (see DESIGN.md, "One hardened container per task"). */
+/**
+ * The create options of a hardened task container (see DESIGN.md, "One hardened container per task").
+ * Never as root, except where root inside is the unprivileged host user (`rootIsHostUser`: rootless
+ * Docker, see engine-kind.ts), still with no capabilities and no-new-privileges.
+ */
 export function containerOptions(
   spec: SandboxSpec,
   user: SandboxUser,
   name: string,
+  { rootIsHostUser = false }: { rootIsHostUser?: boolean } = {},
 ): Docker.ContainerCreateOptions {
-  if (user.uid === 0) throw new Error('The sandbox never runs as root')
+  if (user.uid === 0 && !rootIsHostUser) throw new Error('The sandbox never runs as root')
   if (!Number.isInteger(spec.tmpfsMb) || spec.tmpfsMb < 1) {
     throw new Error(`The sandbox tmpfs size must be a whole number of MB (got ${String(spec.tmpfsMb)})`)
   }
@@ -183,7 +195,7 @@ export function containerOptions(
         ...(spec.home
           ? [{ Type: 'bind' as const, Source: spec.home, Target: AGENT_HOME, ReadOnly: false }]
           : []),
-        ...(spec.network.kind === 'proxied'
+        ...(spec.network.kind === 'proxied' && spec.network.transport !== 'exec'
           ? [{ Type: 'bind' as const, Source: spec.network.netDir, Target: NET_DIR, ReadOnly: true }]
           : []),
         ...(spec.caBundle

@@ -3,12 +3,15 @@
  * container's log (the relay the main command started) or from an exec (a restart). See
  * `Sandbox.startRelay`.
  */
+import { stat } from 'node:fs/promises'
+import { join } from 'node:path'
 import type Docker from 'dockerode'
 import { AppError } from '../errors'
 import { toDockerAppError } from './client'
 import { RELAY_MODEL_PORT, RELAY_PROXY_PORT } from './container-spec'
 import { runExec } from './exec'
 import { createDemuxer } from './exec-output'
+import { ExecTunnel } from './exec-tunnel'
 import type { SandboxUser } from './workspace-owner'
 
 export const RELAY_TIMEOUT_MS = 10_000
@@ -116,4 +119,29 @@ export function checkRelayPorts(ports: number[], required: Array<'proxy' | 'mode
     )
   }
   return ports
+}
+
+/**
+ * The exec transport's relay (see exec-tunnel.ts): codex-mux in the container, its ports leading to the
+ * sockets the engine serves in `netDir` on the host — 3128 to proxy.sock, 3129 to model.sock, each when
+ * it is there, as the socket relay decides by what its mount holds.
+ */
+export async function openTunnel(
+  container: Docker.Container,
+  user: SandboxUser,
+  netDir: string,
+  timeoutMs: number,
+): Promise<ExecTunnel> {
+  const routes = new Map<number, string>()
+  for (const [port, name] of [
+    [RELAY_PROXY_PORT, 'proxy.sock'],
+    [RELAY_MODEL_PORT, 'model.sock'],
+  ] as const) {
+    const path = join(netDir, name)
+    if ((await stat(path).catch(() => undefined))?.isSocket()) routes.set(port, path)
+  }
+  if (!routes.size) {
+    throw relayFailed(`nothing to carry: no proxy.sock or model.sock in ${netDir}`, SOCKETS_HINT)
+  }
+  return ExecTunnel.open(container, user, routes, timeoutMs)
 }

@@ -9,16 +9,20 @@ import {
   isDockerConnectionError,
   toDockerAppError,
 } from './client'
-import {
-  containerName,
-  containerOptions,
-  FULL_NETWORK,
-  type SandboxNetwork,
-  type SandboxSpec,
-} from './container-spec'
+import { containerName, FULL_NETWORK, type SandboxNetwork, type SandboxSpec } from './container-spec'
+import { enginePlan, type EnginePlan } from './engine-kind'
 import { runExec, type ExecOptions, type ExecResult } from './exec'
+import type { ExecTunnel } from './exec-tunnel'
 import { ensureFullNetwork } from './networks'
-import { checkRelayPorts, relayByExec, relayFromLog, RELAY_TIMEOUT_MS, type RelayOptions } from './relay'
+import {
+  checkRelayPorts,
+  openTunnel,
+  relayByExec,
+  relayFromLog,
+  RELAY_TIMEOUT_MS,
+  type RelayOptions,
+} from './relay'
+import { createFitted, handToEngineUser } from './sandbox-engine'
 import { forceRemoveContainer } from './task-containers'
 import { sandboxUser, type SandboxUser } from './workspace-owner'
 
@@ -28,9 +32,11 @@ export {
   RELAY_MODEL_PORT,
   RELAY_PROXY_PORT,
   TASK_LABEL,
+  type ProxyTransport,
   type SandboxNetwork,
   type SandboxSpec,
 } from './container-spec'
+export { classicPlan, enginePlan, planEngine, type EngineKind, type EnginePlan } from './engine-kind'
 export { ensureFullNetwork, FULL_NETWORK } from './networks'
 export { parseRelayReady, type RelayOptions } from './relay'
 export type { ExecOptions, ExecResult } from './exec'
@@ -87,6 +93,7 @@ export class Sandbox {
   private oomKillsSeen = 0
   private oomSeen = false
   private relayAsked = false
+  private tunnel: ExecTunnel | undefined
 
   private constructor(
     private readonly docker: Docker,
@@ -94,32 +101,41 @@ export class Sandbox {
     readonly id: string,
     readonly user: SandboxUser,
     readonly network: SandboxNetwork,
+    /** How this engine runs it (engine-kind.ts). */
+    readonly engine: EnginePlan,
+    /** For the task's timeline: what the engine could not apply (limits, SELinux labels). */
+    readonly notes: readonly string[],
   ) {}
 
   /**
    * Creates and starts the task's container (making the `full` network first when it is missing). With a
    * proxied network, call `startRelay()` next. Throws image_missing, docker_unavailable or container_failed.
+   * `engine` says how this engine runs it (rootless Docker, Podman); by default the engine is asked once
+   * per client (a rootful Docker gets the classic plan: the host user, every limit).
    */
-  static async create(docker: Docker, spec: SandboxSpec): Promise<Sandbox> {
+  static async create(docker: Docker, spec: SandboxSpec, engine?: EnginePlan): Promise<Sandbox> {
     await checkSpec(spec)
     if (spec.network.kind === 'full') await ensureFullNetwork(docker)
-    const user = sandboxUser()
+    const plan = engine ?? (await enginePlan(docker, sandboxUser()))
+    await handToEngineUser(spec, plan)
+    const user = plan.user
     const name = containerName(spec.taskId, randomBytes(3).toString('hex'))
-    let container: Docker.Container
+    let made: Awaited<ReturnType<typeof createFitted>>
     try {
-      container = await docker.createContainer(containerOptions(spec, user, name))
+      made = await createFitted(docker, spec, plan, name)
     } catch (err) {
       if (dockerStatusCode(err) === 404) throw missingOnCreate(err, spec)
       if (isDockerConnectionError(err)) throw dockerUnavailable(err)
       throw toDockerAppError(err, 'Could not create the task container')
     }
+    const { container, notes } = made
     try {
       await container.start()
     } catch (err) {
       await forceRemoveContainer(docker, container.id).catch(() => undefined)
       throw toDockerAppError(err, 'Could not start the task container')
     }
-    return new Sandbox(docker, container, container.id, user, spec.network)
+    return new Sandbox(docker, container, container.id, user, spec.network, plan, notes)
   }
 
   /**
@@ -143,6 +159,11 @@ export class Sandbox {
       )
     }
     const timeoutMs = opts.timeoutMs ?? RELAY_TIMEOUT_MS
+    if (this.network.transport === 'exec') {
+      this.tunnel?.close()
+      this.tunnel = await openTunnel(this.container, this.user, this.network.netDir, timeoutMs)
+      return { ports: checkRelayPorts(this.tunnel.ports, opts.require ?? ['proxy']) }
+    }
     // The relay started with the container reports in its log; after that (it was killed), an exec.
     const first = !this.relayAsked
     this.relayAsked = true
@@ -222,6 +243,7 @@ export class Sandbox {
 
   /** Removes the container (running or not) and its anonymous volumes. Idempotent. */
   async remove(): Promise<void> {
+    this.tunnel?.close()
     await forceRemoveContainer(this.docker, this.id)
   }
 }

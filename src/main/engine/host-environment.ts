@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import type { Settings } from '../../shared/settings'
 import { isDockerDesktop } from '../docker/client'
+import type { ProxyTransport } from '../docker/sandbox'
 import { collectCaBundle, writeCaBundle } from '../network/ca-bundle'
 import type { DockerClient } from './turn-deps'
 
@@ -12,11 +13,10 @@ export interface HostTrust {
 
 /**
  * What the engine learns of the machine it runs on, once: the CA certificates the host trusts, and
- * whether the Docker engine can carry the policy proxy's unix socket.
+ * how the Docker engine's containers reach the policy proxy.
  */
 export class HostEnvironment {
   private trust: { extraPath: string | undefined; value: Promise<HostTrust> } | undefined
-  private desktop: Promise<boolean> | undefined
 
   constructor(
     private readonly dataDir: string,
@@ -46,13 +46,12 @@ export class HostEnvironment {
   }
 
   /**
-   * Why the policy proxy cannot serve this engine's containers, if it cannot: Docker Desktop's VM does not
-   * carry the proxy's unix socket (its path through host.docker.internal is not built yet).
+   * How a proxied sandbox reaches the host's proxies: a bind mount of their unix sockets where the
+   * engine shares the host's kernel (Linux, root or rootless), an exec tunnel over the Docker API where
+   * its containers run in a VM whose file sharing does not carry sockets (Docker Desktop).
    */
-  async proxyUnsupported(): Promise<string | undefined> {
-    this.desktop ??= isDockerDesktop(this.docker)
-    return (await this.desktop)
-      ? 'Docker Desktop does not carry the policy proxy’s socket into its VM yet.'
-      : undefined
+  async proxyTransport(): Promise<ProxyTransport> {
+    // Asked once per connection (engine-kind.ts): again after a reconnect, or an engine that was not up.
+    return (await isDockerDesktop(this.docker)) ? 'exec' : 'socket'
   }
 }

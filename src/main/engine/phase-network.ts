@@ -2,8 +2,7 @@ import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { NetworkBlock, NetworkPhase, PhaseNetwork } from '../../shared/network'
 import type { TaskSource } from '../../shared/task'
-import type { SandboxNetwork } from '../docker/sandbox'
-import { AppError } from '../errors'
+import type { ProxyTransport, SandboxNetwork } from '../docker/sandbox'
 import { PolicyProxy } from '../network/policy-proxy'
 import { resolvePolicy } from '../network/policy'
 
@@ -18,7 +17,8 @@ export interface PhaseNetworkHandle {
 /**
  * Opens a phase's network: nothing for `off` and `full`; for `registries`/`custom` a policy proxy on a unix
  * socket in `dir` (bind-mounted into the container at /run/codex-net, where a relay serves it on
- * 127.0.0.1:3128). The policy is read on every request, so hosts the user allows apply at once.
+ * 127.0.0.1:3128; or, with the exec transport, reached through the Docker API's stream from the same
+ * port). The policy is read on every request, so hosts the user allows apply at once.
  */
 export async function openPhaseNetwork(opts: {
   phase: NetworkPhase
@@ -29,22 +29,13 @@ export async function openPhaseNetwork(opts: {
   /** A directory of the task's, made anew for this phase. */
   dir: string
   onBlocked: (block: NetworkBlock) => void
-  /** Why this Docker engine cannot carry the proxy's socket, if it cannot (Docker Desktop). */
-  unsupported?: () => Promise<string | undefined>
+  /** How the container reaches the proxy's socket (default: a bind mount of `dir`). */
+  transport?: () => Promise<ProxyTransport>
 }): Promise<PhaseNetworkHandle> {
   const { mode } = opts.network
   if (mode === 'off') return { sandbox: { kind: 'none' }, close: async () => undefined }
   if (mode === 'full') return { sandbox: { kind: 'full' }, close: async () => undefined }
-  const unsupported = await opts.unsupported?.()
-  if (unsupported) {
-    throw new AppError(
-      'unsupported',
-      `The ${opts.phase} phase's network (${mode}) cannot run here: ${unsupported}`,
-      {
-        hint: `Choose off or full for the ${opts.phase} phase in the task's options (or in Settings → Network).`,
-      },
-    )
-  }
+  const transport = (await opts.transport?.()) ?? 'socket'
   await rm(opts.dir, { recursive: true, force: true })
   await mkdir(opts.dir, { recursive: true, mode: 0o755 })
   const proxy = await PolicyProxy.listen({
@@ -54,7 +45,7 @@ export async function openPhaseNetwork(opts: {
     onBlocked: opts.onBlocked,
   })
   return {
-    sandbox: { kind: 'proxied', netDir: opts.dir },
+    sandbox: { kind: 'proxied', netDir: opts.dir, transport },
     proxy,
     close: async () => {
       await proxy.close().catch(() => undefined)

@@ -77,7 +77,7 @@ export class TaskEngine {
     readonly store: TaskStore,
   ) {
     this.queue = new TaskQueue(opts.settings().maxConcurrentTasks)
-    this.docker = opts.docker ?? createDockerClient()
+    this.docker = opts.docker ?? createDockerClient({ host: opts.settings().docker.host })
     this.host = new HostEnvironment(opts.dataDir, opts.settings, this.docker)
     this.image = new AgentImage(this.docker, opts.agentImage, async () => (await this.host.hostTrust()).pem)
     store.onChange = (task) => {
@@ -345,7 +345,7 @@ export class TaskEngine {
         stop: (reason) => void this.stopRun(id, reason),
         notes: run.notes,
         caBundlePath: (await this.host.hostTrust()).path,
-        proxyUnsupported: () => this.host.proxyUnsupported(),
+        proxyTransport: () => this.host.proxyTransport(),
         exclusive: (fn) => this.workspace.exclusive(id, fn),
         workspaceCheckMs: this.opts.workspaceCheckMs,
       })

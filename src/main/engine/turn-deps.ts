@@ -2,7 +2,7 @@ import type { TaskEventBody } from '../../shared/events'
 import type { Settings } from '../../shared/settings'
 import type { TaskRecord } from '../../shared/task'
 import type { createDockerClient } from '../docker/client'
-import type { Sandbox } from '../docker/sandbox'
+import type { ProxyTransport, Sandbox } from '../docker/sandbox'
 import { AppError } from '../errors'
 import type { NetworkNotes } from './network-notes'
 import type { TaskStore } from './task-store'
@@ -37,8 +37,8 @@ export interface TurnDeps {
   notes: NetworkNotes
   /** The host's CA bundle (a PEM file), mounted read-only in every container. */
   caBundlePath?: string
-  /** Why this Docker engine cannot carry the policy proxy's socket (Docker Desktop), if it cannot. */
-  proxyUnsupported?: () => Promise<string | undefined>
+  /** How a proxied sandbox reaches the host's proxies (default: a bind mount of their sockets). */
+  proxyTransport?: () => Promise<ProxyTransport>
 }
 
 /** Records and announces a status of the turn (after checking it was not stopped meanwhile). */

@@ -66,6 +66,18 @@ describe('containerOptions', () => {
     expect(() => mode({ kind: 'proxied', netDir: '' })).toThrow(/netDir/)
   })
 
+  it('mounts nothing of the host with the exec transport, and starts no relay of its own', () => {
+    const network = { kind: 'proxied', netDir: '/data/tasks/abc/net', transport: 'exec' } as const
+    const o = containerOptions({ ...spec, network }, { uid: 10001, gid: 10001 }, 'n')
+    expect(o.Cmd).toEqual(['sleep', 'infinity'])
+    expect(o.HostConfig!.NetworkMode).toBe('none')
+    expect(o.HostConfig!.Mounts!.map((m) => m.Target)).not.toContain(NET_DIR)
+    expect(o.Env).toEqual(
+      containerOptions({ ...spec, network: { ...network, transport: 'socket' } }, { uid: 1, gid: 1 }, 'n')
+        .Env,
+    )
+  })
+
   it('mounts the socket directory read-only at /run/codex-net and sets the proxy variables (proxied)', () => {
     const o = containerOptions(
       { ...spec, network: { kind: 'proxied', netDir: '/data/tasks/abc/net' } },
