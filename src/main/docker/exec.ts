@@ -5,6 +5,8 @@ import { AppError } from '../errors'
 import { dockerStatusCode, toDockerAppError } from './client'
 import { WORKSPACE_DIR } from './container-spec'
 import { createDemuxer, ExecOutput } from './exec-output'
+import { watchExit } from './exec-wait'
+import { frameStdin, framedArgv } from './stdin-frame'
 import type { SandboxUser } from './workspace-owner'
 import type {
   ExecOptions as WorkspaceExecOptions,
@@ -62,28 +64,21 @@ async function killMarked(container: Docker.Container, user: SandboxUser, marker
       AttachStdout: true,
       AttachStderr: true,
     })
-    const stream = (await exec.start({})) as NodeJS.ReadableStream
-    await new Promise<void>((resolve) => {
-      stream.on('end', resolve)
-      stream.on('close', resolve)
-      stream.on('error', () => resolve())
-      stream.resume()
-    })
+    const stream = (await exec.start({})) as Duplex
+    stream.resume()
+    await watchExit(exec, stream).done
   } catch {
     // The container may be gone already: nothing left to kill.
   }
 }
 
-async function exitCodeOf(exec: Docker.Exec): Promise<number> {
-  for (let i = 0; i < 50; i++) {
-    const info = await exec.inspect()
-    if (!info.Running) return typeof info.ExitCode === 'number' ? info.ExitCode : -1
-    await new Promise((r) => setTimeout(r, 10 + i * 5))
-  }
-  return -1
-}
-
-/** Runs one command in a running container; see `Sandbox.exec`. `oomKilled` is left to the caller. */
+/**
+ * Runs one command in a running container; see `Sandbox.exec`. `oomKilled` is left to the caller.
+ *
+ * Nothing depends on half-closing the stream (Docker Desktop's named pipe cannot): stdin goes framed
+ * (stdin-frame.ts) and is never closed from here, and the command's end is the exec's exit as the engine
+ * reports it (exec-wait.ts), not the stream's end.
+ */
 export async function runExec(
   container: Docker.Container,
   user: SandboxUser,
@@ -93,13 +88,13 @@ export async function runExec(
   const { timeoutMs, signal } = opts
   if (signal?.aborted) throw new AppError('cancelled', 'The command was cancelled before it started.')
   const marker = randomBytes(8).toString('hex')
-  const stdin = opts.stdin === undefined ? undefined : Buffer.from(opts.stdin)
+  const stdin = opts.stdin === undefined ? undefined : frameStdin(opts.stdin)
   const started = Date.now()
   let exec: Docker.Exec
   let stream: Duplex
   try {
     exec = await container.exec({
-      Cmd: wrapArgv(argv, timeoutMs),
+      Cmd: wrapArgv(stdin === undefined ? argv : framedArgv(argv), timeoutMs),
       User: `${user.uid}:${user.gid}`,
       WorkingDir: opts.cwd ?? WORKSPACE_DIR,
       Env: execEnv(marker, opts.env),
@@ -121,49 +116,39 @@ export async function runExec(
 
   const output = new ExecOutput(opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES, opts.onOutput)
   const demux = createDemuxer((name, payload) => output.push(name, payload))
+  const watch = watchExit(exec, stream)
   let hostTimedOut = false
   let aborted = false
-  const timers: NodeJS.Timeout[] = []
-  const stopWaiting = (): void => {
-    // Give the output a moment to drain after the kill, then stop waiting for it.
-    timers.push(setTimeout(() => stream.destroy(), 1_000))
-  }
+  let timer: NodeJS.Timeout | undefined
+  // After the kill, give the output a moment to drain, then stop waiting for it.
+  const killAndStop = (): void => void killMarked(container, user, marker).finally(() => watch.stop(1_000))
   const onAbort = (): void => {
     aborted = true
-    void killMarked(container, user, marker).finally(stopWaiting)
+    killAndStop()
   }
+  let exitCode: number | undefined
   try {
-    await new Promise<void>((resolve, reject) => {
-      stream.on('data', (chunk: Buffer) => demux(chunk))
-      stream.on('end', () => resolve())
-      stream.on('close', () => resolve())
-      stream.on('error', (err) => (aborted || hostTimedOut ? resolve() : reject(err)))
-      if (timeoutMs !== undefined) {
-        timers.push(
-          setTimeout(() => {
-            hostTimedOut = true
-            void killMarked(container, user, marker).finally(stopWaiting)
-          }, timeoutMs + HOST_BACKSTOP_MS),
-        )
-      }
-      signal?.addEventListener('abort', onAbort, { once: true })
-      if (stdin !== undefined) stream.end(stdin)
-    })
+    stream.on('data', (chunk: Buffer) => demux(chunk))
+    if (timeoutMs !== undefined) {
+      timer = setTimeout(() => {
+        hostTimedOut = true
+        killAndStop()
+      }, timeoutMs + HOST_BACKSTOP_MS)
+    }
+    signal?.addEventListener('abort', onAbort, { once: true })
+    // Written, never ended: the framed reader in the container knows where the input stops.
+    if (stdin !== undefined) stream.write(stdin)
+    exitCode = await watch.done
   } catch (err) {
-    throw toDockerAppError(err, 'Lost the output of a command in the task container')
+    if (!aborted && !hostTimedOut) throw err
   } finally {
-    for (const t of timers) clearTimeout(t)
+    clearTimeout(timer)
     signal?.removeEventListener('abort', onAbort)
   }
   const durationMs = Date.now() - started
   if (aborted) throw new AppError('cancelled', 'The command was cancelled.')
+  if (hostTimedOut || exitCode === undefined) exitCode = 137
 
-  let exitCode: number
-  try {
-    exitCode = hostTimedOut ? 137 : await exitCodeOf(exec)
-  } catch (err) {
-    throw toDockerAppError(err, 'Could not read the exit code of a command in the task container')
-  }
   const timedOut =
     hostTimedOut ||
     (timeoutMs !== undefined && (exitCode === 124 || exitCode === 137) && durationMs >= timeoutMs - 50)

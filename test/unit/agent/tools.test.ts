@@ -6,10 +6,10 @@ import {
   finishTool,
   readFileTool,
   shellTool,
-  ToolError,
   writeFileTool,
   type Tool,
 } from '../../../src/main/agent/tools'
+import { toolFailure } from '../../support/files'
 import { LocalWorkspace } from '../../support/local-workspace'
 import { tempDir } from '../../support/tmp'
 
@@ -17,15 +17,6 @@ async function setup(): Promise<{ dir: string; run: (tool: Tool, args: unknown) 
   const dir = await tempDir('codex-tools-')
   const workspace = new LocalWorkspace(dir)
   return { dir, run: (tool, args) => tool.run(args, { workspace }) }
-}
-
-const failure = async (p: Promise<unknown>): Promise<string> => {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  )
-  expect(err).toBeInstanceOf(ToolError)
-  return (err as ToolError).message
 }
 
 describe('file tools (codex-tool on the host)', () => {
@@ -50,15 +41,15 @@ describe('file tools (codex-tool on the host)', () => {
   it('edit_file refuses a missing or non-unique old_string and leaves the file alone', async () => {
     const { dir, run } = await setup()
     await writeFile(join(dir, 'b.txt'), 'x = 1\nx = 1\n')
-    expect(await failure(run(editFileTool, { path: 'b.txt', old_string: 'x = 1', new_string: 'y' }))).toMatch(
-      /occurs 2 times/,
-    )
-    expect(await failure(run(editFileTool, { path: 'b.txt', old_string: 'zzz', new_string: 'y' }))).toMatch(
-      /was not found/,
-    )
-    expect(await failure(run(editFileTool, { path: 'nope.txt', old_string: 'a', new_string: 'b' }))).toMatch(
-      /nope.txt: no such file/,
-    )
+    expect(
+      await toolFailure(run(editFileTool, { path: 'b.txt', old_string: 'x = 1', new_string: 'y' })),
+    ).toMatch(/occurs 2 times/)
+    expect(
+      await toolFailure(run(editFileTool, { path: 'b.txt', old_string: 'zzz', new_string: 'y' })),
+    ).toMatch(/was not found/)
+    expect(
+      await toolFailure(run(editFileTool, { path: 'nope.txt', old_string: 'a', new_string: 'b' })),
+    ).toMatch(/nope.txt: no such file/)
     expect(await readFile(join(dir, 'b.txt'), 'utf8')).toBe('x = 1\nx = 1\n')
   })
 
@@ -78,11 +69,11 @@ describe('file tools (codex-tool on the host)', () => {
     await writeFile(join(outside, 'secret.txt'), 'secret')
     await symlink(outside, join(dir, 'link'))
     for (const path of ['../x.txt', '/etc/passwd', 'link/secret.txt', '/workspace/../etc/passwd']) {
-      expect(await failure(run(readFileTool, { path }))).toMatch(/outside the workspace/)
+      expect(await toolFailure(run(readFileTool, { path }))).toMatch(/outside the workspace/)
     }
-    expect(await failure(run(writeFileTool, { path: 'link/new.txt', content: 'x' }))).toMatch(/outside/)
+    expect(await toolFailure(run(writeFileTool, { path: 'link/new.txt', content: 'x' }))).toMatch(/outside/)
     expect(
-      await failure(run(editFileTool, { path: 'link/secret.txt', old_string: 's', new_string: 't' })),
+      await toolFailure(run(editFileTool, { path: 'link/secret.txt', old_string: 's', new_string: 't' })),
     ).toMatch(/outside/)
     expect(await readdir(outside)).toEqual(['secret.txt'])
   })
@@ -91,10 +82,10 @@ describe('file tools (codex-tool on the host)', () => {
     const { dir, run } = await setup()
     await mkdir(join(dir, 'sub'))
     await writeFile(join(dir, 'sub/bin.dat'), Buffer.from([0, 1, 2, 3]))
-    expect(await failure(run(readFileTool, { file: 'x' }))).toMatch(
+    expect(await toolFailure(run(readFileTool, { file: 'x' }))).toMatch(
       /Invalid arguments for read_file[\s\S]*path/,
     )
-    expect(await failure(run(readFileTool, { path: 'sub' }))).toMatch(/is a directory[\s\S]*bin.dat/)
+    expect(await toolFailure(run(readFileTool, { path: 'sub' }))).toMatch(/is a directory[\s\S]*bin.dat/)
     expect(await run(readFileTool, { path: 'sub/bin.dat' })).toMatch(/binary file \(4 bytes\)/)
   })
 
@@ -113,7 +104,7 @@ describe('shell tool', () => {
     const { dir, run } = await setup()
     await writeFile(join(dir, 'f.txt'), 'hi')
     expect(await run(shellTool, { command: 'cat f.txt; pwd' })).toBe(`Exit code: 0\nstdout:\nhi${dir}\n`)
-    const failed = await failure(run(shellTool, { command: 'echo oops >&2; exit 3' }))
+    const failed = await toolFailure(run(shellTool, { command: 'echo oops >&2; exit 3' }))
     expect(failed).toBe('Exit code: 3\nstderr:\noops\n')
   })
 
@@ -131,7 +122,7 @@ describe('shell tool', () => {
     const { dir, run } = await setup()
     const started = Date.now()
     const command = 'sleep 30 & echo $! > bg.pid; sleep 30'
-    const out = await failure(run(shellTool, { command, timeout_seconds: 1 }))
+    const out = await toolFailure(run(shellTool, { command, timeout_seconds: 1 }))
     expect(out).toMatch(/timed out after 1 s and was killed/)
     expect(Date.now() - started).toBeLessThan(10_000)
     const pid = Number(await readFile(join(dir, 'bg.pid'), 'utf8'))

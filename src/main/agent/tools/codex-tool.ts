@@ -21,7 +21,9 @@ export interface CodexToolReply {
 const firstLine = (text: string): string => text.trim().split('\n')[0]?.slice(0, 300) ?? ''
 
 /**
- * Runs one codex-tool request in the workspace: one exec, JSON in on stdin, JSON out on stdout.
+ * Runs one codex-tool request in the workspace: one exec, JSON in on stdin, JSON out on stdout. In a
+ * container the request goes framed (docker/stdin-frame.ts): the helper gets exactly its bytes and an
+ * end-of-file without the host half-closing the stream, which Docker Desktop's named pipe cannot.
  * A refused request (`ok: false`) becomes a ToolError the model reads; a helper that is missing,
  * crashes or answers garbage is an infrastructure failure (AppError).
  */
