@@ -13,11 +13,13 @@ import {
   session,
   shell,
 } from 'electron'
+import electronUpdater from 'electron-updater'
 import { join } from 'node:path'
 import { defaultBaseImage } from './docker/image'
 import { openServices } from './app-services'
 import { registerAppScheme, serveAppFiles } from './desktop/app-protocol'
 import { contentSecurityPolicy } from './web-assets'
+import { userDataDir } from './desktop/data-dir'
 import { createDesktopService } from './desktop/dialogs'
 import { openElectronSettings } from './desktop/electron-settings'
 import { quitGracefully } from './desktop/lifecycle'
@@ -25,6 +27,7 @@ import { desktopNotifier, notifyWhenSettled } from './desktop/notifications'
 import { appLocation, isAppUrl } from './desktop/origin'
 import { guardContents, guardSession } from './desktop/security'
 import { syncTheme } from './desktop/theme'
+import { startUpdates } from './desktop/updates'
 import { focusWindow, mainWindowOptions, showTask } from './desktop/window'
 import { toErrorData } from './errors'
 import { bindContract } from './ipc'
@@ -36,6 +39,10 @@ const csp = contentSecurityPolicy({ dev: location.dev })
 const isOurs = (url: string): boolean => isAppUrl(location, url)
 
 registerAppScheme(protocol)
+
+// Before anything reads userData (the single-instance lock, the settings): %LOCALAPPDATA% on Windows.
+const userData = userDataDir({ appName: app.getName() })
+if (userData) app.setPath('userData', userData)
 
 async function start(): Promise<void> {
   // The keychain probe can take a moment (an unlock prompt): start it while Electron gets ready.
@@ -84,10 +91,23 @@ async function start(): Promise<void> {
     ),
     onClick: (taskId) => showTask(mainWindow, taskId),
   })
+  const stopUpdates = startUpdates({
+    isPackaged: app.isPackaged,
+    // A getter in CommonJS: read only when updates are on.
+    updater: () => electronUpdater.autoUpdater,
+    ask: async ({ message, detail, buttons }) => {
+      const options = { type: 'info' as const, message, detail, buttons, defaultId: 0, cancelId: 1 }
+      const box = mainWindow.isDestroyed()
+        ? dialog.showMessageBox(options)
+        : dialog.showMessageBox(mainWindow, options)
+      return (await box).response
+    },
+  })
   quitGracefully({
     app,
     win: mainWindow,
     stop: async () => {
+      stopUpdates()
       stopNotices()
       unbind()
       await services.engine.close()

@@ -11,7 +11,6 @@
  * OPENAI_API_KEY and GITHUB_TOKEN from the environment are used for this session (never written);
  * otherwise the keys come from the OS keychain.
  */
-import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { openServices } from '../app-services'
@@ -23,7 +22,7 @@ import { createAppServer } from '../server/app-server'
 import { withSessionSecrets } from '../server/env-secrets'
 import { readTokenFile, writeTokenFile } from '../server/token-file'
 import { openFileSettings } from '../settings/file-settings'
-import { agentImageDir } from './paths'
+import { agentImageDir, defaultDataDir } from './paths'
 
 const USAGE = `Usage: npm run serve -- [--port 8080] [--host 127.0.0.1] [--data-dir DIR]
                           [--token-file PATH | --no-token]
@@ -31,7 +30,8 @@ const USAGE = `Usage: npm run serve -- [--port 8080] [--host 127.0.0.1] [--data-
 Options:
   --port N           port to listen on (default 8080; 0 picks a free one)
   --host H           address to bind (default 127.0.0.1)
-  --data-dir DIR     tasks, settings and uploads (default: $CODEX_DATA_DIR, else ~/.local/share/codex-sys)
+  --data-dir DIR     tasks, settings and uploads (default: $CODEX_DATA_DIR, else ~/.local/share/codex-sys;
+                     on Windows %LOCALAPPDATA%\\codex-sys)
   --token-file PATH  read the access token from PATH (a file only you can read); else $CODEX_SERVER_TOKEN;
                      else one is generated. Either way it is written to <data dir>/server-token (mode 0600).
   --no-token         serve without a token (loopback only): every process and every user of this machine
@@ -124,9 +124,7 @@ function parseCommandLine(args: string[]): Options | { code: number; message: st
   return {
     port,
     host,
-    dataDir: resolve(
-      values['data-dir'] || process.env.CODEX_DATA_DIR || join(homedir(), '.local/share/codex-sys'),
-    ),
+    dataDir: resolve(values['data-dir'] || process.env.CODEX_DATA_DIR || defaultDataDir()),
     token,
   }
 }

@@ -13,8 +13,7 @@
  * and messages are shown (`␛`, `⟨U+009B⟩`), never sent to the terminal; `--json` lines escape them.
  */
 import { readFile } from 'node:fs/promises'
-import { homedir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { networkInput, parseNetworkArg } from '../../shared/contract'
@@ -25,7 +24,7 @@ import { isSettled, type SubmitTaskInput, type TaskSource } from '../../shared/t
 import { defaultBaseImage } from '../docker/image'
 import { TaskEngine } from '../engine/task-engine'
 import { toErrorData } from '../errors'
-import { agentImageDir } from './paths'
+import { agentImageDir, defaultDataDir } from './paths'
 import { eventText, terminalText } from './terminal-text'
 
 const USAGE = `Usage: npm run task -- (--folder DIR | --zip FILE | --git URL [--branch B]) [options] "task description"
@@ -40,7 +39,8 @@ Options:
   --read-only-network  only GET, HEAD and OPTIONS pass, in the phases whose MODE is registries or custom
   --time-limit MIN     minutes before the task is stopped (default 30)
   --max-steps N        most model calls (default 50)
-  --data-dir DIR       where tasks are kept (default: $CODEX_DATA_DIR, else ~/.local/share/codex-sys)
+  --data-dir DIR       where tasks are kept (default: $CODEX_DATA_DIR, else ~/.local/share/codex-sys;
+                       on Windows %LOCALAPPDATA%\\codex-sys)
   --allow-local-http   accept http://127.0.0.1 and http://localhost Git URLs
   --json               print events as JSON lines instead of text
   -h, --help           print this help
@@ -187,9 +187,7 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
       },
       network,
       readOnlyNetwork,
-      dataDir: resolve(
-        values['data-dir'] || process.env.CODEX_DATA_DIR || join(homedir(), '.local/share/codex-sys'),
-      ),
+      dataDir: resolve(values['data-dir'] || process.env.CODEX_DATA_DIR || defaultDataDir()),
       allowLocalHttp: Boolean(values['allow-local-http']) || process.env.CODEX_ALLOW_LOCAL_HTTP_GIT === '1',
       json: Boolean(values.json),
     },

@@ -1,10 +1,11 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs'
-import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { TaskEvent, TaskEventBody } from '../../shared/events'
 import type { DownloadName } from '../../shared/contract'
 import type { TaskRecord } from '../../shared/task'
 import { AppError } from '../errors'
+import { renameWithRetry } from '../util/fs'
 
 /** Where one task keeps its things, all under `<dataDir>/tasks/<id>/`. */
 export interface TaskPaths {
@@ -169,5 +170,5 @@ async function readRecord(path: string): Promise<TaskRecord | undefined> {
 export async function writeAtomic(path: string, content: string | Buffer): Promise<void> {
   const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
   await writeFile(temp, content)
-  await rename(temp, path)
+  await renameWithRetry(temp, path)
 }

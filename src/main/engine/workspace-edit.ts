@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto'
-import { chown, lstat, rename, rm, writeFile } from 'node:fs/promises'
+import { chown, lstat, rm, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { sandboxUser } from '../docker/sandbox'
 import { AppError } from '../errors'
 import { unsafePathProblem } from '../git/path-names'
 import { visibleName } from '../../shared/visible-name'
 import { lstatNoFollow } from '../util/workspace-read'
+import { renameWithRetry } from '../util/fs'
 
 /**
  * Writes the user's edit of a changed file (the review's right-hand side) into the task's workspace, so
@@ -55,7 +56,7 @@ export async function saveWorkspaceFile(workspace: string, path: string, content
     // The sandbox user owns the workspace: a follow-up turn must still be able to change this file.
     const owner = existing ?? (await lstat(parent))
     await chown(temp, owner.uid, owner.gid).catch(() => chown(temp, sandboxUser().uid, sandboxUser().gid))
-    await rename(temp, found.abs)
+    await renameWithRetry(temp, found.abs)
   } catch (err) {
     await rm(temp, { force: true })
     throw err

@@ -1,13 +1,17 @@
 import { randomUUID } from 'node:crypto'
-import { chmod, link, lstat, mkdir, rename, rm, rmdir, symlink, unlink, writeFile } from 'node:fs/promises'
+import { chmod, link, lstat, mkdir, rm, rmdir, symlink, unlink, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
+import { cannotSymlink } from '../sources/link-fallback'
+import { renameWithRetry } from '../util/fs'
 
 /**
  * Writes into a user's folder, all or nothing. Each file is written to a temporary name in its own
  * directory and renamed over the target (atomic per file); what it replaces is kept as a hard link in a
  * backup directory at the folder's root, and deletions are renames into it. If any step fails, every
  * step done so far is undone in reverse order (the original files come back as the same inodes, modes
- * and times) and the error is rethrown; on success the backups are removed.
+ * and times) and the error is rethrown; on success the backups are removed. Where the folder's disk
+ * cannot hold symlinks (FAT, Windows without Developer Mode), a symlink is written as git writes it with
+ * `core.symlinks=false`: a file holding its target; the result lists those paths.
  */
 export interface FileWrite {
   path: string
@@ -18,11 +22,16 @@ export interface FileWrite {
 
 type Undo = () => Promise<void>
 
+export interface WriteOutcome {
+  /** Symlinks written as files holding their target. */
+  linksAsFiles: string[]
+}
+
 export async function writeAllOrNothing(
   folder: string,
   deletions: string[],
   writes: FileWrite[],
-): Promise<void> {
+): Promise<WriteOutcome> {
   const backups = join(folder, `.codex-apply-${randomUUID()}`)
   const undo: Undo[] = []
   let n = 0
@@ -32,11 +41,15 @@ export async function writeAllOrNothing(
     for (const rel of deletions) {
       const target = join(folder, rel)
       const saved = backupName()
-      await rename(target, saved)
-      undo.push(() => rename(saved, target))
+      await renameWithRetry(target, saved)
+      undo.push(() => renameWithRetry(saved, target))
       await removeEmptyParents(folder, dirname(rel), undo)
     }
-    for (const w of writes) await writeOne(folder, w, backupName, undo)
+    const linksAsFiles: string[] = []
+    for (const w of writes) {
+      if (await writeOne(folder, w, backupName, undo)) linksAsFiles.push(w.path)
+    }
+    return { linksAsFiles }
   } catch (err) {
     for (const step of undo.reverse()) await step().catch(() => undefined)
     throw err
@@ -45,14 +58,28 @@ export async function writeAllOrNothing(
   }
 }
 
-async function writeOne(folder: string, w: FileWrite, backupName: () => string, undo: Undo[]): Promise<void> {
+/** Writes one file; true when it is a symlink written as a file holding its target. */
+async function writeOne(
+  folder: string,
+  w: FileWrite,
+  backupName: () => string,
+  undo: Undo[],
+): Promise<boolean> {
   const target = join(folder, w.path)
   await makeParents(folder, dirname(w.path), undo)
   const before = await lstat(target).catch(() => null)
   const tmp = join(dirname(target), `.codex-tmp-${randomUUID()}`)
+  let linkAsFile = false
   try {
     if (w.mode === '120000') {
-      await symlink(w.content, tmp)
+      linkAsFile = await symlink(w.content, tmp).then(
+        () => false,
+        (err: unknown) => {
+          if (!cannotSymlink(err)) throw err
+          return true
+        },
+      )
+      if (linkAsFile) await writeFile(tmp, w.content, { mode: 0o644, flag: 'wx' })
     } else {
       await writeFile(tmp, w.content, { mode: w.mode === '100755' ? 0o755 : 0o644, flag: 'wx' })
       // Replacing a file keeps its permissions, with the executable bits following the new mode.
@@ -65,18 +92,19 @@ async function writeOne(folder: string, w: FileWrite, backupName: () => string, 
         () => false,
       )
       // No hard links here (some file systems): move the original aside instead.
-      if (!linked) await rename(target, saved)
+      if (!linked) await renameWithRetry(target, saved)
       try {
-        await rename(tmp, target)
+        await renameWithRetry(tmp, target)
       } catch (err) {
-        if (!linked) await rename(saved, target)
+        if (!linked) await renameWithRetry(saved, target)
         throw err
       }
-      undo.push(() => rename(saved, target))
+      undo.push(() => renameWithRetry(saved, target))
     } else {
-      await rename(tmp, target)
+      await renameWithRetry(tmp, target)
       undo.push(() => unlink(target))
     }
+    return linkAsFile
   } catch (err) {
     await rm(tmp, { force: true })
     throw err

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { AppError } from '../errors'
@@ -8,6 +8,7 @@ import { PATCH_FORMAT_ARGS } from './diff-parse'
 import { gitFailed, runGit, type GitOptions } from './git'
 import { describeProblems, unsafePaths, type PathProblem } from './path-names'
 import { indexInfoRecord, isRevision, isSymlinkMode, treeChanges } from './tree-entries'
+import { renameWithRetry } from '../util/fs'
 
 /**
  * Exports of the accepted change: a patch in git's format (binary-safe, renames, modes; applies with
@@ -110,7 +111,7 @@ export async function exportZip(opts: ExportZipOptions): Promise<number> {
       env: { GIT_INDEX_FILE: join(noAttributes, 'index') },
       signal: opts.signal,
     })
-    await rename(partial, dest)
+    await renameWithRetry(partial, dest)
     return (await stat(dest)).size
   } catch (err) {
     await rm(partial, { force: true })

@@ -1,5 +1,15 @@
 import { spawn } from 'node:child_process'
 import { AppError } from '../errors'
+import {
+  currentHost,
+  gitCommand,
+  gitEnvironment,
+  gitMissing,
+  type GitHost,
+  killTree,
+  platformGitConfig,
+  xcodeStubError,
+} from './git-host'
 import { redactSecrets } from './redact'
 
 /**
@@ -23,6 +33,8 @@ export interface GitOptions {
   maxBuffer?: number
   /** Values (tokens) to redact from errors built from this command. */
   secrets?: string[]
+  /** The machine git runs for (platform, environment, home); default this process's. For tests. */
+  host?: Partial<GitHost>
 }
 
 export interface GitResult {
@@ -81,15 +93,12 @@ const HARDENING_CONFIG = [
   `user.email=${GIT_IDENTITY.email}`,
 ].flatMap((kv) => ['-c', kv])
 
-function gitEnv(extra: Record<string, string> | undefined): Record<string, string> {
+function gitEnv(host: GitHost, extra: Record<string, string> | undefined): Record<string, string> {
   return {
-    PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-    // No ~/.gitconfig, ~/.config/git/{ignore,attributes} can be read from here.
-    HOME: '/dev/null',
+    // The platform's required variables, HOME (ssh's keys) and no user or system git config.
+    ...gitEnvironment(host),
     LC_ALL: 'C',
     LANG: 'C',
-    GIT_CONFIG_NOSYSTEM: '1',
-    GIT_CONFIG_GLOBAL: '/dev/null',
     GIT_TERMINAL_PROMPT: '0',
     GIT_PAGER: 'cat',
     PAGER: 'cat',
@@ -107,28 +116,24 @@ export function buildGitArgs(args: string[], opts: GitOptions = {}): string[] {
   const location: string[] = []
   if (opts.gitDir) location.push(`--git-dir=${opts.gitDir}`)
   if (opts.workTree) location.push(`--work-tree=${opts.workTree}`)
-  return ['--no-pager', ...HARDENING_CONFIG, ...location, ...args]
+  const host = { ...currentHost(), ...opts.host }
+  return ['--no-pager', ...HARDENING_CONFIG, ...platformGitConfig(host), ...location, ...args]
 }
 
 export async function runGit(args: string[], opts: GitOptions = {}): Promise<GitResult> {
   const expected = opts.successExitCodes ?? [0]
   if (opts.signal?.aborted) throw cancelled()
-  const child = spawn('git', buildGitArgs(args, opts), {
+  const host = { ...currentHost(), ...opts.host }
+  const child = spawn(gitCommand(host), buildGitArgs(args, opts), {
     cwd: opts.cwd,
-    env: gitEnv(opts.env),
+    env: gitEnv(host, opts.env),
     stdio: ['pipe', 'pipe', 'pipe'],
     windowsHide: true,
-    // Its own process group, so that killing it also kills what it started (remote helpers, ssh).
-    detached: process.platform !== 'win32',
+    // Its own process group, so that killing it also kills what it started (remote helpers, ssh);
+    // on Windows taskkill /T follows the tree instead.
+    detached: host.platform !== 'win32',
   })
-  const kill = (): void => {
-    try {
-      if (child.pid && process.platform !== 'win32') process.kill(-child.pid, 'SIGKILL')
-      else child.kill('SIGKILL')
-    } catch {
-      child.kill('SIGKILL')
-    }
-  }
+  const kill = (): void => killTree(host, child)
   const out: Buffer[] = []
   const err: Buffer[] = []
   let outBytes = 0
@@ -166,6 +171,11 @@ export async function runGit(args: string[], opts: GitOptions = {}): Promise<Git
     })
     const stderr = Buffer.concat(err).toString('utf8')
     if (aborted) throw cancelled()
+    // macOS's /usr/bin/git without the developer tools: say what to install, whatever the caller expects.
+    if (exitCode !== 0) {
+      const stub = xcodeStubError(stderr)
+      if (stub) throw stub
+    }
     if (overflow) {
       throw new GitError(args, exitCode, `output exceeded ${opts.maxBuffer} bytes`, opts.secrets)
     }
@@ -185,11 +195,7 @@ export async function runGit(args: string[], opts: GitOptions = {}): Promise<Git
   } catch (e) {
     if (e instanceof GitError || e instanceof AppError) throw e
     const code = (e as { code?: unknown }).code
-    if (code === 'ENOENT') {
-      throw new AppError('git_failed', 'Git is not installed or not on PATH.', {
-        hint: 'Install git and restart codex-sys.',
-      })
-    }
+    if (code === 'ENOENT') throw gitMissing(host)
     throw new GitError(args, -1, e instanceof Error ? e.message : String(e), opts.secrets)
   } finally {
     opts.signal?.removeEventListener('abort', listener)

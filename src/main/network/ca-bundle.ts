@@ -7,10 +7,11 @@
  */
 import { execFile } from 'node:child_process'
 import { createHash, randomBytes, X509Certificate } from 'node:crypto'
-import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import * as tls from 'node:tls'
 import { AppError } from '../errors'
+import { renameWithRetry } from '../util/fs'
 
 /** Where Linux distributions keep the system bundle (the first that exists is read). */
 export const LINUX_BUNDLE_PATHS: readonly string[] = [
@@ -283,7 +284,7 @@ export async function writeCaBundle(path: string, pem: string): Promise<void> {
   try {
     await writeFile(tmp, pem, { mode: 0o644, flag: 'wx' })
     await chmod(tmp, 0o644)
-    await rename(tmp, path)
+    await renameWithRetry(tmp, path)
   } catch (err) {
     await rm(tmp, { force: true })
     throw err

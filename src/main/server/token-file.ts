@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto'
-import { mkdir, open, rename, rm } from 'node:fs/promises'
+import { mkdir, open, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { AppError } from '../errors'
 import { checkTokenShape } from './access'
+import { renameWithRetry } from '../util/fs'
 
 /** The file in the data directory that holds the running server's token, for scripts. */
 export const TOKEN_FILE_NAME = 'server-token'
@@ -30,7 +31,7 @@ export async function writeTokenFile(dataDir: string, token: string): Promise<st
     } finally {
       await handle.close()
     }
-    await rename(temp, path)
+    await renameWithRetry(temp, path)
   } catch (err) {
     await rm(temp, { force: true })
     throw err

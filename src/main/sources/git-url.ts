@@ -4,14 +4,17 @@ import { simpleGit, type SimpleGitProgressEvent } from 'simple-git'
 import { AppError } from '../errors'
 import { cloneError } from '../git/clone-errors'
 import { runGit } from '../git/git'
+import { currentHost, gitCommand, gitEnvironment, type GitHost, platformGitSettings } from '../git/git-host'
 import { basicAuthHeader, redactSecrets } from '../git/redact'
 import { validateBranch, validateGitUrl } from '../git/url-policy'
+import { canSymlinkIn, linksAsFilesWarning } from './link-fallback'
 
 export { validateGitUrl, validateBranch } from '../git/url-policy'
 
 /**
  * Import from a Git URL: a hardened, shallow (by default) clone with simple-git into `dest`, whose
- * `.git` is then removed (the baseline in a separate git directory takes over).
+ * `.git` is then removed (the baseline in a separate git directory takes over). The clone runs the same
+ * git, with the same platform environment and settings, as `runGit` (see git-host.ts).
  *
  * The token goes ONLY into a per-command `http.extraHeader` (GitHub style Basic x-access-token). It is
  * passed through GIT_CONFIG_COUNT/KEY/VALUE in the environment of that one git process rather than as a
@@ -31,11 +34,17 @@ export interface ImportGitUrlOptions {
   signal?: AbortSignal
   /** Keep the clone's `.git` in `dest` (default false: the baseline's separate git directory takes over). */
   keepGitDir?: boolean
+  /** The machine git runs for (platform, environment, home); default this process's. For tests. */
+  host?: Partial<GitHost>
 }
 
 export interface ImportGitUrlResult {
   commit: string
   branch: string
+  /** Symlinks checked out as files holding their target (git's core.symlinks=false): the disk has none. */
+  linksAsFiles: string[]
+  /** What the user should know about the checkout (shown on the task). */
+  warnings: string[]
 }
 
 const CLONE_CONFIG = [
@@ -73,27 +82,36 @@ export async function importGitUrl(opts: ImportGitUrlOptions): Promise<ImportGit
   const dest = resolve(opts.dest)
   const secrets = opts.token ? [opts.token] : []
   const redact = (text: string): string => redactSecrets(text, secrets)
+  const host: GitHost = { ...currentHost(), ...opts.host }
   const createdDest = await prepareDest(dest)
 
   try {
+    // Where symlinks cannot be made (FAT, Windows without Developer Mode), git checks them out as files
+    // holding their target instead of failing the checkout.
+    const symlinks = await canSymlinkIn(dirname(dest))
     await clone({
       url,
       branch,
       depth,
       dest,
+      symlinks,
+      host,
       token: opts.token,
       signal: opts.signal,
       onProgress: opts.onProgress,
     })
-    const commit = (await runGit(['rev-parse', 'HEAD'], { cwd: dest })).stdout.trim()
+    const commit = (await runGit(['rev-parse', 'HEAD'], { cwd: dest, host })).stdout.trim()
     const head = await runGit(['symbolic-ref', '-q', '--short', 'HEAD'], {
       cwd: dest,
+      host,
       successExitCodes: [0, 1],
     })
     const checkedOut = head.exitCode === 0 ? head.stdout.trim() : (branch ?? '')
     await assertNoCredentialsStored(dest, opts.token)
+    const linksAsFiles = symlinks ? [] : await trackedSymlinks(dest, host)
     if (!opts.keepGitDir) await rm(join(dest, '.git'), { recursive: true, force: true })
-    return { commit, branch: checkedOut }
+    const warnings = linksAsFiles.length ? [linksAsFilesWarning(linksAsFiles, 'The workspace disk')] : []
+    return { commit, branch: checkedOut, linksAsFiles, warnings }
   } catch (err) {
     await cleanDest(dest, createdDest)
     if (opts.signal?.aborted) throw cancelled()
@@ -108,33 +126,48 @@ interface CloneArgs {
   branch?: string
   depth: number
   dest: string
+  /** Whether the destination can hold symlinks (else core.symlinks=false). */
+  symlinks: boolean
+  host: GitHost
   token?: string
   signal?: AbortSignal
   onProgress?: ImportGitUrlOptions['onProgress']
 }
 
+/** The paths HEAD records as symlinks (mode 120000). */
+async function trackedSymlinks(dest: string, host: GitHost): Promise<string[]> {
+  const listed = await runGit(['ls-files', '-s', '-z'], { cwd: dest, host })
+  return listed.stdout
+    .split('\0')
+    .filter((line) => line.startsWith('120000 '))
+    .map((line) => line.slice(line.indexOf('\t') + 1))
+}
+
 async function clone(a: CloneArgs): Promise<void> {
   const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-    // ssh:// and git@ URLs need the user's keys and agent.
-    HOME: process.env.HOME ?? '/dev/null',
+    // The platform's variables (on Windows SystemRoot, TEMP, the profile folders…), PATH, the ssh agent,
+    // HOME at the user's home (ssh:// and git@ URLs need their keys), GIT_CONFIG_NOSYSTEM=1 and
+    // GIT_CONFIG_GLOBAL=/dev/null (none of the user's or the system's git configuration).
+    ...gitEnvironment(a.host),
     LC_ALL: 'C',
     GIT_TERMINAL_PROMPT: '0',
     GIT_ASKPASS: '',
     SSH_ASKPASS: '',
-    GIT_CONFIG_NOSYSTEM: '1',
-    GIT_CONFIG_GLOBAL: '/dev/null',
     GIT_SSH_COMMAND: 'ssh -o BatchMode=yes',
   }
-  if (process.env.SSH_AUTH_SOCK) env.SSH_AUTH_SOCK = process.env.SSH_AUTH_SOCK
   if (a.token) {
     env.GIT_CONFIG_COUNT = '1'
     env.GIT_CONFIG_KEY_0 = 'http.extraHeader'
     env.GIT_CONFIG_VALUE_0 = basicAuthHeader(a.token)
   }
+  const config = a.symlinks
+    ? CLONE_CONFIG
+    : CLONE_CONFIG.map((kv) => kv.replace(/^core\.symlinks=true$/, 'core.symlinks=false'))
   const git = simpleGit({
     baseDir: dirname(a.dest),
-    config: CLONE_CONFIG,
+    // On Windows the full path runGit starts (never a git.exe in the working directory).
+    binary: gitCommand(a.host),
+    config: [...config, ...platformGitSettings(a.host)],
     abort: a.signal,
     allowEnvironment: ALLOWED_ENV,
     unsafe: {
@@ -147,6 +180,8 @@ async function clone(a: CloneArgs): Promise<void> {
       allowUnsafeConfigPaths: true,
       allowUnsafeConfigEnvCount: true,
       allowUnsafeTemplateDir: true,
+      // The binary is our own PATH lookup, not input; its path may hold spaces (C:\Program Files\Git).
+      allowUnsafeCustomBinary: true,
     },
     progress: (p: SimpleGitProgressEvent) => {
       a.onProgress?.({ stage: p.stage.replace(/:$/, ''), progress: Math.max(0, Math.min(100, p.progress)) })

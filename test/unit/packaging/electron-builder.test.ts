@@ -158,9 +158,12 @@ describe('electron-builder.yml', () => {
     expect(config.directories).toEqual({ buildResources: 'resources', output: 'dist' })
   })
 
-  it('builds a universal dmg for macOS, nsis for Windows, AppImage and deb for Linux', async () => {
+  it('builds a universal dmg (and the zip auto-update needs) for macOS, nsis for Windows, AppImage and deb for Linux', async () => {
     const { mac, win, linux } = await loadYaml()
-    expect(targetsOf(mac)).toEqual([{ target: 'dmg', arch: 'universal' }])
+    expect(targetsOf(mac)).toEqual([
+      { target: 'dmg', arch: 'universal' },
+      { target: 'zip', arch: 'universal' },
+    ])
     expect(mac?.category).toBe('public.app-category.developer-tools')
     expect(mac?.hardenedRuntime).toBe(true)
     const entitlements = await readFile(at(mac?.entitlements ?? 'missing'), 'utf8')

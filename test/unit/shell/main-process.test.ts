@@ -74,6 +74,8 @@ vi.mock('electron', () => {
       },
       on: (event: string, l: Listener) => s.appListeners.set(event, l),
       getPath: () => '/home/me/.config/codex-sys',
+      getName: () => 'codex-sys',
+      setPath: vi.fn(),
       getAppPath: () => '/checkout',
     },
     BrowserWindow,
@@ -109,6 +111,24 @@ const opened = vi.hoisted(() => ({
   opts: undefined as undefined | Record<string, unknown>,
   fail: undefined as Error | undefined,
   close: undefined as undefined | (() => Promise<void>),
+}))
+
+/** electron-updater loads the real `electron` module: a packaged start gets this stand-in instead. */
+const updater = vi.hoisted(() => ({ checks: 0, listeners: new Set<string>() }))
+vi.mock('electron-updater', () => ({
+  default: {
+    autoUpdater: {
+      autoDownload: true,
+      autoInstallOnAppQuit: true,
+      on: (event: string) => updater.listeners.add(event),
+      checkForUpdates: async () => {
+        updater.checks++
+        return null
+      },
+      downloadUpdate: async () => [],
+      quitAndInstall: () => undefined,
+    },
+  },
 }))
 
 vi.mock('../../../src/main/app-services', () => ({
@@ -201,6 +221,8 @@ describe('main process', () => {
 
     await startMain({ isPackaged: true })
     await vi.waitFor(() => expect(electron.windows[0]?.loaded).toEqual(['app://codex-sys/index.html']))
+    // A packaged app listens for updates (it asks before downloading anything: updates.test.ts).
+    expect(updater.listeners).toContain('update-available')
   })
 
   it('a second instance quits at once; the first one focuses its window', async () => {
