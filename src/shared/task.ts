@@ -82,6 +82,8 @@ export type TaskOutcome =
       files: string[]
       branch?: string
       commit?: string
+      /** What the folder's disk could not hold as it is (symlinks written as files holding their targets). */
+      warnings?: string[]
     }
   | {
       kind: 'exported'

@@ -46,7 +46,7 @@ describe('importGitUrl against a real git server', () => {
       onProgress: (p) => progress.push(p),
     })
     const head = await runGit(['rev-parse', 'refs/heads/main'], { gitDir: join(open.root, 'public.git') })
-    expect(result).toEqual({ commit: head.stdout.trim(), branch: 'main' })
+    expect(result).toEqual({ commit: head.stdout.trim(), branch: 'main', linksAsFiles: [], warnings: [] })
     expect((await readdir(dest)).sort()).toEqual(['CHANGELOG.md', 'README.md', 'src'])
     expect(await readFile(join(dest, 'src', 'index.ts'), 'utf8')).toBe('export {}\n')
     expect(await exists(join(dest, '.git'))).toBe(false)

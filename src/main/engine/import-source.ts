@@ -1,4 +1,3 @@
-import { rename } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { ProgressPhase } from '../../shared/events'
 import type { Settings } from '../../shared/settings'
@@ -7,11 +6,24 @@ import { importFolder } from '../sources/folder'
 import { importGitUrl } from '../sources/git-url'
 import { importZip } from '../sources/zip'
 import { gitTokenFor } from './git-token'
+import { renameWithRetry } from '../util/fs'
 
 export interface ImportProgressReport {
   phase: ProgressPhase
   message: string
   ratio?: number
+}
+
+export interface ImportedSource {
+  sourceBranch?: string
+  sourceCommit?: string
+  /**
+   * Symlinks the workspace holds as files containing their target, because its disk cannot hold symlinks:
+   * the baseline must record them as symlinks (mode 120000), not as files.
+   */
+  linksAsFiles: string[]
+  /** What the user should know about the import; each was also reported through `onProgress`. */
+  warnings: string[]
 }
 
 /** Brings a task's code into its workspace, whatever the source; the original is never modified. */
@@ -24,7 +36,7 @@ export async function importSource(opts: {
   githubToken?: string
   signal: AbortSignal
   onProgress: (p: ImportProgressReport) => void
-}): Promise<{ sourceBranch?: string; sourceCommit?: string }> {
+}): Promise<ImportedSource> {
   const { source, dest, signal, onProgress } = opts
   switch (source.kind) {
     case 'folder': {
@@ -40,7 +52,7 @@ export async function importSource(opts: {
         message: `Copied ${result.files} files (${result.skipped} skipped)`,
         ratio: 1,
       })
-      return {}
+      return { linksAsFiles: result.linksAsFiles, warnings: result.warnings }
     }
     case 'zip': {
       const result = await importZip({
@@ -56,7 +68,7 @@ export async function importSource(opts: {
           }),
       })
       onProgress({ phase: 'import', message: `Extracted ${result.files} files`, ratio: 1 })
-      return {}
+      return { linksAsFiles: result.linksAsFiles, warnings: result.warnings }
     }
     case 'git': {
       const result = await importGitUrl({
@@ -71,13 +83,18 @@ export async function importSource(opts: {
       })
       // The clone's history leaves the workspace (the container must not see or change it); publishing
       // builds the branch on top of it.
-      await rename(join(dest, '.git'), opts.upstreamDir)
+      await renameWithRetry(join(dest, '.git'), opts.upstreamDir)
       onProgress({
         phase: 'clone',
         message: `Cloned ${result.branch} at ${result.commit.slice(0, 12)}`,
         ratio: 1,
       })
-      return { sourceBranch: result.branch, sourceCommit: result.commit }
+      return {
+        sourceBranch: result.branch,
+        sourceCommit: result.commit,
+        linksAsFiles: result.linksAsFiles,
+        warnings: result.warnings,
+      }
     }
   }
 }

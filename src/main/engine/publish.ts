@@ -7,7 +7,8 @@ import { applyToFolder } from '../git/apply-folder'
 import { exportPatch, exportZip } from '../git/export'
 import type { PathProblem } from '../git/path-names'
 import { pushBranch } from '../git/push'
-import { buildResultTree } from '../git/result-tree'
+import { buildResultTree, type ResultTree } from '../git/result-tree'
+import { treeOnSource } from '../git/source-tree'
 import { createGitHub, forkRepo, gitHubRepoOf, openPullRequest, repoInfo } from '../github'
 import { gitTokenFor } from './git-token'
 import { pathExists } from '../util/fs'
@@ -113,18 +114,19 @@ export async function publish(input: PublishRequest, deps: PublishDeps): Promise
         files: applied.written,
         branch: applied.branch,
         commit: applied.commit,
+        ...(applied.warnings?.length ? { warnings: applied.warnings } : {}),
       }
     }
     case 'push':
     case 'pull_request':
-      return publishBranch(input, task, result.tree, deps)
+      return publishBranch(input, task, result, deps)
   }
 }
 
 async function publishBranch(
   input: Extract<PublishRequest, { kind: 'push' | 'pull_request' }>,
   task: TaskRecord,
-  tree: string,
+  result: ResultTree,
   deps: PublishDeps,
 ): Promise<TaskOutcome> {
   const { store, settings } = deps
@@ -140,6 +142,16 @@ async function publishBranch(
       hint: 'Push the branch instead, and open the pull request on your Git host.',
     })
   }
+  // The source commit's tree with the accepted changes only: what the task's disk could not hold (modes,
+  // links, names differing in case) stays as the repository has it.
+  const tree = await treeOnSource({
+    upstreamDir: paths.upstream,
+    gitDir: paths.gitDir,
+    baseline: task.baselineCommit ?? '',
+    tree: result.tree,
+    files: result.files,
+    source: task.sourceCommit,
+  })
   const title = input.kind === 'pull_request' ? input.title : task.title
   const message = `${title}\n\n${task.summary ?? ''}`.trim() + '\n'
   let remoteUrl = task.source.url

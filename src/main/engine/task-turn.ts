@@ -5,6 +5,7 @@ import { createModelClient } from '../agent/model'
 import { buildSystemPrompt, discoverAgentsMd, initialMessages, repoTree } from '../agent/prompt'
 import { defaultTools } from '../agent/tools'
 import { giveWorkspaceTo, sandboxUser, type Sandbox } from '../docker/sandbox'
+import { unixScript } from '../docker/stdin-frame'
 import { AppError } from '../errors'
 import { recordBaseline } from '../git/baseline'
 import { computeDiff } from '../git/diff'
@@ -80,7 +81,9 @@ async function importAndRecordBaseline(deps: TurnDeps, task: TaskRecord): Promis
     workspace: paths.workspace,
     gitDir: paths.gitDir,
     signal: deps.signal,
+    linksAsFiles: imported.linksAsFiles,
   })
+  for (const warning of imported.warnings) deps.emit({ type: 'log', stream: 'system', text: `${warning}\n` })
   if (baseline.skipped.length) {
     const list = baseline.skipped.map((e) => `${e.path} (${e.reason})`).join(', ')
     deps.emit({
@@ -128,8 +131,9 @@ async function runSetupPhase(deps: TurnDeps, task: TaskRecord, image: string, sc
     })
     try {
       const remaining = deps.deadline - Date.now()
+      // Framed on stdin by runExec (no half-close needed); CRLF line ends would break bash.
       const result = await sandbox.exec(['bash', '-s'], {
-        stdin: script,
+        stdin: unixScript(script),
         cwd: '/workspace',
         timeoutMs: Math.max(1000, remaining),
         signal: deps.signal,

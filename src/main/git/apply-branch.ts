@@ -6,14 +6,16 @@ import { assertSafeChanges } from './safe-changes'
 import { NULL_SHA } from './diff-parse'
 import { checkBranchName } from './branch-name'
 import { gitFailed, runGit, type GitOptions } from './git'
-import { indexInfoRecord, type Change } from './tree-entries'
+import { baseEntries, changedOnBase, treeWithChanges } from './carry'
+import type { Change } from './tree-entries'
 
 /**
  * 'branch' mode of applying to a folder that is (inside) a git repository: a new branch from HEAD whose
  * commit holds HEAD's tree plus the change, made with plumbing only (a temporary index, the objects
  * copied in as a pack, write-tree, commit-tree, a create-only update-ref), hooks off. The working tree,
  * the index and the current branch are never touched. Refused when HEAD's version of a touched file is
- * not the baseline's.
+ * not the baseline's. Only the touched paths change, keeping HEAD's modes where the change did not
+ * change one (see carry.ts).
  */
 export interface ApplyBranchOptions {
   folder: string
@@ -47,7 +49,13 @@ export async function applyOnBranch(
       })
     }
     const parent = head.stdout.trim()
-    const conflicts = await headConflicts(git, parent, repo.prefix, opts.changes)
+    const entries = await baseEntries(
+      git,
+      parent,
+      opts.changes.map((c) => c.path),
+      repo.prefix,
+    )
+    const conflicts = changedOnBase(opts.changes, entries)
     if (conflicts.length > 0) {
       throw new AppError(
         'conflict',
@@ -59,13 +67,10 @@ export async function applyOnBranch(
       )
     }
     await copyObjects(opts.gitDir, git, opts.changes)
-    const index: GitOptions = { ...git, env: { GIT_INDEX_FILE: join(scratch, 'index') } }
-    await runGit(['read-tree', parent], index)
-    await runGit(['update-index', '-z', '--index-info'], {
-      ...index,
-      input: indexRecords(repo.prefix, opts.changes),
+    const tree = await treeWithChanges(git, parent, opts.changes, entries, {
+      scratchDir: scratch,
+      prefix: repo.prefix,
     })
-    const tree = (await runGit(['write-tree'], index)).stdout.trim()
     const who = { name: opts.author.name.trim(), email: opts.author.email.trim() }
     const env = {
       GIT_AUTHOR_NAME: who.name,
@@ -114,30 +119,6 @@ async function findRepo(folder: string): Promise<{ top: string; prefix: string; 
   return { top, prefix, gitDir }
 }
 
-/** Touched paths whose blob in HEAD is not the baseline's (present vs absent counts). */
-async function headConflicts(
-  git: GitOptions,
-  head: string,
-  prefix: string,
-  changes: Change[],
-): Promise<string[]> {
-  const inHead = new Map<string, string>()
-  const paths = changes.map((c) => prefix + c.path)
-  for (let i = 0; i < paths.length; i += 500) {
-    const res = await runGit(['ls-tree', '-r', '-z', '--full-tree', head, '--', ...paths.slice(i, i + 500)], {
-      ...git,
-      env: { GIT_LITERAL_PATHSPECS: '1' },
-    })
-    for (const rec of res.stdout.split('\0')) {
-      const tab = rec.indexOf('\t')
-      if (tab < 0) continue
-      const [, , sha = ''] = rec.slice(0, tab).split(' ')
-      inHead.set(rec.slice(tab + 1), sha)
-    }
-  }
-  return changes.filter((c) => inHead.get(prefix + c.path) !== c.old?.sha).map((c) => c.path)
-}
-
 /** The new blobs, from the task's git directory into the repository, as one pack. */
 async function copyObjects(taskGitDir: string, git: GitOptions, changes: Change[]): Promise<void> {
   const shas = [...new Set(changes.flatMap((c) => (c.new ? [c.new.sha] : [])))]
@@ -147,14 +128,6 @@ async function copyObjects(taskGitDir: string, git: GitOptions, changes: Change[
     input: shas.join('\n') + '\n',
   })
   await runGit(['unpack-objects', '-q'], { ...git, input: pack.stdoutBuffer ?? Buffer.alloc(0) })
-}
-
-function indexRecords(prefix: string, changes: Change[]): string {
-  const removals = changes.filter((c) => !c.new).map((c) => indexInfoRecord('0', NULL_SHA, prefix + c.path))
-  const updates = changes.flatMap((c) =>
-    c.new ? [indexInfoRecord(c.new.mode, c.new.sha, prefix + c.path)] : [],
-  )
-  return removals.join('') + updates.join('')
 }
 
 /** `name`, or `name-2`, `name-3`, … when taken; created only if still absent (update-ref's zero old value). */

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path'
 import { AppError } from '../errors'
 import { applyOnBranch } from './apply-branch'
 import { writeAllOrNothing, type FileWrite } from './apply-writes'
+import { linksAsFilesWarning } from '../sources/link-fallback'
 import { diskEntry } from './blob-hash'
 import { readBlobs } from './blobs'
 import type { RawEntry } from './diff-parse'
@@ -36,6 +37,8 @@ export interface ApplyToFolderOptions {
 
 export interface ApplyToFolderResult {
   written: string[]
+  /** What the user should know (symlinks written as files where the folder's disk has none). */
+  warnings?: string[]
   branch?: string
   commit?: string
 }
@@ -110,12 +113,14 @@ async function applyFiles(folder: string, changes: Change[], git: GitOptions): P
   }
   // Deepest deletions first, so emptied directories go before their parents.
   deletions.sort((a, b) => b.split('/').length - a.split('/').length || compare(a, b))
+  let linksAsFiles: string[]
   try {
-    await writeAllOrNothing(folder, deletions, writes)
+    ;({ linksAsFiles } = await writeAllOrNothing(folder, deletions, writes))
   } catch (err) {
     throw writeFailed(err)
   }
-  return { written: changes.map((c) => c.path).sort(compare) }
+  const warnings = linksAsFiles.length ? [linksAsFilesWarning(linksAsFiles, 'The folder')] : []
+  return { written: changes.map((c) => c.path).sort(compare), warnings }
 }
 
 /** Paths whose current state in the folder is not the baseline's (or is in the way of an added file). */
@@ -127,7 +132,10 @@ export async function findConflicts(folder: string, changes: Change[]): Promise<
     const now = await diskEntry(join(folder, c.path))
     if (c.old) {
       const kind = isSymlinkMode(c.old.mode) ? 'symlink' : 'file'
-      if ((now.kind !== 'file' && now.kind !== 'symlink') || now.kind !== kind || now.sha !== c.old.sha)
+      // A symlink kept as a file holding its target (a disk without symlinks: git's core.symlinks=false
+      // form) is the same entry: its blob is the target's bytes.
+      const sameKind = now.kind === kind || (kind === 'symlink' && now.kind === 'file')
+      if ((now.kind !== 'file' && now.kind !== 'symlink') || !sameKind || now.sha !== c.old.sha)
         conflicts.add(c.path)
     } else if (now.kind === 'directory') {
       // Fine only where the change removes the directory's files (a directory becoming a file).

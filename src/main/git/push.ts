@@ -1,14 +1,15 @@
-import { appendFile, readFile } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { AppError } from '../errors'
 import { checkBranchName } from './branch-name'
 import { gitFailed, runGit, type GitOptions } from './git'
 import { isNameTaken, pushError } from './push-errors'
 import { basicAuthHeader, redactSecrets } from './redact'
+import { borrowObjects } from './source-tree'
 import { isObjectId } from './tree-entries'
 
 /**
- * Publishing the accepted tree as a new branch on the remote the task was cloned from (or a fork).
+ * Publishing the accepted tree as a new branch on the remote the task was cloned from (or a fork). The
+ * tree is the source commit's with the accepted changes carried onto it (treeOnSource), not the workspace's.
  *
  * The commit is made in the clone's own git directory (`upstreamDir`, shallow, outside the workspace),
  * whose object store borrows the task's objects (an alternate), with the parent the task started from.
@@ -89,18 +90,6 @@ function authEnv(token: string | undefined): Record<string, string> {
     GIT_CONFIG_KEY_0: 'http.extraHeader',
     GIT_CONFIG_VALUE_0: basicAuthHeader(token),
   }
-}
-
-/** The task's objects (the tree and its blobs) become readable from the clone's git directory. */
-async function borrowObjects(upstreamDir: string, gitDir: string): Promise<void> {
-  const file = join(upstreamDir, 'objects', 'info', 'alternates')
-  const wanted = join(gitDir, 'objects')
-  const current = await readFile(file, 'utf8').catch((e: unknown) => {
-    if ((e as { code?: unknown }).code === 'ENOENT') return ''
-    throw e
-  })
-  if (current.split('\n').includes(wanted)) return
-  await appendFile(file, `${current && !current.endsWith('\n') ? '\n' : ''}${wanted}\n`)
 }
 
 async function remoteHeads(

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import type { SkippedEntry } from '../../shared/diff'
 import { lstatNoFollow } from '../util/workspace-read'
 import { GITLINK_MODE } from './diff-parse'
+import { symlinksArgs } from './fs-caps'
 import { GitError, runGit, type GitOptions } from './git'
 import { gitRefusal } from './path-names'
 
@@ -36,7 +37,8 @@ export function repoOptions(t: StageTarget, extra: GitOptions = {}): GitOptions 
 }
 
 // --ignore-errors: what git cannot stage (a FIFO or socket at a tracked path, a name git refuses) does
-// not stop the rest; git exits 1 then, and `leftOut` finds and explains those entries.
+// not stop the rest; git exits 1 then, and `leftOut` finds and explains those entries. Commands reading
+// the workspace run with the git directory's core.symlinks (`links`, see fs-caps.ts) before their name.
 const addArgs = (t: StageTarget): string[] => [
   'add',
   '-A',
@@ -58,14 +60,15 @@ export interface StageOutcome {
  * looked for, explained and left out.
  */
 export async function stageAll(t: StageTarget, verify: boolean): Promise<StageOutcome> {
+  const links = await symlinksArgs(t.gitDir)
   const args = [...addArgs(t), '--verbose']
-  const res = await runGit(args, repoOptions(t, { successExitCodes: [0, 1] }))
+  const res = await runGit([...links, ...args], repoOptions(t, { successExitCodes: [0, 1] }))
   const changed = addedPaths(res.stdout)
   if (res.exitCode === 0 && (!verify || (await stagedGitlinks(t)).length === 0))
     return { changed, skipped: [] }
   const nested = await stageAroundNestedRepos(t)
   if (res.exitCode === 0) return { changed: [], skipped: nested.skipped }
-  const skipped = [...nested.skipped, ...(await leftOut(t))]
+  const skipped = [...nested.skipped, ...(await leftOut(t, links))]
   if (!nested.handled && skipped.length === 0) throw new GitError(args, res.exitCode, res.stderr)
   return { changed: nested.handled ? [] : changed, skipped: sortSkipped(skipped) }
 }
@@ -110,11 +113,15 @@ export async function stageAroundNestedRepos(
   const untracked = await listUntracked(t)
   const nested = [...linked, ...untracked.filter((p) => p.endsWith('/')).map((p) => p.slice(0, -1))]
   if (nested.length === 0) return { handled: false, skipped: [] }
+  const links = await symlinksArgs(t.gitDir)
   if (linked.length > 0) {
     await runGit(['update-index', '--force-remove', '-z', '--stdin'], repoOptions(t, { input: nul(linked) }))
   }
   const excludes = nested.map((p) => `:(exclude,literal)${p}`)
-  await runGit([...addArgs(t), '--', '.', ...excludes], repoOptions(t, { successExitCodes: [0, 1] }))
+  await runGit(
+    [...links, ...addArgs(t), '--', '.', ...excludes],
+    repoOptions(t, { successExitCodes: [0, 1] }),
+  )
   const files: string[] = []
   const skipped: SkippedEntry[] = []
   const dirsSeen = new Set<string>()
@@ -127,7 +134,7 @@ export async function stageAroundNestedRepos(
   }
   if (files.length > 0) {
     await runGit(
-      ['update-index', '--add', '--remove', '-z', '--stdin'],
+      [...links, 'update-index', '--add', '--remove', '-z', '--stdin'],
       repoOptions(t, { input: nul(files) }),
     )
   }
@@ -140,8 +147,8 @@ export async function stageAroundNestedRepos(
  * untracked files still untracked (a name git refuses, or unreadable). Types come from lstat of a path
  * whose parents are real directories; nothing is opened.
  */
-async function leftOut(t: StageTarget): Promise<SkippedEntry[]> {
-  const tracked = await runGit(['diff-files', '--name-only', '-z'], repoOptions(t))
+async function leftOut(t: StageTarget, links: string[]): Promise<SkippedEntry[]> {
+  const tracked = await runGit([...links, 'diff-files', '--name-only', '-z'], repoOptions(t))
   const untracked = await listUntracked(t)
   const dirsSeen = new Set<string>()
   const out: SkippedEntry[] = []

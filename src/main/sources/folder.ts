@@ -8,9 +8,10 @@ import {
   readFileSync,
   readSync,
   readdirSync,
+  lstatSync,
   readlinkSync,
+  realpathSync,
   statSync,
-  symlinkSync,
   writeSync,
   type Dirent,
   type Stats,
@@ -21,6 +22,7 @@ import ignore, { type Ignore } from 'ignore'
 import { AppError } from '../errors'
 import { yieldToEventLoop } from '../util/event-loop'
 import { copyLargeFile, LARGE_FILE } from './large-file-copy'
+import { linksAsFilesWarning, symlinkOrFileSync } from './link-fallback'
 
 export interface FolderImportProgress {
   files: number
@@ -31,6 +33,10 @@ export interface FolderImportResult {
   files: number
   bytes: number
   skipped: number
+  /** Symlinks written as files holding their target: the destination cannot hold symlinks. */
+  linksAsFiles: string[]
+  /** What the user should know about the copy (shown on the task). */
+  warnings: string[]
 }
 
 /** Rules of one `.gitignore`, relative to the directory (a `/`-joined relative path) that holds it. */
@@ -51,8 +57,10 @@ const SLICE_MS = 15
 
 /**
  * Copies a folder into `dest` (missing or an empty folder), leaving the original untouched: `.git` and whatever the
- * `.gitignore` files exclude are skipped, symlinks are copied as links and never followed, and files are
- * cloned copy-on-write where the filesystem can. On any failure `dest` is removed.
+ * `.gitignore` files exclude are skipped, symlinks (and junctions) are copied as links and never followed,
+ * and files are cloned copy-on-write where the filesystem can. Where `dest` cannot hold symlinks, each is
+ * written as a file holding its target and the result warns (link-fallback.ts). On any failure `dest` is
+ * removed.
  *
  * The copy runs in short synchronous slices: per-file promises cost more than the copy itself on small
  * files, and the slices keep the event loop (IPC, other tasks) responsive.
@@ -92,7 +100,14 @@ export async function importFolder(opts: {
       if (copier.large.length) await copier.copyLargeFiles(opts.signal)
     }
     opts.onProgress?.({ files: copier.files, bytes: copier.bytes })
-    return { files: copier.files, bytes: copier.bytes, skipped: copier.skipped }
+    const linksAsFiles = copier.linksAsFiles
+    return {
+      files: copier.files,
+      bytes: copier.bytes,
+      skipped: copier.skipped,
+      linksAsFiles,
+      warnings: linksAsFiles.length ? [linksAsFilesWarning(linksAsFiles, 'The workspace disk')] : [],
+    }
   } catch (err) {
     await cleanUp(dest, created).catch(() => undefined)
     throw err
@@ -151,6 +166,9 @@ class FolderCopier {
   files = 0
   bytes = 0
   skipped = 0
+  readonly linksAsFiles: string[] = []
+  /** The source's real path: every folder copied must really be below it, reached through no link. */
+  private readonly realSource: string
   /** Whether the filesystem clones files (reflink); unknown until the first file is tried. */
   private reflink: boolean | undefined
   private readonly buffer = Buffer.allocUnsafe(SMALL_FILE)
@@ -163,11 +181,14 @@ class FolderCopier {
   constructor(
     private readonly source: string,
     private readonly dest: string,
-  ) {}
+  ) {
+    this.realSource = realpathSync(source)
+  }
 
   /** Copies one directory's files and links; returns its subdirectories (already created) to visit. */
   copyDirEntries({ rel, levels: parentLevels }: PendingDir): PendingDir[] {
     const from = rel ? join(this.source, rel) : this.source
+    if (rel) this.assertRealDirectory(from, rel)
     const entries = readdirSync(from, { withFileTypes: true })
     const levels = withGitignore(from, rel, entries, parentLevels)
     const subdirs: PendingDir[] = []
@@ -179,11 +200,13 @@ class FolderCopier {
       }
       const src = join(from, entry.name)
       const dst = join(this.dest, childRel)
-      if (entry.isDirectory()) {
+      // A junction or another reparse point may be listed as a folder: only lstat tells, and a link is
+      // copied as a link, never followed.
+      if (entry.isDirectory() && !lstatSync(src).isSymbolicLink()) {
         mkdirSync(dst)
         subdirs.push({ rel: childRel, levels })
-      } else if (entry.isSymbolicLink()) {
-        symlinkSync(readlinkSync(src), dst)
+      } else if (entry.isSymbolicLink() || entry.isDirectory()) {
+        if (symlinkOrFileSync(readlinkSync(src), dst)) this.linksAsFiles.push(childRel)
         this.files++
       } else if (entry.isFile()) {
         const copied = this.copyFile(src, dst)
@@ -196,6 +219,25 @@ class FolderCopier {
       }
     }
     return subdirs.reverse()
+  }
+
+  /**
+   * Refuses a folder that is not where the walk expects it: a link (a symlink, a Windows junction or mount
+   * point that lstat does not call a link) or one swapped for a link since it was listed. Its real path
+   * must be the source's real path plus `rel`.
+   */
+  private assertRealDirectory(from: string, rel: string): void {
+    const info = lstatSync(from)
+    const real = realpathSync(from)
+    if (info.isDirectory() && !info.isSymbolicLink() && real === join(this.realSource, rel)) return
+    throw new AppError(
+      'import_failed',
+      `The folder "${rel}" is reached through a link; it was not followed.`,
+      {
+        hint: 'Nothing was imported. It is a symlink, a junction or a mount point (or it changed during the copy): replace it with a real folder, or import the folder it points to.',
+        details: { path: rel },
+      },
+    )
   }
 
   async copyLargeFiles(signal?: AbortSignal): Promise<void> {

@@ -295,3 +295,20 @@ export function planExtraction(
   plan.files.sort((a, b) => a.entry.localHeaderOffset - b.entry.localHeaderOffset)
   return plan
 }
+
+/**
+ * Two entries that would be one on a disk that ignores case (`README` and `readme`, or a file `Docs` and
+ * a folder `docs/`), in archive order; folders that differ only in case merge there and are no clash.
+ */
+export function caseCollision(plan: Plan): [string, string] | undefined {
+  const dirs = new Map<string, string>()
+  for (const dir of plan.dirs) if (!dirs.has(foldKey(dir))) dirs.set(foldKey(dir), dir)
+  const named = new Map<string, string>()
+  for (const p of [...plan.files, ...plan.symlinks]) {
+    const key = foldKey(p.path)
+    const other = named.get(key) ?? dirs.get(key)
+    if (other !== undefined && other !== p.path) return [other, p.path]
+    named.set(key, p.path)
+  }
+  return undefined
+}

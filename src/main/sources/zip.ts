@@ -1,18 +1,29 @@
 import { lstatSync, mkdirSync } from 'node:fs'
-import { mkdir, open, readdir, rm, stat, symlink, type FileHandle } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import { lstat, mkdir, open, readdir, rm, stat, writeFile, type FileHandle } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { AppError } from '../errors'
 import { yieldToEventLoop } from '../util/event-loop'
 import { readCentralDirectory, TooManyEntriesError, type CentralDirectory } from './zip-entries'
 import { extractFiles, readEntry } from './zip-extract'
+import { linksAsFilesWarning, symlinkOrFile } from './link-fallback'
 import { checkSymlinks, MAX_LINK_TARGET } from './zip-links'
-import { planExtraction, shown, unsafe, type Plan } from './zip-plan'
+import { caseCollision, planExtraction, shown, unsafe, type Plan } from './zip-plan'
 import { fsFailure } from './zip-write'
 
 export interface ZipLimits {
   maxEntries: number
   maxBytes: number
   maxRatio: number
+}
+
+export interface ZipImportResult {
+  files: number
+  bytes: number
+  /** Symlinks written as files holding their target: the destination cannot hold symlinks. */
+  linksAsFiles: string[]
+  /** What the user should know about the extraction (shown on the task). */
+  warnings: string[]
 }
 
 export interface ImportProgress {
@@ -30,7 +41,9 @@ const PROGRESS_BYTES = 4 << 20
  * directory is checked before anything is written: escaping names, symlinks that leave the folder or are
  * passed through, limits and bombs are refused with `unsafe_archive`; encryption, unsupported methods
  * and corruption with `import_failed`. A single top-level folder is stripped. Files keep their
- * executable bit (0o755, else 0o644); timestamps are not restored. On any failure or abort, `dest` is
+ * executable bit (0o755, else 0o644); timestamps are not restored. Where the destination cannot hold
+ * symlinks, they are written as files holding their target (with a warning); where it ignores case, names
+ * that differ only in case are refused before anything is written. On any failure or abort, `dest` is
  * left as it was (missing, or empty).
  */
 export async function importZip(opts: {
@@ -39,7 +52,7 @@ export async function importZip(opts: {
   limits: ZipLimits
   onProgress?: (p: ImportProgress) => void
   signal?: AbortSignal
-}): Promise<{ files: number; bytes: number }> {
+}): Promise<ZipImportResult> {
   const { file, dest, limits, signal } = opts
   if (signal?.aborted) throw cancelled()
   const handle = await openArchive(file)
@@ -54,6 +67,7 @@ export async function importZip(opts: {
     if (signal?.aborted) throw cancelled()
     created = await prepareDest(dest)
     prepared = true
+    if (await ignoresCase(dest)) refuseCaseCollision(plan)
     return await extract(handle.fd, dest, plan, links, opts)
   } catch (err) {
     // A failed clean-up must not hide why the import failed.
@@ -65,6 +79,34 @@ export async function importZip(opts: {
   } finally {
     await handle.close()
   }
+}
+
+/** Whether the filesystem holding the directory `dir` ignores case (probed with a file, then removed). */
+async function ignoresCase(dir: string): Promise<boolean> {
+  const name = `.codex-case-probe-${randomBytes(6).toString('hex')}`
+  await writeFile(join(dir, name), '', { flag: 'wx' })
+  try {
+    return await lstat(join(dir, name.toUpperCase())).then(
+      () => true,
+      () => false,
+    )
+  } finally {
+    await rm(join(dir, name), { force: true })
+  }
+}
+
+function refuseCaseCollision(plan: Plan): void {
+  const pair = caseCollision(plan)
+  if (!pair) return
+  const [a, b] = pair.map(shown)
+  throw new AppError(
+    'import_failed',
+    `The archive holds "${a}" and "${b}", which are the same name on this disk (it ignores case).`,
+    {
+      hint: 'Nothing was extracted. Rename or remove one of them in the archive, or import it onto a case-sensitive disk.',
+      details: { entries: [a, b] },
+    },
+  )
 }
 
 function isDiskFull(err: unknown): boolean {
@@ -185,7 +227,7 @@ async function extract(
   plan: Plan,
   links: Map<string, string>,
   opts: { onProgress?: (p: ImportProgress) => void; signal?: AbortSignal },
-): Promise<{ files: number; bytes: number }> {
+): Promise<ZipImportResult> {
   const total = plan.totalEntries
   let entries = total - plan.files.length - plan.symlinks.length
   let bytes = 0
@@ -210,9 +252,10 @@ async function extract(
   }
   await extractFiles({ fd, dest, signal: opts.signal, progress }, plan.files)
   // Links last, so that nothing was ever written through one.
+  const linksAsFiles: string[] = []
   for (const [path, target] of links) {
     try {
-      await symlink(target, join(dest, path))
+      if (await symlinkOrFile(target, join(dest, path))) linksAsFiles.push(path)
     } catch (err) {
       throw fsFailure(path, err)
     }
@@ -220,7 +263,8 @@ async function extract(
   }
   report(true)
   opts.signal?.throwIfAborted()
-  return { files: plan.files.length + plan.symlinks.length, bytes }
+  const warnings = linksAsFiles.length ? [linksAsFilesWarning(linksAsFiles, 'The workspace disk')] : []
+  return { files: plan.files.length + plan.symlinks.length, bytes, linksAsFiles, warnings }
 }
 
 function makeDir(path: string, rel: string): void {

@@ -8,7 +8,7 @@ export const readFileTool = defineTool({
   name: 'read_file',
   description:
     'Read a text file with line numbers. Reads up to 2000 lines (100 KB) at a time; use start_line/end_line ' +
-    'to read other parts of a long file.',
+    'to read other parts of a long file. Lines are shown without their line endings (a CRLF file says so).',
   schema: z.object({
     path,
     start_line: z.number().int().min(1).optional().describe('First line to show (1-based)'),
@@ -37,7 +37,7 @@ export const editFileTool = defineTool({
   description:
     'Replace one exact occurrence of old_string with new_string in a file. old_string must match the file ' +
     'exactly (whitespace and indentation included) and occur exactly once; include surrounding lines to ' +
-    'make it unique.',
+    'make it unique. Write line breaks as \\n: in a CRLF file they match \\r\\n and the file keeps CRLF.',
   schema: z.object({
     path,
     old_string: z.string().min(1).describe('The exact text to replace'),

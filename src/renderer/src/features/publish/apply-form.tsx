@@ -36,6 +36,11 @@ export function ApplyForm(props: {
             {o.commit && <> ({o.commit.slice(0, 12)})</>}
           </div>
         )}
+        {o.warnings?.map((w) => (
+          <div key={w} className="muted small warning">
+            {w}
+          </div>
+        ))}
       </div>
     )
   }
