@@ -1,13 +1,15 @@
 /**
  * Global setup of the integration project: a Docker engine must answer (the run fails with a clear message
  * otherwise), the agent image is built when missing (progress printed) and its tag provided to the tests
- * (`testImage()`), and afterwards every leftover container of a `test-…` task is removed.
+ * (`testImage()`), and before and after, the leftover containers of `test-…` tasks are removed.
  */
 import { fileURLToPath } from 'node:url'
+import type Docker from 'dockerode'
 import type { TestProject } from 'vitest/node'
 import { checkDocker, createDockerClient } from '../../src/main/docker/client'
 import { ensureAgentImage, imageExists } from '../../src/main/docker/image'
-import { removeTaskContainers } from '../../src/main/docker/sandbox'
+import { TASK_LABEL } from '../../src/main/docker/sandbox'
+import { forceRemoveContainer } from '../../src/main/docker/task-containers'
 import { collectCaBundle } from '../../src/main/network/ca-bundle'
 import { toErrorData } from '../../src/main/errors'
 import { DOCKER_REQUIRED } from './docker'
@@ -59,8 +61,25 @@ export default async function setup(project: TestProject): Promise<() => Promise
     })
   }
 
-  return async () => {
-    const removed = await removeTaskContainers(docker, { keep: (taskId) => !taskId.startsWith('test-') })
-    if (removed) console.log(`[global-setup] removed ${removed} leftover test container(s)`)
-  }
+  await sweepLeftovers(docker)
+  return () => sweepLeftovers(docker)
+}
+
+/** A test's container alive this long is a leftover, not another test run's (none takes that long). */
+const LEFTOVER_AGE_MS = 15 * 60_000
+
+/**
+ * Removes the containers of `test-…` tasks that are left over: stopped ones, and running ones older than
+ * any test. A test run going on beside this one (another terminal, CI) keeps its live containers.
+ */
+async function sweepLeftovers(docker: Docker): Promise<void> {
+  const list = await docker.listContainers({ all: true, filters: { label: [TASK_LABEL] } })
+  const leftover = list.filter(
+    (c) =>
+      (c.Labels?.[TASK_LABEL] ?? '').startsWith('test-') &&
+      (c.State !== 'running' || Date.now() - c.Created * 1000 > LEFTOVER_AGE_MS),
+  )
+  const removed = await Promise.all(leftover.map((c) => forceRemoveContainer(docker, c.Id)))
+  const n = removed.filter(Boolean).length
+  if (n) console.log(`[global-setup] removed ${n} leftover test container(s)`)
 }
