@@ -1,5 +1,6 @@
 import type { TaskRecord, TaskStatus } from '../../../../shared/task'
 import { sourceLabel, sourceText } from '../../lib/format'
+import { describeDateFilter, inWindow, type DateFilter, type DateWindow } from './date-filter'
 
 export type StatusFilter = 'all' | 'active' | 'review' | 'failed' | 'cancelled'
 
@@ -28,12 +29,42 @@ function haystack(task: TaskRecord): string {
   return text
 }
 
-/** Tasks with the status and every word of the query (any order, case-insensitive); order is kept. */
-export function filterTasks(tasks: readonly TaskRecord[], filter: StatusFilter, query: string): TaskRecord[] {
-  const terms = query.toLowerCase().split(/\s+/).filter(Boolean)
+const termsOf = (query: string): string[] => query.toLowerCase().split(/\s+/).filter(Boolean)
+
+/**
+ * Tasks with the status, every word of the query (any order, case-insensitive) and, given a window, created
+ * inside it; order is kept.
+ */
+export function filterTasks(
+  tasks: readonly TaskRecord[],
+  filter: StatusFilter,
+  query: string,
+  window?: DateWindow,
+): TaskRecord[] {
+  const terms = termsOf(query)
   return tasks.filter(
-    (task) => matchesStatus(task, filter) && terms.every((term) => haystack(task).includes(term)),
+    (task) =>
+      matchesStatus(task, filter) &&
+      inWindow(task, window) &&
+      terms.every((term) => haystack(task).includes(term)),
   )
+}
+
+/**
+ * The filters in effect, in words ("status Review", "search “zebra”", "created today"), for saying what
+ * hides tasks. A date filter without a window (any time; an empty, invalid or inverted range) is not in effect.
+ */
+export function activeFilters(
+  filter: StatusFilter,
+  query: string,
+  date: DateFilter,
+  window: DateWindow | undefined,
+): string[] {
+  const active: string[] = []
+  if (filter !== 'all') active.push(`status ${STATUS_FILTERS.find((f) => f.id === filter)?.label ?? filter}`)
+  if (termsOf(query).length) active.push(`search “${query.trim()}”`)
+  if (window) active.push(`created ${describeDateFilter(date)}`)
+  return active
 }
 
 /** How many tasks each status filter holds (for the chips). */

@@ -5,20 +5,30 @@ import { navigate } from '../../lib/route'
 import { useTaskList } from '../../lib/tasks'
 import { SearchIcon } from '../../lib/icons'
 import { useNow } from '../../lib/use-now'
-import { countByFilter, filterTasks, STATUS_FILTERS, type StatusFilter } from './filter'
+import { ANY_TIME, dateWindow, startOfLocalDay, type DateFilter } from './date-filter'
+import { DateFilterControl } from './date-filter-control'
+import { activeFilters, countByFilter, filterTasks, STATUS_FILTERS, type StatusFilter } from './filter'
 import { ROW_HEIGHT, TaskRow, taskOptionId } from './task-row'
 
 /**
- * The sidebar's tasks: newest first, filtered by status and searched by text, virtualized (only the rows
- * in view exist), arrow keys move the selection; Alt+↑/↓ do so from anywhere.
+ * The sidebar's tasks: newest first, filtered by status, creation day and text (all at once), virtualized
+ * (only the rows in view exist), arrow keys move the selection; Alt+↑/↓ do so from anywhere.
  */
 export function TaskList({ selectedId }: { selectedId?: string }): React.JSX.Element {
   const tasks = useTaskList()
   const now = useNow()
   const [filter, setFilter] = useState<StatusFilter>('all')
   const [query, setQuery] = useState('')
+  const [date, setDate] = useState<DateFilter>(ANY_TIME)
   const deferredQuery = useDeferredValue(query)
-  const visible = useMemo(() => filterTasks(tasks, filter, deferredQuery), [tasks, filter, deferredQuery])
+  // "Today" moves at local midnight: recomputed when the shared clock enters another day.
+  const today = startOfLocalDay(now)
+  const dates = useMemo(() => dateWindow(date, today), [date, today])
+  const days = dates.ok ? dates.window : undefined
+  const visible = useMemo(
+    () => filterTasks(tasks, filter, deferredQuery, days),
+    [tasks, filter, deferredQuery, days],
+  )
   const counts = useMemo(() => countByFilter(tasks), [tasks])
   const scrollRef = useRef<HTMLDivElement>(null)
 
@@ -28,6 +38,14 @@ export function TaskList({ selectedId }: { selectedId?: string }): React.JSX.Ele
     estimateSize: () => ROW_HEIGHT,
     overscan: 6,
   })
+
+  const clearFilters = (): void => {
+    setFilter('all')
+    setQuery('')
+    setDate(ANY_TIME)
+    scrollRef.current?.focus()
+  }
+  const hiddenBy = activeFilters(filter, deferredQuery, date, days)
 
   const open = useCallback((id: string) => navigate({ page: 'task', id }), [])
   const selectedIndex = selectedId ? visible.findIndex((t) => t.id === selectedId) : -1
@@ -97,21 +115,51 @@ export function TaskList({ selectedId }: { selectedId?: string }): React.JSX.Ele
           {modLabel('K')}
         </kbd>
       </div>
-      <div className="chips" role="group" aria-label="Filter by status">
-        {STATUS_FILTERS.map((f) => (
-          <button
-            key={f.id}
-            type="button"
-            className="chip"
-            aria-pressed={filter === f.id}
-            title={`${counts[f.id]} task${counts[f.id] === 1 ? '' : 's'}`}
-            onClick={() => setFilter(f.id)}
-          >
-            {f.label}
-            {f.id !== 'all' && <span className="chip-count">{counts[f.id]}</span>}
-          </button>
-        ))}
+      <div className="task-filters">
+        <div className="chips" role="group" aria-label="Filter by status">
+          {STATUS_FILTERS.map((f) => (
+            <button
+              key={f.id}
+              type="button"
+              className="chip"
+              aria-pressed={filter === f.id}
+              title={`${counts[f.id]} task${counts[f.id] === 1 ? '' : 's'}`}
+              onClick={() => setFilter(f.id)}
+            >
+              {f.label}
+              {f.id !== 'all' && <span className="chip-count">{counts[f.id]}</span>}
+            </button>
+          ))}
+        </div>
+        <DateFilterControl value={date} onChange={setDate} error={dates.ok ? undefined : dates.error} />
       </div>
+      {visible.length === 0 && (
+        <div className="task-list-empty">
+          {tasks.length === 0 ? (
+            <>
+              <strong>No tasks yet</strong>
+              <span>Pick some code and describe a change to start one.</span>
+            </>
+          ) : (
+            <>
+              <strong>No matching tasks</strong>
+              {hiddenBy.length ? (
+                <>
+                  <span>
+                    {tasks.length === 1 ? 'The task is' : `All ${tasks.length} tasks are`} hidden by{' '}
+                    {hiddenBy.join(', ')}.
+                  </span>
+                  <button type="button" className="button small" onClick={clearFilters}>
+                    Clear filters
+                  </button>
+                </>
+              ) : (
+                <span>Try another word or status.</span>
+              )}
+            </>
+          )}
+        </div>
+      )}
       <div
         ref={scrollRef}
         id={FOCUS_IDS.taskList}
@@ -122,21 +170,7 @@ export function TaskList({ selectedId }: { selectedId?: string }): React.JSX.Ele
         aria-activedescendant={selectedIndex >= 0 ? taskOptionId(visible[selectedIndex]!.id) : undefined}
         onKeyDown={onListKey}
       >
-        {visible.length === 0 ? (
-          <div className="task-list-empty">
-            {tasks.length === 0 ? (
-              <>
-                <strong>No tasks yet</strong>
-                <span>Pick some code and describe a change to start one.</span>
-              </>
-            ) : (
-              <>
-                <strong>No matching tasks</strong>
-                <span>Try another word or status.</span>
-              </>
-            )}
-          </div>
-        ) : (
+        {visible.length > 0 && (
           <div className="task-scroll-inner" style={{ height: virtualizer.getTotalSize() }}>
             {virtualizer.getVirtualItems().map((item) => {
               const task = visible[item.index]!
