@@ -1,8 +1,11 @@
 import { z } from 'zod'
 import { hostPatternSchema, phaseNetworkSchema, REGISTRY_HOSTS } from './network'
+import { agentRuntimeSchema } from './task'
 
 export const settingsSchema = z.object({
   model: z.string().min(1).default('gpt-4.1-mini'),
+  /** The agent runtime of a new task that names none (see AGENT_RUNTIMES). */
+  runtime: agentRuntimeSchema.default('builtin'),
   /** OpenAI-compatible endpoint; unset means the SDK's default. */
   baseUrl: z.url().optional(),
   maxConcurrentTasks: z.number().int().min(1).max(16).default(2),

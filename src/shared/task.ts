@@ -42,12 +42,22 @@ export const taskLimitsSchema = z.object({
 })
 export type TaskLimits = z.infer<typeof taskLimitsSchema>
 
+/**
+ * What runs the agent: the built-in loop (model calls from the host, tools in the sandbox), or OpenAI's
+ * Codex CLI inside the sandbox, reaching the model only through the host's model proxy.
+ */
+export const AGENT_RUNTIMES = ['builtin', 'codex'] as const
+export const agentRuntimeSchema = z.enum(AGENT_RUNTIMES)
+export type AgentRuntime = z.infer<typeof agentRuntimeSchema>
+
 export const submitTaskInputSchema = z.object({
   source: taskSourceSchema,
   prompt: z.string().trim().min(1, 'Describe the task').max(100_000),
   title: z.string().max(200).optional(),
   focusFiles: z.array(z.string().min(1).max(1024)).max(100).default([]),
   model: z.string().min(1).max(200).optional(),
+  /** The agent runtime; Settings' default when not given. */
+  runtime: agentRuntimeSchema.optional(),
   /** A setup script run (with network) before the agent; overrides the repository's setup.sh. */
   setupScript: z.string().max(200_000).optional(),
   limits: taskLimitsSchema.partial().optional(),
@@ -109,6 +119,8 @@ export interface TaskRecord {
   source: TaskSource
   status: TaskStatus
   model: string
+  /** The agent runtime, fixed at submit (absent on records from before it existed: the built-in loop). */
+  runtime?: AgentRuntime
   focusFiles: string[]
   setupScript?: string
   limits: TaskLimits

@@ -43,6 +43,8 @@ export interface RecordedRequest {
   body: ChatRequest
   /** `/v1/chat/completions` or `/v1/responses`. */
   path: string
+  /** When the request arrived (epoch ms). */
+  receivedAt: number
   /** When the server wrote the answer's last byte (epoch ms); unset while it is still answering. */
   finishedAt?: number
 }

@@ -38,7 +38,8 @@ async function readBody(req: IncomingMessage): Promise<string> {
  */
 export async function startModelServer(
   script: ScriptStep[] | ((req: ChatRequest, index: number) => ScriptStep),
-  opts: { apiKey?: string; models?: string[] } = {},
+  /** `apis`: the APIs served (default both); a left-out one answers 404 like an endpoint without it. */
+  opts: { apiKey?: string; models?: string[]; apis?: Array<'chat' | 'responses'> } = {},
 ): Promise<ModelServer> {
   const requests: ModelServer['requests'] = []
   const hits: ModelServer['hits'] = []
@@ -50,6 +51,7 @@ export async function startModelServer(
     })
   })
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const receivedAt = Date.now()
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
     const auth = req.headers.authorization ?? ''
     hits.push({ method: req.method ?? '', path: url.pathname, authorization: req.headers.authorization })
@@ -87,7 +89,7 @@ export async function startModelServer(
     }
     const api =
       url.pathname === '/v1/chat/completions' ? 'chat' : url.pathname === '/v1/responses' ? 'responses' : null
-    if (req.method !== 'POST' || !api) {
+    if (req.method !== 'POST' || !api || (opts.apis && !opts.apis.includes(api))) {
       return send(res, 404, apiError(`Unknown route ${req.method} ${url.pathname}`))
     }
     let raw: unknown
@@ -103,7 +105,7 @@ export async function startModelServer(
     const headers = Object.fromEntries(
       Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]),
     )
-    const record: RecordedRequest = { headers, body: request, path: url.pathname }
+    const record: RecordedRequest = { headers, body: request, path: url.pathname, receivedAt }
     requests.push(record)
     res.on('close', () => (record.finishedAt ??= Date.now()))
     const index = completions++

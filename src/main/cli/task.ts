@@ -4,6 +4,7 @@
  *   npm run task -- --folder ./repo "add a README"
  *   npm run task -- --zip code.zip "fix the failing test"
  *   npm run task -- --git https://github.com/o/r.git --branch dev "update the docs"
+ *   npm run task -- --folder ./repo --runtime codex "add a README"
  *
  * Reads the key from OPENAI_API_KEY, the endpoint from OPENAI_BASE_URL, the model from --model or
  * OPENAI_MODEL. Exit code 0 when the task reaches review, 1 when it fails, 2 for bad arguments,
@@ -20,7 +21,14 @@ import { networkInput, parseNetworkArg } from '../../shared/contract'
 import type { TaskEvent } from '../../shared/events'
 import type { NetworkPhase, PhaseNetwork } from '../../shared/network'
 import { defaultSettings, settingsSchema, type Settings } from '../../shared/settings'
-import { isSettled, type SubmitTaskInput, type TaskSource } from '../../shared/task'
+import {
+  AGENT_RUNTIMES,
+  agentRuntimeSchema,
+  isSettled,
+  type AgentRuntime,
+  type SubmitTaskInput,
+  type TaskSource,
+} from '../../shared/task'
 import { defaultBaseImage } from '../docker/image'
 import { TaskEngine } from '../engine/task-engine'
 import { toErrorData } from '../errors'
@@ -31,6 +39,8 @@ const USAGE = `Usage: npm run task -- (--folder DIR | --zip FILE | --git URL [--
 
 Options:
   --model M            model name (default: $OPENAI_MODEL, else ${defaultSettings().model})
+  --runtime R          builtin (the built-in agent loop; default) or codex (OpenAI's Codex CLI, run in
+                       the sandbox; its model calls pass the host's model proxy; needs the Responses API)
   --focus FILE         a file to focus on (repeatable)
   --setup FILE         a setup script to run before the agent, instead of the repo's setup.sh
   --setup-network MODE the setup phase's network (default: registries, plus the host a Git source is
@@ -127,6 +137,7 @@ export interface CommandLine {
   source: TaskSource
   prompt: string
   model: string
+  runtime?: AgentRuntime
   focus: string[]
   setupScript?: string
   limits: { timeLimitMs?: number; maxSteps?: number }
@@ -162,6 +173,13 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
     : values.zip
       ? { kind: 'zip', path: resolve(values.zip) }
       : { kind: 'git', url: values.git!, branch: values.branch }
+  const runtime = values.runtime === undefined ? undefined : agentRuntimeSchema.safeParse(values.runtime)
+  if (runtime && !runtime.success) {
+    return {
+      ok: false,
+      message: `--runtime: expected ${AGENT_RUNTIMES.join(' or ')}, got "${values.runtime}".`,
+    }
+  }
   const minutes = values['time-limit'] ? Number(values['time-limit']) : undefined
   const steps = values['max-steps'] ? Number(values['max-steps']) : undefined
   const readOnlyNetwork = Boolean(values['read-only-network'])
@@ -179,6 +197,7 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
       source,
       prompt,
       model: values.model || process.env.OPENAI_MODEL || defaultSettings().model,
+      ...(runtime ? { runtime: runtime.data } : {}),
       focus: values.focus ?? [],
       setupScript: values.setup,
       limits: {
@@ -204,6 +223,7 @@ function parseOptions(argv: string[]) {
       git: { type: 'string' },
       branch: { type: 'string' },
       model: { type: 'string' },
+      runtime: { type: 'string' },
       focus: { type: 'string', multiple: true },
       setup: { type: 'string' },
       'setup-network': { type: 'string' },
@@ -232,6 +252,7 @@ export function submitInput(
       source: args.source,
       prompt: args.prompt,
       model: settings.model,
+      ...(args.runtime ? { runtime: args.runtime } : {}),
       focusFiles: args.focus,
       setupScript: args.setupScript,
       limits: args.limits,

@@ -23,11 +23,18 @@ export function defaultBaseImage(): string {
   return process.env.CODEX_BASE_IMAGE?.trim() || FALLBACK_BASE_IMAGE
 }
 
-/** Every file under `dir` (relative, '/'-separated, sorted), directories left out. */
-async function listFiles(dir: string, prefix = ''): Promise<string[]> {
+/**
+ * Image variants built FROM the agent image, each from a directory of agent-image/ of its own: left out of
+ * the agent image's context and tag (see variant-image.ts).
+ */
+export const VARIANT_DIRS: readonly string[] = ['codex']
+
+/** Every file under `dir` (relative, '/'-separated, sorted), directories left out; variants' too at the top. */
+export async function listFiles(dir: string, prefix = ''): Promise<string[]> {
   const entries = await readdir(join(dir, prefix), { withFileTypes: true })
   const out: string[] = []
   for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    if (!prefix && entry.isDirectory() && VARIANT_DIRS.includes(entry.name)) continue
     const rel = prefix ? `${prefix}/${entry.name}` : entry.name
     if (entry.isDirectory()) out.push(...(await listFiles(dir, rel)))
     else out.push(rel)
@@ -111,6 +118,8 @@ export interface EnsureImageOptions {
   /** Each line of build output as it comes; `ratio` (0..1) when a `Step N/M` line gives one. */
   onProgress?: (line: string, ratio?: number) => void
   signal?: AbortSignal
+  /** The build's arguments (default `{ BASE_IMAGE: baseImage }`); a variant passes `AGENT_IMAGE`. */
+  buildArgs?: Record<string, string>
 }
 
 const baseImageHint = (baseImage: string): string =>
@@ -188,7 +197,7 @@ async function buildAgentImage(docker: Docker, tag: string, opts: EnsureImageOpt
   }
 }
 
-async function runBuild(
+export async function runBuild(
   docker: Docker,
   tag: string,
   opts: EnsureImageOptions,
@@ -203,7 +212,7 @@ async function runBuild(
       { context: contextDir, src: files },
       {
         t: tag,
-        buildargs: { BASE_IMAGE: baseImage },
+        buildargs: opts.buildArgs ?? { BASE_IMAGE: baseImage },
         labels: { [AGENT_IMAGE_LABEL]: 'true' },
         rm: true,
         forcerm: true,

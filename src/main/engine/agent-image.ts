@@ -1,6 +1,7 @@
 import type { ImageProgressEvent } from '../../shared/events'
 import type { ImageStatus } from '../../shared/system'
 import { agentImageTag, ensureAgentImage, imageExists } from '../docker/image'
+import { ensureVariantImage, type ImageVariant } from '../docker/variant-image'
 import type { DockerClient } from './task-turn'
 
 type ProgressListener = (progress: ImageProgressEvent) => void
@@ -34,12 +35,24 @@ export class AgentImage {
     return { tag, baseImage: this.source.baseImage, present, building }
   }
 
-  /** The image's tag, built first when missing (one build at a time, shared by every caller). */
-  ensure(): Promise<string> {
+  /**
+   * The image's tag, built first when missing (one build at a time, shared by every caller); with a
+   * variant (a runtime living in the sandbox: `codex`), that variant's, built on the agent image.
+   */
+  async ensure(variant?: ImageVariant): Promise<string> {
     this.pending ??= this.ensureOnce().finally(() => {
       this.pending = undefined
     })
-    return this.pending
+    const base = await this.pending
+    if (!variant) return base
+    return ensureVariantImage(this.docker, {
+      contextDir: this.source.contextDir,
+      variant,
+      agentImage: base,
+      onProgress: (line, ratio) => {
+        for (const listener of this.listeners) listener({ line, ratio })
+      },
+    })
   }
 
   private async ensureOnce(): Promise<string> {

@@ -20,6 +20,7 @@ export function newTaskRecord(
     source: input.source,
     status: 'queued',
     model: input.model ?? settings.model,
+    runtime: input.runtime ?? settings.runtime,
     focusFiles: input.focusFiles,
     setupScript: input.setupScript,
     limits: { ...settings.limits, ...definedOnly(input.limits ?? {}) },

@@ -3,14 +3,25 @@ import { join } from 'node:path'
 import type { NetworkBlock, NetworkPhase, PhaseNetwork } from '../../shared/network'
 import type { TaskSource } from '../../shared/task'
 import type { ProxyTransport, SandboxNetwork } from '../docker/sandbox'
+import { AppError } from '../errors'
 import { PolicyProxy } from '../network/policy-proxy'
 import { resolvePolicy } from '../network/policy'
+
+/** The model proxy's socket in a phase's socket directory (the relay's 127.0.0.1:3129). */
+export const MODEL_SOCKET = 'model.sock'
+
+/** A host server on a socket of the phase's directory (the model proxy of a runtime in the sandbox). */
+export interface PhaseSocketServer {
+  close(): Promise<void>
+}
 
 /** The network one phase's container gets, and what serves it on the host while it runs. */
 export interface PhaseNetworkHandle {
   sandbox: SandboxNetwork
   /** The policy proxy of a `registries`/`custom` phase (its pending connections tell a silent setup's wait). */
   proxy?: PolicyProxy
+  /** Whether `model.sock` is served (the relay must carry 127.0.0.1:3129). */
+  model: boolean
   close(): Promise<void>
 }
 
@@ -19,6 +30,10 @@ export interface PhaseNetworkHandle {
  * socket in `dir` (bind-mounted into the container at /run/codex-net, where a relay serves it on
  * 127.0.0.1:3128; or, with the exec transport, reached through the Docker API's stream from the same
  * port). The policy is read on every request, so hosts the user allows apply at once.
+ *
+ * With `model` (a runtime inside the sandbox: Codex CLI), `model.sock` is served in `dir` too, in every
+ * mode but `full`: `off` then still means nothing but the model — a proxied sandbox with no proxy.sock, so
+ * 127.0.0.1:3128 refuses and only 3129 (the model proxy, which holds the key and the budget) answers.
  */
 export async function openPhaseNetwork(opts: {
   phase: NetworkPhase
@@ -31,25 +46,57 @@ export async function openPhaseNetwork(opts: {
   onBlocked: (block: NetworkBlock) => void
   /** How the container reaches the proxy's socket (default: a bind mount of `dir`). */
   transport?: () => Promise<ProxyTransport>
+  /** Starts the model proxy on the socket path given (see above). */
+  model?: (socketPath: string) => Promise<PhaseSocketServer>
 }): Promise<PhaseNetworkHandle> {
   const { mode } = opts.network
-  if (mode === 'off') return { sandbox: { kind: 'none' }, close: async () => undefined }
-  if (mode === 'full') return { sandbox: { kind: 'full' }, close: async () => undefined }
+  const none = async (): Promise<void> => undefined
+  if (mode === 'full' && opts.model) {
+    throw new AppError('unsupported', 'The Codex runtime cannot run with the agent network "full" yet.', {
+      hint: 'Choose "off", "package registries" or a custom allowlist for the agent phase of a Codex task.',
+    })
+  }
+  if (mode === 'off' && !opts.model) return { sandbox: { kind: 'none' }, model: false, close: none }
+  if (mode === 'full') return { sandbox: { kind: 'full' }, model: false, close: none }
   const transport = (await opts.transport?.()) ?? 'socket'
   await rm(opts.dir, { recursive: true, force: true })
   await mkdir(opts.dir, { recursive: true, mode: 0o755 })
+  const removeDir = (): Promise<void> => rm(opts.dir, { recursive: true, force: true }).catch(() => undefined)
+  let model: PhaseSocketServer | undefined
+  try {
+    model = await opts.model?.(join(opts.dir, MODEL_SOCKET))
+  } catch (err) {
+    await removeDir()
+    throw err
+  }
+  const closeModel = async (): Promise<void> => {
+    await model?.close().catch(() => undefined)
+  }
+  if (mode === 'off') {
+    const close = async (): Promise<void> => {
+      await closeModel()
+      await removeDir()
+    }
+    return { sandbox: { kind: 'proxied', netDir: opts.dir, transport }, model: true, close }
+  }
   const proxy = await PolicyProxy.listen({
     socketPath: join(opts.dir, 'proxy.sock'),
     phase: opts.phase,
     policy: () => resolvePolicy(opts.network, { registries: opts.registries, extraHosts: opts.extraHosts() }),
     onBlocked: opts.onBlocked,
+  }).catch(async (err: unknown) => {
+    await closeModel()
+    await removeDir()
+    throw err
   })
   return {
     sandbox: { kind: 'proxied', netDir: opts.dir, transport },
     proxy,
+    model: model !== undefined,
     close: async () => {
       await proxy.close().catch(() => undefined)
-      await rm(opts.dir, { recursive: true, force: true }).catch(() => undefined)
+      await closeModel()
+      await removeDir()
     },
   }
 }

@@ -4,7 +4,12 @@ import type { TaskRecord } from '../../shared/task'
 import { Sandbox, prepareSandboxHome, sandboxUser, type SandboxNetwork } from '../docker/sandbox'
 import { engineSandboxLimits } from '../docker/engine-limits'
 import { AppError } from '../errors'
-import { cloneHostPatterns, openPhaseNetwork, type PhaseNetworkHandle } from './phase-network'
+import {
+  cloneHostPatterns,
+  openPhaseNetwork,
+  type PhaseNetworkHandle,
+  type PhaseSocketServer,
+} from './phase-network'
 import { checkSignal, type TurnDeps } from './turn-deps'
 import { watchWorkspaceSize } from './workspace-size'
 
@@ -19,6 +24,8 @@ export async function inSandbox(
   image: string,
   phase: NetworkPhase,
   fn: (sandbox: Sandbox, network: PhaseNetworkHandle) => Promise<void>,
+  /** A runtime inside the sandbox: the model proxy it reaches on 127.0.0.1:3129 (see openPhaseNetwork). */
+  model?: (socketPath: string) => Promise<PhaseSocketServer>,
 ): Promise<void> {
   const paths = deps.store.paths(task.id)
   const network = await openPhaseNetwork({
@@ -35,6 +42,7 @@ export async function inSandbox(
       deps.emit({ type: 'network_blocked', ...block })
       deps.notes.record(block)
     },
+    model,
   })
   try {
     // Waits for any host reader of the workspace still at work (a diff asked for just before this turn).
@@ -42,7 +50,11 @@ export async function inSandbox(
     const { maxWorkspaceGb } = deps.settings.sandbox
     const watch = watchWorkspaceSize(sandbox, maxWorkspaceGb, deps.stop, deps.workspaceCheckMs)
     try {
-      if (network.sandbox.kind === 'proxied') await sandbox.startRelay()
+      if (network.sandbox.kind === 'proxied') {
+        await sandbox.startRelay({
+          require: network.model ? (network.proxy ? ['proxy', 'model'] : ['model']) : ['proxy'],
+        })
+      }
       await fn(sandbox, network)
     } catch (err) {
       throw await explainContainerDeath(err, sandbox, deps)

@@ -233,12 +233,12 @@ export class TaskEngine {
     return this.store.update(id, { diff: summary })
   }
 
-  /** Publishes a task's reviewed change (one publish per task at a time) and records the outcome. */
-  async publish(input: PublishRequest): Promise<TaskOutcome> {
+  /** Publishes a reviewed change (one at a time per task), records the outcome; `token`: for this call only. */
+  async publish(input: PublishRequest, token?: string): Promise<TaskOutcome> {
     const busy = this.publishing.get(input.id)
     if (busy) throw new AppError('conflict', 'This task is already being published; wait for it to finish.')
     const run = (async () => {
-      const githubToken = await this.opts.githubToken?.()
+      const githubToken = token ?? (await this.opts.githubToken?.())
       const outcome = await this.workspace.idleOrConflict(input.id, 'Publishing', () =>
         publish(input, { store: this.store, settings: this.opts.settings(), githubToken }),
       )
@@ -332,7 +332,7 @@ export class TaskEngine {
         store: this.store,
         settings: this.opts.settings(),
         docker: this.docker,
-        ensureImage: (onProgress) => this.ensureImage(onProgress),
+        ensureImage: (onProgress, variant) => this.ensureImage(onProgress, variant),
         apiKey,
         baseURL: this.opts.settings().baseUrl,
         githubToken: await this.opts.githubToken?.(),
@@ -371,10 +371,13 @@ export class TaskEngine {
     this.emit(id, { type: 'status', status, message: error.message })
   }
 
-  private async ensureImage(onProgress: (line: string, ratio?: number) => void): Promise<string> {
+  private async ensureImage(
+    onProgress: (line: string, ratio?: number) => void,
+    variant?: 'codex',
+  ): Promise<string> {
     const stop = this.image.onProgress(({ line, ratio }) => onProgress(line, ratio))
     try {
-      return await this.image.ensure()
+      return await this.image.ensure(variant)
     } finally {
       stop()
     }

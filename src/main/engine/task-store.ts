@@ -24,7 +24,7 @@ export interface TaskPaths {
 }
 
 /** The artifacts a user opens, the conversation kept for follow-ups, and the last turn's diff. */
-export type StoredArtifact = DownloadName | 'conversation.json' | 'diff.json'
+export type StoredArtifact = DownloadName | 'conversation.json' | 'diff.json' | 'codex-thread.txt'
 
 /**
  * Persists tasks: a record written atomically, events appended as JSON lines, artifacts beside them.

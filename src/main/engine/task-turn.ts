@@ -10,6 +10,8 @@ import { AppError } from '../errors'
 import { recordBaseline } from '../git/baseline'
 import { computeDiff } from '../git/diff'
 import { readWorkspaceFileSync } from '../util/workspace-read'
+import { codexModelProxy, modelBaseUrl, probeResponsesApi } from './codex-model'
+import { codexPrompt, runCodexTurn } from './codex-turn'
 import { saveDiffSnapshot } from './diff-snapshot'
 import { importSource } from './import-source'
 import { inSandbox, phaseNetworkOf } from './phase-sandbox'
@@ -47,21 +49,53 @@ export async function runTurn(taskId: string, followUp: string | undefined, deps
     task = await setStatus(deps, taskId, 'preparing', 'Follow-up')
   }
 
-  const image = await deps.ensureImage((line, ratio) =>
-    deps.emit({ type: 'progress', phase: 'image', message: line, ratio }),
+  const codex = task.runtime === 'codex'
+  // Codex speaks only the Responses API: an endpoint without it is said before anything is built or run.
+  if (codex) await probeResponsesApi(modelBaseUrl(deps), deps.apiKey, signal)
+  const image = await deps.ensureImage(
+    (line, ratio) => deps.emit({ type: 'progress', phase: 'image', message: line, ratio }),
+    codex ? 'codex' : undefined,
   )
   checkSignal(signal)
   if (!followUp) {
     const setupScript = await deps.exclusive(() => findSetupScript(deps, task, paths.workspace))
     if (setupScript) await runSetupPhase(deps, task, image, setupScript)
   }
-  const messages = await deps.exclusive(() => turnMessages(deps, task, followUp))
-  checkSignal(signal)
-  await inSandbox(deps, task, image, 'agent', async (sandbox) => {
-    await setStatus(deps, taskId, 'running')
-    await runAgentTurn(deps, task, sandbox, messages)
-  })
+  if (codex) await runCodexPhase(deps, task, image, followUp)
+  else {
+    const messages = await deps.exclusive(() => turnMessages(deps, task, followUp))
+    checkSignal(signal)
+    await inSandbox(deps, task, image, 'agent', async (sandbox) => {
+      await setStatus(deps, taskId, 'running')
+      await runAgentTurn(deps, task, sandbox, messages)
+    })
+  }
   await deps.exclusive(() => finishWithDiff(deps, taskId))
+}
+
+/** The agent phase of a Codex task: Codex in the sandbox, its model traffic through the model proxy. */
+async function runCodexPhase(
+  deps: TurnDeps,
+  task: TaskRecord,
+  image: string,
+  followUp: string | undefined,
+): Promise<void> {
+  const network = networkForPrompt(phaseNetworkOf(deps, task, 'agent'), task.allowedHosts ?? [])
+  const prompt = codexPrompt(task, network, followUp)
+  if (!followUp) await deps.store.writeArtifact(task.id, 'prompt.md', prompt)
+  const model = codexModelProxy(deps, task)
+  checkSignal(deps.signal)
+  await inSandbox(
+    deps,
+    task,
+    image,
+    'agent',
+    async (sandbox) => {
+      await setStatus(deps, task.id, 'running')
+      await runCodexTurn(deps, task, sandbox, model, prompt, followUp !== undefined)
+    },
+    model.listen,
+  )
 }
 
 async function importAndRecordBaseline(deps: TurnDeps, task: TaskRecord): Promise<TaskRecord> {

@@ -3,6 +3,7 @@ import type { Settings } from '../../shared/settings'
 import type { TaskRecord } from '../../shared/task'
 import type { createDockerClient } from '../docker/client'
 import type { ProxyTransport, Sandbox } from '../docker/sandbox'
+import type { ImageVariant } from '../docker/variant-image'
 import { AppError } from '../errors'
 import type { NetworkNotes } from './network-notes'
 import type { TaskStore } from './task-store'
@@ -13,8 +14,8 @@ export interface TurnDeps {
   store: TaskStore
   settings: Settings
   docker: DockerClient
-  /** The agent image's tag, built first if missing. */
-  ensureImage: (onProgress: (line: string, ratio?: number) => void) => Promise<string>
+  /** The agent image's tag, built first if missing; with a variant, that runtime's image (built on it). */
+  ensureImage: (onProgress: (line: string, ratio?: number) => void, variant?: ImageVariant) => Promise<string>
   apiKey: string
   baseURL?: string
   githubToken?: string

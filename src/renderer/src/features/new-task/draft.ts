@@ -1,5 +1,6 @@
 import { useSyncExternalStore } from 'react'
 import type { NetworkPhase } from '../../../../shared/network'
+import type { AgentRuntime } from '../../../../shared/task'
 import type { PhaseDraft } from '../../lib/network'
 
 export type SourceTab = 'folder' | 'zip' | 'git'
@@ -19,6 +20,8 @@ export interface Draft {
   focusFiles: string
   /** Empty: the default from Settings. */
   model: string
+  /** '': the default from Settings; else an AgentRuntime. */
+  runtime: '' | AgentRuntime
   /** Minutes; empty: the default from Settings. */
   timeLimitMin: string
   setupScript: string
@@ -39,6 +42,7 @@ export const emptyDraft = (): Draft => ({
   title: '',
   focusFiles: '',
   model: '',
+  runtime: '',
   timeLimitMin: '',
   setupScript: '',
   network: {},

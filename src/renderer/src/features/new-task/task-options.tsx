@@ -1,5 +1,6 @@
 import { NETWORK_PHASES, type NetworkPhase } from '../../../../shared/network'
 import { defaultSettings, type Settings } from '../../../../shared/settings'
+import type { AgentRuntime } from '../../../../shared/task'
 import { ChevronIcon } from '../../lib/icons'
 import { toPhaseDraft } from '../../lib/network'
 import { PhaseNetworkFields } from '../../lib/network-fields'
@@ -71,6 +72,10 @@ function TaskNetwork({ draft, settings, errors }: Props): React.JSX.Element {
   )
 }
 
+const RUNTIME_NAMES: Record<AgentRuntime, string> = { builtin: 'Built-in agent', codex: 'Codex CLI' }
+const runtimeName = (runtime: AgentRuntime): string => RUNTIME_NAMES[runtime]
+const runtimeOf = (value: string): Draft['runtime'] => (value === 'builtin' || value === 'codex' ? value : '')
+
 /** Optional per-task settings: title, focus files, model, time limit, setup script, network per phase. */
 export function TaskOptions({ draft, settings, errors }: Props): React.JSX.Element {
   const open = draft.optionsOpen
@@ -86,7 +91,9 @@ export function TaskOptions({ draft, settings, errors }: Props): React.JSX.Eleme
       >
         <ChevronIcon size={14} className="disclosure-chevron" />
         Options
-        {!open && <span className="muted small">title, focus files, model, time limit, setup, network</span>}
+        {!open && (
+          <span className="muted small">title, focus files, runtime, model, time limit, setup, network</span>
+        )}
       </button>
       {open && (
         <div className="options-grid" id="task-options">
@@ -122,6 +129,18 @@ export function TaskOptions({ draft, settings, errors }: Props): React.JSX.Eleme
             </span>
             {errors.focusFiles && <span className="field-error">{errors.focusFiles}</span>}
           </div>
+          <label className="stack">
+            <span className="sublabel">Agent runtime</span>
+            <select
+              className="input"
+              value={draft.runtime}
+              onChange={(e) => updateDraft({ runtime: runtimeOf(e.target.value) })}
+            >
+              <option value="">Default ({runtimeName(settings?.runtime ?? 'builtin')})</option>
+              <option value="builtin">{runtimeName('builtin')}</option>
+              <option value="codex">{runtimeName('codex')}</option>
+            </select>
+          </label>
           <label className="stack">
             <span className="sublabel">Model</span>
             <input

@@ -80,6 +80,7 @@ export function buildSubmitInput(
   else if (focus.length) input.focusFiles = focus
   const model = draft.model.trim()
   if (model) input.model = model
+  if (draft.runtime) input.runtime = draft.runtime
   if (draft.timeLimitMin.trim()) {
     const minutes = Number(draft.timeLimitMin)
     if (!Number.isFinite(minutes) || minutes < 1 || minutes > 24 * 60) {

@@ -7,6 +7,8 @@ import { phaseFromDraft, toPhaseDraft } from '../../lib/network'
 /** The editable settings as the form holds them (text for numbers, so a half-typed value stays). */
 export interface SettingsForm {
   model: string
+  /** The default agent runtime of a new task: 'builtin' or 'codex' (AGENT_RUNTIMES). */
+  runtime: string
   baseUrl: string
   maxSteps: string
   maxTokens: string
@@ -43,6 +45,7 @@ export type TextField = { [K in FormField]: SettingsForm[K] extends string ? K :
 /** Which form field shows an error about which settings path. */
 export const FIELD_PATHS: Record<FormField, string> = {
   model: 'model',
+  runtime: 'runtime',
   baseUrl: 'baseUrl',
   maxSteps: 'limits.maxSteps',
   maxTokens: 'limits.maxTokens',
@@ -77,6 +80,7 @@ export const REGISTRIES_PRESET = REGISTRY_HOSTS.join('\n')
 export function toForm(s: Settings): SettingsForm {
   return {
     model: s.model,
+    runtime: s.runtime,
     baseUrl: s.baseUrl ?? '',
     maxSteps: String(s.limits.maxSteps),
     maxTokens: String(s.limits.maxTokens),
@@ -165,6 +169,7 @@ export function formToPatch(form: SettingsForm): {
   const baseUrl = form.baseUrl.trim()
   const patch: SettingsPatch = {
     model: form.model.trim(),
+    runtime: form.runtime === 'codex' ? 'codex' : 'builtin',
     baseUrl: baseUrl || null,
     maxConcurrentTasks: num('maxConcurrentTasks'),
     limits: {

@@ -88,6 +88,22 @@ export function SettingsPage(): React.JSX.Element {
       >
         <div className="grid-2">
           <Field {...common} field="model" label="Model" type="text" mono error={f.errors.model} />
+          <label className="stack">
+            <span className="sublabel">Agent runtime</span>
+            <select
+              className="input"
+              value={f.form.runtime}
+              onChange={(e) => f.set('runtime', e.target.value)}
+              aria-describedby="settings-runtime-help"
+            >
+              <option value="builtin">Built-in agent</option>
+              <option value="codex">Codex CLI (in the sandbox)</option>
+            </select>
+            <span className="help" id="settings-runtime-help">
+              New tasks’ default. Codex runs in the sandbox; its model calls go through the app’s model proxy,
+              which keeps the key and the budget. It needs an endpoint with the Responses API.
+            </span>
+          </label>
           <Field
             {...common}
             field="baseUrl"
