@@ -7,7 +7,16 @@ const restrict = (patterns) => ({
 })
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test/e2e/screenshots/**', 'bench/.work/**'] },
+  {
+    ignores: [
+      'out/**',
+      'dist/**',
+      'node_modules/**',
+      'test/e2e/screenshots/**',
+      'bench/.work/**',
+      'test/e2e/fixtures/seed-001/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,27 +1,28 @@
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { requireDocker } from '../support/docker'
 import { rawRequest } from '../support/http'
+import { startGitServer } from '../support/git-server'
+import { grepTree } from '../support/grep-tree'
 import { buildZip } from '../support/make-zip'
 import { withTestAppServer } from '../support/services'
 
+/** Polls as the seed's clients do, until its Status is completed or failed; returns every Status seen. */
 async function pollStatus(
   url: string,
   auth: Record<string, string>,
   id: string,
-  want: string,
-): Promise<Record<string, unknown>> {
+): Promise<{ body: Record<string, unknown>; seen: string[] }> {
   const started = Date.now()
+  const seen: string[] = []
   for (;;) {
     const res = await fetch(`${url}/api/task/${id}/status`, { headers: auth })
     const body = (await res.json()) as Record<string, unknown>
-    if (body.status === want) return body
-    if (['failed', 'cancelled', 'interrupted'].includes(String(body.status))) {
-      throw new Error(`task ended ${String(body.status)}: ${JSON.stringify(body.error)}`)
-    }
-    if (Date.now() - started > 150_000) throw new Error(`task still ${String(body.status)}`)
-    await new Promise((r) => setTimeout(r, 200))
+    if (seen.at(-1) !== body.Status) seen.push(String(body.Status))
+    if (body.Status === 'completed' || body.Status === 'failed') return { body, seen }
+    if (Date.now() - started > 150_000) throw new Error(`task still ${String(body.Status)}`)
+    await new Promise((r) => setTimeout(r, 100))
   }
 }
 
@@ -34,7 +35,7 @@ const SCRIPT = [
 describe("the seed's REST calls", () => {
   it('takes a multipart ZIP task, reports its status and serves its logs', async () => {
     await requireDocker()
-    await withTestAppServer({ script: SCRIPT }, async ({ server, model, root, auth, token }) => {
+    await withTestAppServer({ script: SCRIPT }, async ({ server, model, root, auth, token, services }) => {
       const form = new FormData()
       form.set('task_description', 'Change the greeting')
       form.set('target_file', 'src/main.py')
@@ -53,12 +54,37 @@ describe("the seed's REST calls", () => {
       const res = await fetch(`${server.url}/api/task`, { method: 'POST', body: form, headers: auth })
       expect(res.status).toBe(202)
       const created = (await res.json()) as { task_id: string; status: string }
-      expect(created).toMatchObject({ task_id: expect.stringMatching(/^test-/), status: 'queued' })
+      expect(created).toEqual({
+        message: 'Task created successfully',
+        task_id: expect.stringMatching(/^test-/),
+        status: 'pending',
+        logs_url: `/api/logs/${created.task_id}/`,
+      })
       const id = created.task_id
 
       expect((await fetch(`${server.url}/api/task/${id}/status`)).status).toBe(401)
-      const done = await pollStatus(server.url, auth, id, 'review')
-      expect(done).toEqual({ task_id: id, status: 'review', diff: { files: 1, additions: 1, deletions: 1 } })
+      const { body: done, seen } = await pollStatus(server.url, auth, id)
+      const record = services.engine.get(id)
+      // The seed's fields (its TaskStatus values), next to ours.
+      expect(done).toEqual({
+        ID: id,
+        Status: 'completed',
+        Message:
+          'Completed: 1 file changed; the diff is in diff.patch. No pull request: github_token needs a GitHub git_url.',
+        TaskDescription: 'Change the greeting',
+        TargetFile: 'src/main.py',
+        GitURL: '',
+        ZipFileName: 'code.zip',
+        CreatedAt: record.createdAt,
+        UpdatedAt: record.updatedAt,
+        task_id: id,
+        status: 'review',
+        diff: { files: 1, additions: 1, deletions: 1 },
+      })
+      expect(seen.every((s) => ['pending', 'preparing', 'running', 'completed'].includes(s))).toBe(true)
+      expect(seen.at(-1)).toBe('completed')
+      // The github_token of a task without a GitHub source is dropped: never stored anywhere.
+      expect(await grepTree(root, 'ghp_never_used_1234')).toEqual([])
       const firstPrompt = JSON.stringify(model.requests[0]!.body.messages)
       expect(firstPrompt).toContain('src/main.py')
 
@@ -76,8 +102,64 @@ describe("the seed's REST calls", () => {
       expect(text).toContain('-print("hi")')
       expect(text).toContain('+print("hello, seed")')
       expect((await fetch(`${server.url}/api/logs/${id}/setup.log`, { headers: auth })).status).toBe(404)
+      // The seed's own names.
+      const seedLog = async (name: string): Promise<[number, string | null, string]> => {
+        const answer = await fetch(`${server.url}/api/logs/${id}/${name}`, { headers: auth })
+        return [answer.status, answer.headers.get('content-type'), await answer.text()]
+      }
+      const prompt = await seedLog('prompt.txt')
+      expect(prompt.slice(0, 2)).toEqual([200, 'text/plain; charset=utf-8'])
+      expect(prompt[2]).toContain('Change the greeting')
+      expect(await seedLog('llm_response.txt')).toEqual([
+        200,
+        'text/plain; charset=utf-8',
+        'Greeted the seed.\n',
+      ])
+      const container = await seedLog('docker_container.log')
+      expect(container[0]).toBe(200)
+      expect(container[2]).toMatch(/\d\d:\d\d:\d\d read_file src\/main\.py\n.*print\("hi"\)/)
+      expect(container[2]).toContain('write_file src/main.py')
+      for (const name of ['pr_url.txt', 'error.txt']) {
+        const [code, , body] = await seedLog(name)
+        expect([name, code, JSON.parse(body)]).toEqual([
+          name,
+          404,
+          { ok: false, error: { kind: 'not_found', message: `${name} has not been written yet.` } },
+        ])
+      }
       // The uploaded archive was only needed for the import.
       expect(await readdir(join(root, 'uploads'))).toEqual([])
+    })
+  })
+
+  it('reports cloning while the clone runs, then failed with the error and its hint, and error.txt', async () => {
+    const gitServer = await startGitServer({ delayMs: 1500 })
+    onTestFinished(() => gitServer.close())
+    await withTestAppServer({}, async ({ server, auth, services }) => {
+      const form = new FormData()
+      form.set('task_description', 'Fix it')
+      form.set('target_file', 'main.go')
+      form.set('git_url', `${gitServer.baseUrl}/missing.git`)
+      const res = await fetch(`${server.url}/api/task`, { method: 'POST', body: form, headers: auth })
+      const id = ((await res.json()) as { task_id: string }).task_id
+      const { body, seen } = await pollStatus(server.url, auth, id)
+      expect(seen).toContain('cloning')
+      expect(seen.at(-1)).toBe('failed')
+      const error = services.engine.get(id).error!
+      expect(error.hint).toBeTruthy()
+      expect(body).toMatchObject({
+        ID: id,
+        Status: 'failed',
+        Message: `${error.message} ${error.hint}`,
+        GitURL: `${gitServer.baseUrl}/missing.git`,
+        ZipFileName: '',
+        TargetFile: 'main.go',
+        status: 'failed',
+        error,
+      })
+      const text = await fetch(`${server.url}/api/logs/${id}/error.txt`, { headers: auth })
+      expect([text.status, await text.text()]).toEqual([200, `${error.message} ${error.hint}\n`])
+      expect((await fetch(`${server.url}/api/logs/${id}/diff.patch`, { headers: auth })).status).toBe(404)
     })
   })
 

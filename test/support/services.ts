@@ -115,6 +115,8 @@ export async function withTestAppServer<T>(
     rendererDir?: string
     heartbeatMs?: number
     bodyIdleMs?: number
+    /** Origins whose pages may call the seed API (the CLI's --allow-origin). */
+    allowOrigins?: readonly string[]
     /** Use this directory (data/ and uploads/ under it) instead of a fresh temporary one. */
     root?: string
   },
@@ -139,6 +141,7 @@ export async function withTestAppServer<T>(
       uploadDir: join(root, 'uploads'),
       heartbeatMs: opts.heartbeatMs,
       bodyIdleMs: opts.bodyIdleMs,
+      allowOrigins: opts.allowOrigins,
     })
     const token = server.token
     const auth: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` }

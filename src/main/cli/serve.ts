@@ -3,6 +3,7 @@
  * web UI, plus the seed's REST calls.
  *
  *   npm run serve -- [--port 8080] [--host 127.0.0.1] [--data-dir DIR] [--token-file PATH | --no-token]
+ *                    [--allow-origin ORIGIN]…
  *
  * Every request needs the server's access token, on loopback too (any local process, of any user, can
  * reach 127.0.0.1). The token comes from CODEX_SERVER_TOKEN or --token-file, else is generated; never
@@ -17,7 +18,7 @@ import { openServices } from '../app-services'
 import { defaultBaseImage } from '../docker/image'
 import { toErrorData } from '../errors'
 import { openSecretStore } from '../secrets/open-secret-store'
-import { checkTokenShape, generateToken, isLoopbackHost } from '../server/access'
+import { checkTokenShape, generateToken, isLoopbackHost, normalizeOrigin } from '../server/access'
 import { createAppServer } from '../server/app-server'
 import { withSessionSecrets } from '../server/env-secrets'
 import { readTokenFile, writeTokenFile } from '../server/token-file'
@@ -25,7 +26,7 @@ import { openFileSettings } from '../settings/file-settings'
 import { agentImageDir, defaultDataDir } from './paths'
 
 const USAGE = `Usage: npm run serve -- [--port 8080] [--host 127.0.0.1] [--data-dir DIR]
-                          [--token-file PATH | --no-token]
+                          [--token-file PATH | --no-token] [--allow-origin ORIGIN]…
 
 Options:
   --port N           port to listen on (default 8080; 0 picks a free one)
@@ -36,8 +37,12 @@ Options:
                      else one is generated. Either way it is written to <data dir>/server-token (mode 0600).
   --no-token         serve without a token (loopback only): every process and every user of this machine
                      can then use the server
+  --allow-origin O   let pages served from origin O (e.g. http://localhost:8000) call the original service's
+                     API (POST /api/task, its status and logs) with CORS; repeatable. They still need the
+                     token unless --no-token. Nothing else is opened to them.
 Environment: CODEX_SERVER_TOKEN (the access token), OPENAI_API_KEY, GITHUB_TOKEN (used for this session,
-  never stored), CODEX_BASE_IMAGE (base of the agent image; default ${defaultBaseImage()}).`
+  never stored), CODEX_ALLOW_ORIGINS (origins as --allow-origin, comma-separated), CODEX_BASE_IMAGE (base
+  of the agent image; default ${defaultBaseImage()}).`
 
 const NO_ARGV_TOKEN = `--token is not accepted: the command line of a process is visible to every user of this
 machine (ps, /proc/<pid>/cmdline), so a token given there is no secret.
@@ -55,6 +60,8 @@ interface Options {
   port: number
   host: string
   dataDir: string
+  /** Origins whose pages may call the seed API (--allow-origin, CODEX_ALLOW_ORIGINS). */
+  allowOrigins: string[]
   /** Where the token comes from; `none` with --no-token. */
   token:
     { from: 'env'; value: string } | { from: 'file'; path: string } | { from: 'generated' } | { from: 'none' }
@@ -79,6 +86,7 @@ function parseCommandLine(args: string[]): Options | { code: number; message: st
         'data-dir': { type: 'string' },
         'token-file': { type: 'string' },
         'no-token': { type: 'boolean' },
+        'allow-origin': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
     }).values
@@ -119,11 +127,22 @@ function parseCommandLine(args: string[]): Options | { code: number; message: st
   } else {
     token = { from: 'generated' }
   }
+  const allowOrigins: string[] = []
+  const fromEnv = (process.env.CODEX_ALLOW_ORIGINS ?? '').split(',').map((o) => o.trim())
+  for (const origin of [...(values['allow-origin'] ?? []), ...fromEnv.filter(Boolean)]) {
+    try {
+      const normalized = normalizeOrigin(origin)
+      if (!allowOrigins.includes(normalized)) allowOrigins.push(normalized)
+    } catch (err) {
+      return usage(`--allow-origin: ${toErrorData(err).message} ${toErrorData(err).hint ?? ''}`.trim())
+    }
+  }
   // Nothing this process starts (docker, git) needs the token.
   delete process.env.CODEX_SERVER_TOKEN
   return {
     port,
     host,
+    allowOrigins,
     dataDir: resolve(values['data-dir'] || process.env.CODEX_DATA_DIR || defaultDataDir()),
     token,
   }
@@ -181,6 +200,7 @@ async function main(): Promise<number | undefined> {
     host: opts.host,
     port: opts.port,
     ...(token === undefined ? { noToken: true } : { token }),
+    allowOrigins: opts.allowOrigins,
     uploadDir: join(opts.dataDir, 'uploads'),
   }).catch(async (err: unknown) => {
     await services.engine.close()
@@ -205,6 +225,9 @@ async function main(): Promise<number | undefined> {
     console.log(
       `  curl -H "Authorization: Bearer $(cat ${shellQuote(tokenFile)})" ${server.url}/api/task/<id>/status`,
     )
+  }
+  for (const origin of opts.allowOrigins) {
+    console.log(`Pages from ${origin} may call ${server.url}/api/task, its status and its logs.`)
   }
   console.log(`Data in ${opts.dataDir}. Ctrl+C stops the server and cancels running tasks.`)
 

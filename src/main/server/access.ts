@@ -27,6 +27,14 @@ import { HttpError } from './http-io'
  * forms and curl must be able to use: it still needs (2), which a cross-site form post never passes
  * (browsers send Origin on every cross-origin POST), and the token. Reads (GET) are protected by the
  * same-origin policy: we send no CORS headers, and Cross-Origin-Resource-Policy: same-origin.
+ *
+ * Cross-origin pages, by explicit opt-in only (`allowOrigins`, the CLI's `--allow-origin`): the seed's own
+ * page, served from another origin, calls the seed API (POST /api/task, GET /api/task/{id}/status,
+ * GET /api/logs/{id}/{file}) with plain fetch. Exactly the listed origins get CORS headers on those routes
+ * (and their preflights), and their seed form posts pass (2); nothing else changes for them (every other
+ * route answers them as any other site) nor for any other origin. They still need the token unless the
+ * server needs none (`--no-token`), in the Authorization header: our cookie is never taken from them
+ * (a same-site page could make the browser attach it) and credentials are never allowed cross-origin.
  */
 export interface AccessPolicy {
   /** The token requests need; null only when the server was told explicitly to need none. */
@@ -43,6 +51,8 @@ export interface AccessPolicy {
   /** The token given in `?token=…`, when it is right; throws when it is wrong. */
   tokenVisit(given: string): string
   cookieHeader(): string
+  /** The request's Origin when it is one of the explicitly allowed ones, else undefined. */
+  allowedOrigin(req: IncomingMessage): string | undefined
 }
 
 export const CUSTOM_HEADER = 'x-codex-sys'
@@ -102,7 +112,10 @@ export function createAccessPolicy(opts: {
   host: string
   port: () => number
   token: string | null
+  /** Origins (scheme://host[:port]) whose pages may call the seed API; see above. */
+  allowOrigins?: readonly string[]
 }): AccessPolicy {
+  const origins = new Set((opts.allowOrigins ?? []).map(normalizeOrigin))
   const loopback = isLoopbackHost(opts.host)
   const token = opts.token
   if (token === null && !loopback) {
@@ -121,6 +134,9 @@ export function createAccessPolicy(opts: {
     if (token === null) return true
     const auth = req.headers.authorization ?? ''
     if (/^Bearer /i.test(auth) && sameSecret(auth.slice('Bearer '.length).trim(), token)) return true
+    // A listed origin's page is another site's code: our cookie (which the browser would attach for a
+    // same-site page asking for credentials) is never its credential; it sends the token itself.
+    if (origins.has(req.headers.origin ?? '')) return false
     const cookie = cookieValue(req, cookieName())
     const value = cookie === undefined ? undefined : decoded(cookie)
     return value !== undefined && sameSecret(value, token)
@@ -150,6 +166,7 @@ export function createAccessPolicy(opts: {
       policy.checkAuth(req)
     },
     checkWrite(req, { seedForm }) {
+      if (seedForm && policy.allowedOrigin(req) !== undefined) return
       const origin = req.headers.origin
       if (origin !== undefined && origin !== `http://${req.headers.host ?? ''}`) {
         throw forbidden('Requests from other sites are refused.')
@@ -169,6 +186,30 @@ export function createAccessPolicy(opts: {
     cookieHeader() {
       return `${cookieName()}=${encodeURIComponent(token ?? '')}; Path=/; HttpOnly; SameSite=Strict`
     },
+    allowedOrigin(req) {
+      const origin = req.headers.origin
+      return origin !== undefined && origins.has(origin) ? origin : undefined
+    },
   }
   return policy
+}
+
+/**
+ * An origin as browsers send it: `http://` or `https://`, a host, an optional port, nothing else (no path,
+ * no credentials, no `*`, no `null`). Throws with what is wrong otherwise.
+ */
+export function normalizeOrigin(text: string): string {
+  const bad = (): AppError =>
+    new AppError('invalid_input', `${JSON.stringify(text.slice(0, 200))} is not an origin.`, {
+      hint: 'Give scheme, host and port as the page is served, e.g. http://localhost:8000.',
+    })
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    throw bad()
+  }
+  const plain = !url.username && !url.password && url.pathname === '/' && !url.search && !url.hash
+  if (!['http:', 'https:'].includes(url.protocol) || !plain || /[?#]/.test(text)) throw bad()
+  return url.origin
 }

@@ -3,6 +3,8 @@ import { CALL_NAMES, type CallName } from '../../shared/contract'
 import { subscribeAppEvents } from '../engine/app-events'
 import { invokeCall, type Handlers } from '../engine/handlers'
 import type { Services } from '../services'
+import type { SeedAutoPr } from './seed-auto-pr'
+import type { SeedProgressTracker } from './seed-progress'
 import { HttpError, readBody, sendError, sendJson, statusForError } from './http-io'
 import { newUploadPath, receiveZip, refuseEarly } from './uploads'
 
@@ -13,6 +15,8 @@ export interface ServerContext {
   heartbeatMs: number
   /** Open event streams, ended when the server closes. */
   streams: Set<ServerResponse>
+  /** The seed API's state of this process: github_token auto-PRs and the tasks' newest progress. */
+  seed: { autoPr: SeedAutoPr; progress: SeedProgressTracker }
 }
 
 /** Largest JSON body of a call (a long exclusion list or setup script fits well within). */

@@ -7,6 +7,8 @@ import { AppError } from '../errors'
 import { createAccessPolicy, generateToken, isLoopbackHost, type AccessPolicy } from './access'
 import { handleCall, handleEvents, handleUpload, type ServerContext } from './api-routes'
 import { HttpError, rawSegments, sendError, setCommonHeaders, statusForError } from './http-io'
+import { SeedAutoPr } from './seed-auto-pr'
+import { SeedProgressTracker } from './seed-progress'
 import { handleSeedLog, handleSeedStatus, handleSeedSubmit } from './seed-routes'
 import { defaultRendererDir, StaticFiles } from './static-files'
 import { watchUploads } from './upload-janitor'
@@ -27,6 +29,11 @@ export interface AppServerOptions {
   rendererDir?: string
   /** Where uploaded ZIPs are kept until their task has imported them. */
   uploadDir: string
+  /**
+   * Origins (scheme://host[:port]) whose pages may call the seed API (POST /api/task, its status and logs)
+   * with CORS: the seed's own page served from elsewhere. Nothing else is opened to them (access.ts).
+   */
+  allowOrigins?: readonly string[]
   /** Interval of the event stream's heartbeat comment (15 s). */
   heartbeatMs?: number
   /** A request body that stops arriving for this long is answered 408 and its connection closed (60 s). */
@@ -51,13 +58,22 @@ type Route = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void
 export async function createAppServer(services: Services, opts: AppServerOptions): Promise<AppServer> {
   const token = chooseToken(opts)
   let port = opts.port
-  const access = createAccessPolicy({ host: opts.host, port: () => port, token })
+  const access = createAccessPolicy({
+    host: opts.host,
+    port: () => port,
+    token,
+    allowOrigins: opts.allowOrigins,
+  })
   const ctx: ServerContext = {
     services,
     handlers: createHandlers(services),
     uploadDir: opts.uploadDir,
     heartbeatMs: opts.heartbeatMs ?? 15_000,
     streams: new Set(),
+    seed: {
+      autoPr: new SeedAutoPr(services.engine, services.settings),
+      progress: new SeedProgressTracker(services.engine),
+    },
   }
   const files = await StaticFiles.open(opts.rendererDir ?? defaultRendererDir())
   const stopJanitor = watchUploads(services.engine, opts.uploadDir)
@@ -79,10 +95,18 @@ export async function createAppServer(services: Services, opts: AppServerOptions
         else sendError(res, status, error, status === 413 && !req.complete ? { connection: 'close' } : {})
       })
   })
+  const closeSeed = (): void => {
+    ctx.seed.autoPr.close()
+    ctx.seed.progress.close()
+  }
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
+    const failed = (err: Error): void => {
+      closeSeed()
+      reject(err)
+    }
+    server.once('error', failed)
     server.listen(opts.port, opts.host, () => {
-      server.off('error', reject)
+      server.off('error', failed)
       resolve()
     })
   })
@@ -95,6 +119,7 @@ export async function createAppServer(services: Services, opts: AppServerOptions
     token: token ?? undefined,
     close: async () => {
       stopJanitor()
+      closeSeed()
       for (const stream of ctx.streams) stream.end()
       await new Promise<void>((resolve) => {
         server.close(() => resolve())
@@ -188,10 +213,44 @@ function dispatch(
     return files.serve(req, res, `/${segments.join('/')}`)
   }
 
+  const seedMethods = seedRouteMethods(segments.slice(1))
+  const corsOrigin = seedMethods ? access.allowedOrigin(req) : undefined
+  if (corsOrigin && seedMethods) {
+    res.setHeader('access-control-allow-origin', corsOrigin)
+    res.setHeader('vary', 'Origin')
+    if (method === 'OPTIONS') return preflight(req, res, seedMethods)
+  }
   access.checkApiAuth(req, query)
   const route = apiRoute(segments.slice(1), method, ctx, access)
   if (!route) throw new HttpError(404, 'not_found', 'There is no such API route.')
   return route(req, res)
+}
+
+/** The methods of a seed API route (the path after /api/), or undefined when it is not one. */
+function seedRouteMethods(path: string[]): readonly string[] | undefined {
+  const [a, b, c, ...rest] = path
+  if (a === 'task' && b === undefined) return ['POST']
+  if (a === 'task' && b !== undefined && c === 'status' && rest.length === 0) return ['GET', 'HEAD']
+  if (a === 'logs' && b !== undefined && c !== undefined && rest.length === 0) return ['GET', 'HEAD']
+  return undefined
+}
+
+/**
+ * A CORS preflight from an allowed origin to a seed route: its methods, and the Authorization header (the
+ * token, for a server that needs one). No credentials: our cookie never goes cross-origin.
+ */
+function preflight(req: IncomingMessage, res: ServerResponse, methods: readonly string[]): void {
+  const wanted = String(req.headers['access-control-request-method'] ?? '')
+  if (!methods.includes(wanted)) {
+    throw new HttpError(405, 'invalid_input', `${wanted || 'That method'} is not allowed here.`)
+  }
+  res.writeHead(204, {
+    'access-control-allow-methods': methods.join(', '),
+    'access-control-allow-headers': 'authorization, content-type',
+    'access-control-max-age': '600',
+    'cache-control': 'no-store',
+  })
+  res.end()
 }
 
 function apiRoute(

@@ -11,6 +11,8 @@ const FIELDS = new Set([
   'setup_network',
   'agent_network',
   'read_only_network',
+  'runtime',
+  'github_token',
 ])
 const FIELD_LIMIT = 1024 ** 2
 
@@ -24,8 +26,9 @@ const badForm = (message: string): HttpError => new HttpError(400, 'invalid_inpu
 
 /**
  * Reads the seed's multipart form: its text fields (git_url, branch, task_description, target_file,
- * setup_network, agent_network, read_only_network) and at most one `zip_file`, streamed to a new upload. Other fields and files are ignored (a `github_token`
- * field is never read: tokens come from the server's keychain or environment).
+ * setup_network, agent_network, read_only_network, runtime, github_token) and at most one `zip_file`,
+ * streamed to a new upload. Other fields and files are ignored. `github_token` is for that task's
+ * pull request only (seed-auto-pr.ts): the caller hands it to the auto-PR and nowhere else.
  */
 export function readSeedForm(req: IncomingMessage, uploadDir: string, zipLimit: number): Promise<SeedForm> {
   return new Promise((resolve, reject) => {

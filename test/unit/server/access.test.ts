@@ -5,6 +5,7 @@ import {
   createAccessPolicy,
   generateToken,
   isLoopbackHost,
+  normalizeOrigin,
 } from '../../../src/main/server/access'
 
 const req = (headers: Record<string, string>): IncomingMessage => ({ headers }) as unknown as IncomingMessage
@@ -119,5 +120,52 @@ describe('the access policy', () => {
     expect(write({}, true)).toBe('ok')
     expect(write({ origin: 'http://evil.test' }, true)).toBe(403)
     expect(write({ 'sec-fetch-site': 'cross-site' }, true)).toBe(403)
+  })
+
+  it('takes origins for --allow-origin as browsers send them, and nothing that is not one', () => {
+    expect(normalizeOrigin('http://localhost:8000')).toBe('http://localhost:8000')
+    expect(normalizeOrigin('http://localhost:8000/')).toBe('http://localhost:8000')
+    expect(normalizeOrigin('HTTP://LocalHost:8000')).toBe('http://localhost:8000')
+    expect(normalizeOrigin('https://example.org:443')).toBe('https://example.org')
+    for (const bad of [
+      '*',
+      'null',
+      '',
+      'localhost:8000',
+      'http://localhost:8000/app',
+      'file:///tmp',
+      'http://user:pw@localhost:8000',
+      'http://localhost:8000?x=1',
+      'ftp://example.org',
+    ]) {
+      expect(() => normalizeOrigin(bad), bad).toThrow(/is not an origin/)
+    }
+  })
+
+  it('names a listed origin only when the request comes from exactly it', () => {
+    const policy = createAccessPolicy({
+      host: '127.0.0.1',
+      port: () => 8080,
+      token: null,
+      allowOrigins: ['http://localhost:8000'],
+    })
+    expect(policy.allowedOrigin(req({ origin: 'http://localhost:8000' }))).toBe('http://localhost:8000')
+    for (const origin of [
+      'http://localhost:8001',
+      'https://localhost:8000',
+      'null',
+      'http://localhost:80000',
+    ]) {
+      expect(policy.allowedOrigin(req({ origin }))).toBeUndefined()
+    }
+    expect(policy.allowedOrigin(req({}))).toBeUndefined()
+    // Its seed form posts pass the CSRF check; nothing else of it does.
+    const listed = { origin: 'http://localhost:8000', 'sec-fetch-site': 'cross-site' }
+    expect(status(() => policy.checkWrite(req(listed), { seedForm: true }))).toBe('ok')
+    expect(status(() => policy.checkWrite(req({ ...listed, 'x-codex-sys': '1' }), { seedForm: false }))).toBe(
+      403,
+    )
+    const other = { origin: 'http://localhost:8001', 'sec-fetch-site': 'cross-site' }
+    expect(status(() => policy.checkWrite(req(other), { seedForm: true }))).toBe(403)
   })
 })

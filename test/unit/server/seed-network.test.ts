@@ -8,6 +8,8 @@ import type { Handlers } from '../../../src/main/engine/handlers'
 import { toErrorData } from '../../../src/main/errors'
 import type { ServerContext } from '../../../src/main/server/api-routes'
 import { HttpError, sendError, statusForError } from '../../../src/main/server/http-io'
+import type { SeedAutoPr } from '../../../src/main/server/seed-auto-pr'
+import type { SeedProgressTracker } from '../../../src/main/server/seed-progress'
 import { handleSeedSubmit } from '../../../src/main/server/seed-routes'
 import type { Services } from '../../../src/main/services'
 import { defaultSettings } from '../../../src/shared/settings'
@@ -18,6 +20,8 @@ let server: Server
 let origin = ''
 let uploadDir = ''
 const submitted: SubmitTaskInput[] = []
+/** What the auto-PR was handed: the task and the token given with it. */
+const autoPrs: Array<{ id: string; token: string }> = []
 
 const record = (input: SubmitTaskInput): TaskRecord => ({
   id: 'seed-1',
@@ -47,6 +51,12 @@ beforeAll(async () => {
     uploadDir,
     heartbeatMs: 60_000,
     streams: new Set(),
+    seed: {
+      autoPr: {
+        request: async (task: TaskRecord, token: string) => void autoPrs.push({ id: task.id, token }),
+      } as unknown as SeedAutoPr,
+      progress: {} as unknown as SeedProgressTracker,
+    },
   } satisfies ServerContext
   server = createServer((req, res) => {
     handleSeedSubmit(ctx, req, res).catch((err: unknown) => {
@@ -61,7 +71,10 @@ afterAll(async () => {
   await new Promise<void>((done) => server.close(() => done()))
   await rm(uploadDir, { recursive: true, force: true })
 })
-beforeEach(() => void (submitted.length = 0))
+beforeEach(() => {
+  submitted.length = 0
+  autoPrs.length = 0
+})
 
 async function post(
   fields: Record<string, string>,
@@ -112,5 +125,40 @@ describe('POST /api/task: the network fields', () => {
       error: { message: expect.stringMatching(/^read_only_network: Read-only needs a phase/) },
     })
     expect(submitted).toEqual([])
+  })
+})
+
+describe('POST /api/task: runtime and github_token', () => {
+  it('passes runtime through to the submit, and refuses a runtime it does not know', async () => {
+    expect((await post({ runtime: 'codex' })).status).toBe(202)
+    expect((await post({ runtime: 'builtin' })).status).toBe(202)
+    expect((await post({})).status).toBe(202)
+    expect(submitted.map((s) => s.runtime)).toEqual(['codex', 'builtin', undefined])
+    const bad = await post({ runtime: 'gpt' })
+    expect(bad.status).toBe(400)
+    expect(bad.body).toMatchObject({ error: { message: 'runtime: give builtin or codex.' } })
+    expect(submitted).toHaveLength(3)
+  })
+
+  it('hands github_token to the auto-PR of the task it created, never to the submit', async () => {
+    const token = 'ghp_unit_test_token_0123456789'
+    const res = await post({ github_token: token })
+    expect(res).toEqual({
+      status: 202,
+      body: {
+        message: 'Task created successfully',
+        task_id: 'seed-1',
+        status: 'pending',
+        logs_url: '/api/logs/seed-1/',
+      },
+    })
+    expect(autoPrs).toEqual([{ id: 'seed-1', token }])
+    expect(JSON.stringify(submitted)).not.toContain(token)
+    // A token that could break out of an HTTP header is refused, and not echoed.
+    const bad = await post({ github_token: 'ghp_x\r\nX-Evil: 1' })
+    expect(bad.status).toBe(400)
+    expect(JSON.stringify(bad.body)).not.toContain('ghp_x')
+    expect(autoPrs).toHaveLength(1)
+    expect(submitted).toHaveLength(1)
   })
 })
