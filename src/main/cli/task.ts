@@ -18,7 +18,7 @@ import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { networkInput, parseNetworkArg } from '../../shared/contract'
-import type { TaskEvent } from '../../shared/events'
+import type { ProgressPhase, TaskEvent } from '../../shared/events'
 import type { NetworkPhase, PhaseNetwork } from '../../shared/network'
 import { defaultSettings, settingsSchema, type Settings } from '../../shared/settings'
 import {
@@ -270,8 +270,17 @@ export function eventPrinter(
   opts: { json: boolean },
 ): (event: TaskEvent) => void {
   let midLine = false
+  let phase: ProgressPhase | undefined
   return (event) => {
     if (opts.json) return write(eventText(event, opts))
+    // Seed 003's word for a clone (git's own stages do not say it), once as it begins.
+    const cloning = event.type === 'progress' && event.phase === 'clone' && phase !== 'clone'
+    phase = event.type === 'progress' ? event.phase : event.type === 'status' ? undefined : phase
+    if (cloning && !/^clon/i.test(event.message)) {
+      if (midLine) write('\n')
+      midLine = false
+      write(`${event.at.slice(11, 19)} Cloning…\n`)
+    }
     if (event.type === 'log' && event.stream === 'setup') {
       if (!event.text) return
       const text = terminalText(event.text).replace(/\n(?=[^])/g, '\n    ')

@@ -73,7 +73,7 @@ test('git source on GitHub: the PR form is prefilled, submits once, and shows th
   const submit = screen.getByRole('button', { name: 'Open pull request' })
   fireEvent.click(submit)
   fireEvent.click(submit)
-  expect(await screen.findByRole('button', { name: 'Opening…' })).toHaveProperty('disabled', true)
+  expect(await screen.findByRole('button', { name: 'Pushing and opening…' })).toHaveProperty('disabled', true)
   await act(async () => answer.resolve(ok(PR)))
   expect(fake.callsOf('tasks.publish')).toEqual([
     {

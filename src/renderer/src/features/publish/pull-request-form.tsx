@@ -92,7 +92,7 @@ export function PullRequestForm({ task, files, branchPrefix, disabled, desktop }
         </button>
       )}
       <button type="submit" className="button primary" disabled={!canSubmit}>
-        {p.busy ? 'Opening…' : 'Open pull request'}
+        {p.busy ? 'Pushing and opening…' : 'Open pull request'}
       </button>
     </form>
   )

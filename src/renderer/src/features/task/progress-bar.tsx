@@ -1,7 +1,10 @@
-import type { Progress } from './timeline-model'
+import type { ProgressLine } from './progress-words'
 
-/** Import / clone / image / container progress: a determinate bar when a ratio is known, else indeterminate. */
-export function ProgressBar({ progress }: { progress: Progress }): React.JSX.Element {
+/**
+ * Import / clone / image / container progress, or the agent at work: a determinate bar when a ratio is
+ * known, else indeterminate.
+ */
+export function ProgressBar({ progress }: { progress: ProgressLine }): React.JSX.Element {
   const ratio = progress.ratio === undefined ? undefined : Math.min(1, Math.max(0, progress.ratio))
   return (
     <div className="task-progress">

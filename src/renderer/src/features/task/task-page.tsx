@@ -6,6 +6,7 @@ import { ArtifactsBar } from './artifacts-bar'
 import { ArtifactViewer } from './artifact-viewer'
 import { ErrorView } from '../../lib/error-view'
 import { ProgressBar } from './progress-bar'
+import { progressLine } from './progress-words'
 import { TaskActionsContext, type TaskActions } from './task-actions'
 import { TaskHeader } from './task-header'
 import { OutcomeList } from './outcome-list'
@@ -49,14 +50,14 @@ export function TaskPage({ id }: { id: string }): React.JSX.Element {
       </section>
     )
 
-  const preparing = task.status === 'preparing' || task.status === 'setting_up'
+  const line = progressLine(task, progress)
   return (
     <section className="task-page" aria-label="Task">
       <TaskHeader task={task} onError={setActionError} />
       {actionError && <ErrorView error={actionError} onDismiss={() => setActionError(null)} />}
       <TaskOutcome task={task} onOpen={setArtifact} />
       <OutcomeList task={task} />
-      {preparing && progress && <ProgressBar progress={progress} />}
+      {line && <ProgressBar progress={line} />}
       <div className="task-subbar">
         <Prompt text={task.prompt} />
         <ArtifactsBar onOpen={setArtifact} />
