@@ -96,10 +96,11 @@ describe('proxied over the exec transport: the Docker API’s stream is the only
     expect(m, r.stdout + r.stderr).not.toBeNull()
     const [sentMiB, rssMiB, intact] = [Number(m![1]), Number(m![2]), m![3]]
     expect(intact).toBe('True')
-    // Socket buffers on the way and one window each side: a few MiB, not the 64 MiB it tried.
+    // Socket buffers on the way and one window each side: a few MiB, not the 64 MiB it tried; codex-mux
+    // itself (Python's own ~10 MiB, plus what it holds) never near what a window-less relay would buffer.
     expect(sentMiB).toBeGreaterThanOrEqual(1)
     expect(sentMiB).toBeLessThan(24)
-    expect(rssMiB).toBeLessThan(24)
+    expect(rssMiB).toBeLessThan(40)
   })
 
   it('ordinary clients go through it: curl’s CONNECT and plain HTTP reach the host’s proxy', async () => {
