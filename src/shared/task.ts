@@ -153,3 +153,7 @@ export interface TaskRecord {
 }
 
 export const emptyUsage = (): TaskUsage => ({ steps: 0, promptTokens: 0, completionTokens: 0, costUsd: 0 })
+
+/** A Git source not cloned yet: its first turn, before the baseline (the seed's `cloning`). */
+export const awaitsFirstClone = (task: TaskRecord): boolean =>
+  task.source.kind === 'git' && !task.baselineCommit && task.turns === 0

@@ -1,5 +1,6 @@
 import type Docker from 'dockerode'
 import type { SandboxLimitClamp } from '../../shared/system'
+import { engineAnswers } from './engine-kind'
 import { engineIdentity } from './engine-status'
 
 /** What `docker info` says the engine (Docker Desktop's VM, Colima's, or the host) has. */
@@ -83,21 +84,22 @@ export function clampSandboxLimits<T extends { cpus: number; memoryMb: number }>
 }
 
 /**
- * The limits a task's sandbox gets on this engine: Settings' limits clamped to `docker info`, with `note`
- * told what was lowered (the task's timeline shows it). An engine that does not answer `info` leaves the
- * limits as they are (creating the container will say what is wrong).
+ * The limits a task's sandbox gets on this engine: Settings' limits clamped to `docker info` (the
+ * engine's answers, asked once per connection: engine-kind.ts), with `note` told what was lowered (the
+ * task's timeline shows it). An engine that does not answer `info` leaves the limits as they are
+ * (creating the container will say what is wrong).
  */
 export async function engineSandboxLimits<T extends { cpus: number; memoryMb: number }>(
   docker: Docker,
   limits: T,
   note?: (message: string) => void,
 ): Promise<T> {
-  const info = (await docker.info().catch(() => undefined)) as Record<string, unknown> | undefined
+  const { info, version } = (await engineAnswers(docker)) ?? {}
   if (!info) return limits
   const capacity: EngineCapacity = {
     cpus: typeof info.NCPU === 'number' ? info.NCPU : undefined,
     memTotal: typeof info.MemTotal === 'number' ? info.MemTotal : undefined,
-    product: engineIdentity(info).name,
+    product: engineIdentity(info, version).name,
   }
   const { limits: applied, clamp } = clampSandboxLimits(limits, capacity)
   if (clamp) note?.(clamp.message)

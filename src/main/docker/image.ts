@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { createHash, type Hash } from 'node:crypto'
 import { cp, lstat, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -74,24 +74,29 @@ export async function agentImageTag(
   const files = await listFiles(contextDir)
   const hostCa = files.includes(HOST_CA_FILE) ? Buffer.from(hostCaFile(caBundle)) : undefined
   for (const rel of files) {
-    const path = join(contextDir, rel)
     if (rel === HOST_CA_FILE && hostCa) {
       const mode = '644'
       hash.update(`file\0${rel}\0${mode}\0${hostCa.length}\0`)
       hash.update(hostCa)
       continue
     }
-    const st = await lstat(path)
-    if (st.isSymbolicLink()) {
-      hash.update(`link\0${rel}\0${await readlink(path)}\0`)
-      continue
-    }
-    const content = await readFile(path)
-    const mode = st.mode & 0o111 ? '755' : '644'
-    hash.update(`file\0${rel}\0${mode}\0${content.length}\0`)
-    hash.update(content)
+    await hashContextFile(hash, contextDir, rel)
   }
   return `${AGENT_IMAGE_REPO}:${hash.digest('hex').slice(0, 12)}`
+}
+
+/** One file of a build context into an image tag's hash: its path, executable bit and content, or a link's target. */
+export async function hashContextFile(hash: Hash, dir: string, rel: string): Promise<void> {
+  const path = join(dir, rel)
+  const st = await lstat(path)
+  if (st.isSymbolicLink()) {
+    hash.update(`link\0${rel}\0${await readlink(path)}\0`)
+    return
+  }
+  const content = await readFile(path)
+  const mode = st.mode & 0o111 ? '755' : '644'
+  hash.update(`file\0${rel}\0${mode}\0${content.length}\0`)
+  hash.update(content)
 }
 
 /** Whether the engine has an image by this name. */
@@ -129,17 +134,21 @@ const baseImageHint = (baseImage: string): string =>
 
 const inFlight = new Map<string, Promise<string>>()
 
+/** Tasks starting together share one build of the same tag (agent image or variant). */
+export function buildOnce(tag: string, build: () => Promise<string>): Promise<string> {
+  let running = inFlight.get(tag)
+  if (!running) {
+    running = build().finally(() => inFlight.delete(tag))
+    inFlight.set(tag, running)
+  }
+  return running
+}
+
 /** Builds the agent image when the engine does not have it yet; returns its tag. */
 export async function ensureAgentImage(docker: Docker, opts: EnsureImageOptions): Promise<string> {
   const tag = await agentImageTag(opts.contextDir, opts.baseImage, opts.caBundle)
   if (await imageExists(docker, tag)) return tag
-  // Tasks starting together share one build of the same tag.
-  let build = inFlight.get(tag)
-  if (!build) {
-    build = buildAgentImage(docker, tag, opts).finally(() => inFlight.delete(tag))
-    inFlight.set(tag, build)
-  }
-  return build
+  return buildOnce(tag, () => buildAgentImage(docker, tag, opts))
 }
 
 /**

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto'
-import { lstat, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type Docker from 'dockerode'
 import { AppError } from '../errors'
-import { AGENT_IMAGE_REPO, imageExists, listFiles, runBuild } from './image'
+import { AGENT_IMAGE_REPO, buildOnce, hashContextFile, imageExists, listFiles, runBuild } from './image'
 
 /**
  * Images built FROM the agent image for a runtime that lives in the sandbox (agent-image/codex: the Codex
@@ -27,17 +26,9 @@ export async function variantImageTag(contextDir: string, variant: ImageVariant,
   const dir = join(contextDir, variant)
   const hash = createHash('sha256')
   hash.update(`variant\0${variant}\0from\0${agentImage}\0`)
-  for (const rel of await listFiles(dir)) {
-    const path = join(dir, rel)
-    const st = await lstat(path)
-    const content = await readFile(path)
-    hash.update(`file\0${rel}\0${st.mode & 0o111 ? '755' : '644'}\0${content.length}\0`)
-    hash.update(content)
-  }
+  for (const rel of await listFiles(dir)) await hashContextFile(hash, dir, rel)
   return `${AGENT_IMAGE_REPO}:${variant}-${hash.digest('hex').slice(0, 12)}`
 }
-
-const inFlight = new Map<string, Promise<string>>()
 
 /** Builds the variant when the engine does not have it yet (one build per tag at a time); returns its tag. */
 export async function ensureVariantImage(docker: Docker, opts: VariantImageOptions): Promise<string> {
@@ -55,10 +46,9 @@ export async function ensureVariantImage(docker: Docker, opts: VariantImageOptio
   }
   const tag = await variantImageTag(opts.contextDir, opts.variant, opts.agentImage)
   if (await imageExists(docker, tag)) return tag
-  let build = inFlight.get(tag)
-  if (!build) {
+  return buildOnce(tag, () => {
     opts.onProgress?.(`Building the ${opts.variant} runtime image ${tag} on ${opts.agentImage}`, 0)
-    build = runBuild(
+    return runBuild(
       docker,
       tag,
       {
@@ -70,8 +60,6 @@ export async function ensureVariantImage(docker: Docker, opts: VariantImageOptio
       },
       files,
       false,
-    ).finally(() => inFlight.delete(tag))
-    inFlight.set(tag, build)
-  }
-  return build
+    )
+  })
 }

@@ -1,7 +1,7 @@
 import { basename } from 'node:path'
 import type { AppErrorData } from '../../shared/errors'
 import type { ProgressPhase } from '../../shared/events'
-import type { TaskOutcome, TaskRecord } from '../../shared/task'
+import { awaitsFirstClone, type TaskOutcome, type TaskRecord } from '../../shared/task'
 
 /** The original service's TaskStatus values. */
 export type SeedStatus = 'pending' | 'cloning' | 'preparing' | 'running' | 'completed' | 'failed'
@@ -50,16 +50,13 @@ export function autoPrError(auto: AutoPrState): AppErrorData | undefined {
   return undefined
 }
 
-const cloningFirst = (task: TaskRecord): boolean =>
-  task.source.kind === 'git' && !task.baselineCommit && task.turns === 0
-
 function seedWord(task: TaskRecord, auto: AutoPrState, progress?: SeedProgress): SeedStatus {
   switch (task.status) {
     case 'queued':
       return 'pending'
     case 'preparing':
       // A git source is cloned first, before its baseline is recorded.
-      return progress?.phase === 'clone' || cloningFirst(task) ? 'cloning' : 'preparing'
+      return progress?.phase === 'clone' || awaitsFirstClone(task) ? 'cloning' : 'preparing'
     case 'setting_up':
       return 'preparing'
     case 'running':
@@ -102,7 +99,7 @@ function seedMessage(task: TaskRecord, auto: AutoPrState, progress?: SeedProgres
       ? describeError(task.error)
       : `The task ${task.status === 'failed' ? 'failed' : 'was interrupted'}.`
   }
-  if (task.status === 'preparing' && cloningFirst(task) && progress?.phase !== 'clone') {
+  if (task.status === 'preparing' && awaitsFirstClone(task) && progress?.phase !== 'clone') {
     return 'Cloning repository...'
   }
   return progress?.message || PROGRESS_WORDS[task.status] || task.status

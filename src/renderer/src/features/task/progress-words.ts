@@ -1,4 +1,4 @@
-import type { TaskRecord } from '../../../../shared/task'
+import { awaitsFirstClone, type TaskRecord } from '../../../../shared/task'
 import type { Progress } from './timeline-model'
 
 /** What the task page's progress line shows: a label, and a ratio when one is known. */
@@ -9,10 +9,6 @@ export interface ProgressLine {
 
 export const CLONING = 'Cloning…'
 export const PROCESSING = 'Processing…'
-
-/** A git source is cloned first, before its baseline is recorded (the first turn only). */
-const cloningFirst = (task: TaskRecord): boolean =>
-  task.source.kind === 'git' && !task.baselineCommit && task.turns === 0
 
 /**
  * The progress line of a live task, in the original service's words where ours differ (seed 003's
@@ -34,7 +30,7 @@ export function progressLine(task: TaskRecord, progress: Progress | undefined): 
       }
       if (progress) return { message: progress.message, ratio: progress.ratio }
       // Before git's first progress line.
-      return task.status === 'preparing' && cloningFirst(task) ? { message: CLONING } : undefined
+      return task.status === 'preparing' && awaitsFirstClone(task) ? { message: CLONING } : undefined
     case 'running':
       return { message: PROCESSING }
     default:
