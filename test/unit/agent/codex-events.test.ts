@@ -147,6 +147,21 @@ describe('Codex JSONL → timeline events', () => {
     ])
   })
 
+  it('keeps only an id-shaped thread id: a hostile one never reaches the artifact or resume argv', () => {
+    for (const id of [
+      '../../etc/passwd',
+      '--config=model_providers.x.base_url=http://evil',
+      'a\nb',
+      'x'.repeat(65),
+    ]) {
+      const { mapper, events } = mapAll([JSON.stringify({ type: 'thread.started', thread_id: id })])
+      expect(mapper.state.threadId).toBeUndefined()
+      expect(events).toEqual([
+        expect.objectContaining({ type: 'log', text: expect.stringMatching(/without a usable id/) }),
+      ])
+    }
+  })
+
   it('unwraps the shell Codex wraps a command in', () => {
     expect(shownCommand('/bin/bash -lc "echo \\"a\\" \\$HOME"')).toBe('echo "a" $HOME')
     expect(shownCommand("/bin/bash -lc 'echo b >> a.txt'")).toBe('echo b >> a.txt')

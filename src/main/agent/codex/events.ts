@@ -10,6 +10,9 @@ import type { TaskEventBody } from '../../../shared/events'
  * each answer's usage as it passes (turn.completed's totals are only kept for the summary).
  */
 
+/** Codex's thread ids (UUIDs). */
+const THREAD_ID = /^[0-9A-Za-z-]{1,64}$/
+
 type Json = Record<string, unknown>
 
 interface Item extends Json {
@@ -86,9 +89,15 @@ export class CodexEventMapper {
     }
     if (!isObject(event) || typeof event.type !== 'string') return [this.log(`Codex: ${text}`)]
     switch (event.type) {
-      case 'thread.started':
-        this.state.threadId = str(event.thread_id)
-        return [this.log(`Codex thread ${this.state.threadId}`)]
+      case 'thread.started': {
+        // Codex's stdout is the sandbox's to shape: only an id-shaped value is kept (it becomes an artifact
+        // and, on a follow-up, an argument of `codex exec resume`).
+        const id = str(event.thread_id)
+        if (!THREAD_ID.test(id))
+          return [this.log('Codex started a thread without a usable id; a follow-up starts anew')]
+        this.state.threadId = id
+        return [this.log(`Codex thread ${id}`)]
+      }
       case 'turn.started':
         return []
       case 'turn.completed': {
