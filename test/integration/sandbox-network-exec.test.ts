@@ -51,6 +51,19 @@ rss = max(int(l.split()[1]) for p in mux for l in open(f'/proc/{p}/status') if l
 print('stalled sent MiB', sent >> 20, 'mux RSS MiB', rss >> 10, 'busy intact', bytes(got) == data)
 `
 
+/**
+ * What the agent can do to codex-mux (same uid): open its stdout through /proc and write frames of its
+ * own into the stream the host reads — an OPEN for a port the host has no socket for, or junk.
+ */
+const FORGE_FRAME = `
+import os, struct, sys
+pid = next(p for p in os.listdir('/proc') if p.isdigit() and b'codex-mux' in open(f'/proc/{p}/cmdline', 'rb').read())
+fd = os.open(f'/proc/{pid}/fd/1', os.O_WRONLY)
+frame = struct.pack('>BIIH', 2, 99, 2, 22) if sys.argv[1] == 'open22' else b'HTTP/1.1 400 Bad Request\\r\\n'
+os.write(fd, frame)
+print('forged')
+`
+
 describe('proxied over the exec transport: the Docker API’s stream is the only way out', () => {
   let sandbox: Sandbox
   let dir: string
@@ -113,6 +126,26 @@ describe('proxied over the exec transport: the Docker API’s stream is the only
       'GET http://deb.debian.org/debian/ HTTP/1.1',
       'CONNECT registry.npmjs.org:443 HTTP/1.1',
     ])
+  })
+
+  it('frames the agent forges on codex-mux’s stdout reach only the tunnel’s own sockets, and junk ends it', async () => {
+    const forge = (frame: string): Promise<{ exitCode: number; stdout: string; stderr: string }> =>
+      sandbox.exec(['python3', '-c', FORGE_FRAME, frame], { timeoutMs: 30_000 })
+    const before = proxy.connections() + model.connections()
+    // OPEN for port 22, which the host has no socket for: answered CLOSE, nothing dialled.
+    const open = await forge('open22')
+    expect(open.stdout.trim(), open.stderr).toBe('forged')
+    await new Promise((r) => setTimeout(r, 300))
+    expect(proxy.connections() + model.connections()).toBe(before)
+    const still = await sandbox.exec(['python3', '-c', ECHO_CLIENT, '3128', '1000', '1'], {
+      timeoutMs: 30_000,
+    })
+    expect(still.stdout.trim()).toBe('1 of 1 intact')
+    // A frame no codex-mux sends: the host ends the tunnel (the agent only cut its own way out).
+    expect((await forge('junk')).stdout.trim()).toBe('forged')
+    await new Promise((r) => setTimeout(r, 300))
+    expect((await probe(sandbox, bridgePeer)).relayPort).toMatch(/^ConnectionRefusedError/)
+    expect(await sandbox.startRelay()).toEqual({ ports: [3128, 3129] })
   })
 
   it('the agent can kill codex-mux: that only cuts its own way out; it can be started again', async () => {
