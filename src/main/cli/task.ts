@@ -54,7 +54,7 @@ Options:
   --allow-local-http   accept http://127.0.0.1 and http://localhost Git URLs
   --json               print events as JSON lines instead of text
   -h, --help           print this help
-MODE: off (no network), registries (the package registries: npm, PyPI, crates.io, …), full (any address,
+MODE: off (no network), registries (the package registries: npm, PyPI, crates.io, …), full (every address,
   on a bridge of its own), or a comma-separated list of host patterns (custom): example.com,
   *.example.com (its subdomains), example.com:8443 (without a port: 80 and 443). registries,HOST,…
   allows the registries and those hosts. In every mode but full, requests pass a policy proxy; each

@@ -59,8 +59,8 @@ export function PhaseNetworkFields({ id, label, value, onChange, error, note }: 
             spellCheck={false}
           />
           <span className="help" id={`${id}-hosts-help`}>
-            Comma separated. <code>*.example.com</code> is any subdomain; add <code>:port</code> for a port
-            other than 80 and 443.
+            Comma separated. <code>*.example.com</code> matches its subdomains; add <code>:port</code> for a
+            port other than 80 and 443.
           </span>
           {error && (
             <span className="field-error" id={`${id}-hosts-error`} role="alert">
