@@ -11,11 +11,18 @@ import {
   type SecretsStatus,
   type SystemStatus,
 } from './system'
+import {
+  commentInputSchema,
+  diffInputSchema,
+  discardInputSchema,
+  hunkExclusionSchema,
+  requestChangesInputSchema,
+  taskId,
+} from './review'
 import { submitTaskInputSchema, type TaskOutcome, type TaskRecord } from './task'
 
 export { CALL_NAMES, EVENT_CHANNEL, type CallName } from './channels'
 
-const taskId = z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, 'Not a task id')
 const none = z.object({}).strict()
 
 /** Artifacts a user can open from a task as text (logs, the patch, the prompt, the summary, an export). */
@@ -164,12 +171,31 @@ export const calls = {
   'tasks.cancel': z.object({ id: taskId }).strict(),
   'tasks.followUp': z.object({ id: taskId, prompt: z.string().trim().min(1).max(100_000) }).strict(),
   'tasks.events': z.object({ id: taskId, afterSeq: z.number().int().min(-1).optional() }).strict(),
-  'tasks.diff': z.object({ id: taskId }).strict(),
+  /** The whole task's diff (baseline → now), or one turn's own (`turn`: its start → its end). */
+  'tasks.diff': diffInputSchema,
   'tasks.artifact': z.object({ id: taskId, name: z.enum(ARTIFACT_NAMES) }).strict(),
-  /** Files (workspace-relative paths) left out of what gets published. */
+  /**
+   * What is left out of what gets published: whole files (workspace-relative paths) and, when `hunks` is
+   * given, hunks or lines of the others (replacing the saved ones; kept as they are when absent).
+   */
   'tasks.setExcluded': z
-    .object({ id: taskId, paths: z.array(z.string().min(1).max(4096)).max(100_000) })
+    .object({
+      id: taskId,
+      paths: z.array(z.string().min(1).max(4096)).max(100_000),
+      hunks: z.array(hunkExclusionSchema).max(100_000).optional(),
+    })
     .strict(),
+  /** Adds, edits, deletes or (re)opens a comment on the diff. */
+  'tasks.comment': commentInputSchema,
+  /** Reverts a file, a hunk or lines of one in the workspace (no turn running); undoable until the next turn. */
+  'tasks.discard': discardInputSchema,
+  /** Undoes the latest discard not undone yet. */
+  'tasks.undoDiscard': z.object({ id: taskId }).strict(),
+  /**
+   * "Request changes": a follow-up turn whose message is built from the review — the note, the open
+   * comments with their code, the excluded and discarded hunks with their reasons and patches.
+   */
+  'tasks.requestChanges': requestChangesInputSchema,
   /** Saves an edit of a changed file (the review's right-hand side) into the workspace. */
   'tasks.saveFile': z
     .object({ id: taskId, path: z.string().min(1).max(4096), content: z.string().max(20 * 1024 ** 2) })
@@ -220,6 +246,10 @@ export interface CallOutputs {
   'tasks.diff': DiffResult
   'tasks.artifact': { name: ArtifactName; content: string | null }
   'tasks.setExcluded': TaskRecord
+  'tasks.comment': TaskRecord
+  'tasks.discard': TaskRecord
+  'tasks.undoDiscard': TaskRecord
+  'tasks.requestChanges': TaskRecord
   'tasks.saveFile': TaskRecord
   'tasks.publish': TaskOutcome
   'tasks.allowHost': TaskRecord

@@ -1,3 +1,5 @@
+import type { DiffHunk } from './review'
+
 /** A changed file, shaped for a diff editor. Paths are relative to the workspace root, `/`-separated. */
 export type FileStatus = 'added' | 'modified' | 'deleted' | 'renamed' | 'type_changed'
 
@@ -16,6 +18,12 @@ export interface FileDiff {
   /** Git file modes, e.g. '100644', '100755', '120000' (symlink); null when absent. */
   oldMode: string | null
   newMode: string | null
+  /**
+   * Its hunks, when it can be selected finer than whole: a text file added, deleted or modified with its
+   * mode unchanged. Absent for binary files, renames, mode changes, symbolic links and omitted contents,
+   * which stay whole-file.
+   */
+  hunks?: DiffHunk[]
 }
 
 export interface DiffSummary {
@@ -41,6 +49,8 @@ export interface DiffResult extends DiffSummary {
    * never reads a workspace while the agent's container runs. `at` is when that diff was taken.
    */
   snapshot?: { reason: 'turn_running'; at: string }
+  /** Set when this is one turn's own change (its start → its end), not the whole task's. */
+  turn?: number
   /** Entries left out because git cannot stage them (a FIFO, a name git refuses…); absent when none. */
   skipped?: SkippedEntry[]
 }

@@ -33,7 +33,8 @@ export type TaskEventBody =
   | { type: 'status'; status: TaskStatus; message?: string }
   | { type: 'progress'; phase: ProgressPhase; message: string; ratio?: number }
   | { type: 'log'; stream: 'setup' | 'system'; text: string }
-  | { type: 'diff'; diff: DiffSummary }
+  /** A turn ended with this diff of the whole task; `turn` (absent on old events): which turn, for its own diff. */
+  | { type: 'diff'; diff: DiffSummary; turn?: number }
   | { type: 'outcome'; outcome: TaskOutcome }
   | { type: 'error'; error: AppErrorData }
   | ({ type: 'network_blocked' } & NetworkBlock)

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import type { AppErrorData } from './errors'
 import type { DiffSummary } from './diff'
 import { phaseNetworkSchema, type TaskNetwork } from './network'
+import type { DiscardRecord, HunkExclusion, ReviewComment, TurnSnapshot } from './review'
 
 export const TASK_STATUSES = [
   'queued',
@@ -142,6 +143,14 @@ export interface TaskRecord {
   diff?: DiffSummary
   /** Workspace-relative paths the user left out of what gets published. */
   excludedPaths?: string[]
+  /** Hunks or lines of included files left out of what gets published (recomputed after each turn). */
+  excludedHunks?: HunkExclusion[]
+  /** The review's comments on the diff. */
+  comments?: ReviewComment[]
+  /** Changes discarded from the workspace since the last turn started, oldest first (undo: newest). */
+  discards?: DiscardRecord[]
+  /** Each finished turn's snapshots in the private git dir, oldest first. */
+  turnSnapshots?: TurnSnapshot[]
   /** For git sources: the commit the task started from (the base of a published branch). */
   sourceCommit?: string
   outcomes?: TaskOutcome[]

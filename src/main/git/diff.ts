@@ -78,13 +78,13 @@ async function diffOnce(opts: DiffOptions, gitDir: string): Promise<DiffResult> 
       full = await diffAgainst(target, opts.baseline)
     }
     const fromDisk = newSides(target.workspace, full.entries, await reading, maxInline, dirsSeen)
-    const items: Item[] = sectionsPerEntry(full.entries, full.patch).map((sections, i) => {
+    const items: DiffItem[] = sectionsPerEntry(full.entries, full.patch).map((sections, i) => {
       const stats = entryStats(sections)
       return { entry: full.entries[i] as RawEntry, sections, binary: stats.binary, stats }
     })
     const files = items.filter((item) => !isGitlink(item.entry))
     const contents = await resolveContents(files, fromDisk, maxInline, repoOptions(target))
-    const result = buildResult(files, full.patch, contents)
+    const result = buildDiffResult(files, full.patch, contents)
     if (skipped.length > 0) result.skipped = skipped
     return result
   } catch (err) {
@@ -100,9 +100,11 @@ async function diffAgainst(target: StageTarget, baseline: string): Promise<Parse
 
 const isGitlink = (e: RawEntry): boolean => e.oldMode === GITLINK_MODE || e.newMode === GITLINK_MODE
 
-type Item = EntrySections & { stats: PatchStats }
+/** A raw entry with its patch sections and line counts: what a DiffResult is built from. */
+export type DiffItem = EntrySections & { stats: PatchStats }
 
-function buildResult(items: Item[], patch: Buffer, contents: Contents): DiffResult {
+/** The DiffResult of raw entries (gitlinks left out), the whole patch, and their contents. */
+export function buildDiffResult(items: DiffItem[], patch: Buffer, contents: Contents): DiffResult {
   const side = (
     sha: string,
     present: boolean,
