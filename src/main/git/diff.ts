@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path'
 import type { DiffResult, FileDiff, FileStatus } from '../../shared/diff'
+import type { DiffHunk } from '../../shared/review'
 import { AppError } from '../errors'
 import { DIFF_INDEX_FILE } from './baseline'
 import { newSides, readFiles, resolveContents, type Contents, type EntrySections } from './contents'
@@ -15,6 +16,8 @@ import {
   type RawEntry,
 } from './diff-parse'
 import { gitFailed, runGit } from './git'
+import { parseFileHunks } from './hunks'
+import { isSymlinkMode } from './tree-entries'
 import { pathExists } from '../util/fs'
 import { serializePerGitDir } from './serialize'
 import { repoOptions, stageAll, stageAroundNestedRepos, type StageTarget } from './stage'
@@ -115,13 +118,15 @@ export function buildDiffResult(items: DiffItem[], patch: Buffer, contents: Cont
     if (buf) return { text: buf.toString('utf8'), omitted: false }
     return { text: null, omitted: contents.tooLarge(sha) }
   }
-  const fileDiffs = items.map(({ entry, stats: stat }): FileDiff => {
+  const fileDiffs = items.map(({ entry, sections, stats: stat }): FileDiff => {
     const status = STATUS[entry.status] ?? 'modified'
     const hasOld = status !== 'added'
     const hasNew = status !== 'deleted'
     const oldSide = side(entry.oldSha, hasOld, stat.binary)
     const newSide = side(entry.newSha, hasNew, stat.binary)
-    return {
+    const omitted = oldSide.omitted || newSide.omitted
+    const hunks = omitted || stat.binary ? null : selectableHunks(entry, sections)
+    const file: FileDiff = {
       oldPath: hasOld ? entry.oldPath : null,
       newPath: hasNew ? entry.newPath : null,
       status,
@@ -130,10 +135,12 @@ export function buildDiffResult(items: DiffItem[], patch: Buffer, contents: Cont
       oldContent: oldSide.text,
       newContent: newSide.text,
       binary: stat.binary,
-      contentOmitted: oldSide.omitted || newSide.omitted,
+      contentOmitted: omitted,
       oldMode: hasOld ? entry.oldMode : null,
       newMode: hasNew ? entry.newMode : null,
     }
+    if (hunks) file.hunks = hunks
+    return file
   })
   fileDiffs.sort((a, b) => compare(sortKey(a), sortKey(b)))
   return {
@@ -143,6 +150,17 @@ export function buildDiffResult(items: DiffItem[], patch: Buffer, contents: Cont
     fileDiffs,
     patch: patch.toString('utf8'),
   }
+}
+
+/**
+ * The hunks of a file that can be selected finer than whole: a text file added, deleted or modified
+ * with its mode unchanged, no symbolic link (renames and type changes stay whole-file); else null.
+ */
+function selectableHunks(entry: RawEntry, sections: Buffer[]): DiffHunk[] | null {
+  if (sections.length !== 1 || isSymlinkMode(entry.oldMode) || isSymlinkMode(entry.newMode)) return null
+  if (entry.status === 'M' && entry.oldMode !== entry.newMode) return null
+  if (entry.status !== 'A' && entry.status !== 'D' && entry.status !== 'M') return null
+  return parseFileHunks(sections[0] as Buffer)
 }
 
 const sortKey = (f: FileDiff): string => f.newPath ?? f.oldPath ?? ''

@@ -84,7 +84,7 @@ export function sideFromSection(section: Buffer, side: 'old' | 'new'): Buffer | 
 }
 
 /** Start offset of every line of `buf`, plus `buf.length` at the end. */
-function lineStarts(buf: Buffer): number[] {
+export function lineStarts(buf: Buffer): number[] {
   const starts = [0]
   let pos = buf.indexOf(NL)
   while (pos >= 0 && pos + 1 < buf.length) {

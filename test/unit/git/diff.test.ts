@@ -80,7 +80,20 @@ describe('computeDiff', () => {
       contentOmitted: false,
       oldMode: null,
       newMode: '100644',
+      hunks: [
+        {
+          key: expect.stringMatching(/^[0-9a-f]{40}$/),
+          header: '@@ -0,0 +1 @@',
+          oldStart: 0,
+          oldLines: 0,
+          newStart: 1,
+          newLines: 1,
+          changes: [{ kind: 'add', line: 1 }],
+        },
+      ],
     })
+    // A rename stays whole-file: no hunks to pick from.
+    expect(byPath(d.fileDiffs, 'new/name.txt')?.hunks).toBeUndefined()
     expect(byPath(d.fileDiffs, 'del.txt')).toMatchObject({
       status: 'deleted',
       newPath: null,
