@@ -5,6 +5,7 @@
  *   npm run task -- --zip code.zip "fix the failing test"
  *   npm run task -- --git https://github.com/o/r.git --branch dev "update the docs"
  *   npm run task -- --folder ./repo --runtime codex "add a README"
+ *   npm run task -- --request-changes ID --note "also add a test"   (and --comment: see task-review.ts)
  *
  * Reads the key from OPENAI_API_KEY, the endpoint from OPENAI_BASE_URL, the model from --model or
  * OPENAI_MODEL. Exit code 0 when the task reaches review, 1 when it fails, 2 for bad arguments,
@@ -33,9 +34,11 @@ import { defaultBaseImage } from '../docker/image'
 import { TaskEngine } from '../engine/task-engine'
 import { toErrorData } from '../errors'
 import { agentImageDir, defaultDataDir } from './paths'
+import { parseReviewCommand, REVIEW_USAGE, runReviewCommand, type ReviewCommand } from './task-review'
 import { eventText, terminalText } from './terminal-text'
 
 const USAGE = `Usage: npm run task -- (--folder DIR | --zip FILE | --git URL [--branch B]) [options] "task description"
+       npm run task -- --comment ID … | --request-changes ID [--note TEXT]   (see below)
 
 Options:
   --model M            model name (default: $OPENAI_MODEL, else ${defaultSettings().model})
@@ -60,9 +63,21 @@ MODE: off (no network), registries (the package registries: npm, PyPI, crates.io
   allows the registries and those hosts. In every mode but full, requests pass a policy proxy; each
   one it refuses is printed as "Blocked: HOST:PORT — why".
 Environment: OPENAI_API_KEY (required), OPENAI_BASE_URL, OPENAI_MODEL, GITHUB_TOKEN (private clones),
-  CODEX_BASE_IMAGE (base of the agent image; default ${defaultBaseImage()}).`
+  CODEX_BASE_IMAGE (base of the agent image; default ${defaultBaseImage()}).
+
+${REVIEW_USAGE}`
 
 async function main(): Promise<number> {
+  const review = parseReviewCommand(process.argv.slice(2))
+  if (review && !review.ok && review.help) {
+    console.log(USAGE)
+    return 0
+  }
+  if (review && !review.ok) {
+    console.error(terminalText(`${review.message}\n\n${USAGE}`))
+    return 2
+  }
+  if (review) return reviewMain(review.value)
   const parsed = parseCommandLine(process.argv.slice(2))
   if (!parsed.ok && parsed.help) {
     console.log(USAGE)
@@ -84,13 +99,7 @@ async function main(): Promise<number> {
     console.error(terminalText(`${input.message}\n\n${USAGE}`))
     return 2
   }
-  const engine = await TaskEngine.open({
-    dataDir: args.dataDir,
-    settings: () => settings,
-    apiKey: async () => process.env.OPENAI_API_KEY || undefined,
-    githubToken: async () => process.env.GITHUB_TOKEN || undefined,
-    agentImage: { contextDir: agentImageDir(), baseImage: defaultBaseImage() },
-  })
+  const engine = await openEngine(args.dataDir, settings)
   // Subscribed before submitting, so that the first events (queued) are printed too.
   const watched: { id?: string } = {}
   const early: TaskEvent[] = []
@@ -131,6 +140,35 @@ async function main(): Promise<number> {
   if (final.error)
     console.error(terminalText(`\n${final.error.message}${final.error.hint ? `\n${final.error.hint}` : ''}`))
   return interrupted ? 130 : 1
+}
+
+function openEngine(dataDir: string, settings: Settings): Promise<TaskEngine> {
+  return TaskEngine.open({
+    dataDir,
+    settings: () => settings,
+    apiKey: async () => process.env.OPENAI_API_KEY || undefined,
+    githubToken: async () => process.env.GITHUB_TOKEN || undefined,
+    agentImage: { contextDir: agentImageDir(), baseImage: defaultBaseImage() },
+  })
+}
+
+/** A comment or "Request changes" on a task of the data dir (task-review.ts). */
+async function reviewMain(command: ReviewCommand): Promise<number> {
+  const settings = settingsSchema.parse({
+    ...defaultSettings(),
+    baseUrl: process.env.OPENAI_BASE_URL || undefined,
+  })
+  const engine = await openEngine(command.dataDir, settings)
+  return runReviewCommand(engine, command, {
+    event: eventPrinter((text) => process.stdout.write(text), { json: command.json }),
+    out: (text) => process.stdout.write(text),
+    err: (text) => console.error(text),
+    onInterrupt: (cancel) =>
+      process.once('SIGINT', () => {
+        console.error('\ncancelling…')
+        cancel()
+      }),
+  })
 }
 
 export interface CommandLine {

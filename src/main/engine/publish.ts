@@ -46,6 +46,7 @@ export async function publish(input: PublishRequest, deps: PublishDeps): Promise
     workspace: paths.workspace,
     baseline: task.baselineCommit,
     excluded: task.excludedPaths ?? [],
+    excludedHunks: task.excludedHunks,
   })
   if (!result.files.length && input.kind !== 'export') {
     throw new AppError('invalid_input', 'There is nothing to publish: no changed file is included.', {

@@ -1,5 +1,6 @@
 import type { ArtifactName } from '../../shared/contract'
 import type { DiffResult } from '../../shared/diff'
+import type { HunkExclusion } from '../../shared/review'
 import type { TaskEvent, TaskEventBody } from '../../shared/events'
 import { hostPatternSchema } from '../../shared/network'
 import type { Settings } from '../../shared/settings'
@@ -15,7 +16,7 @@ import type { Sandbox } from '../docker/sandbox'
 import { AppError, toErrorData } from '../errors'
 import { computeDiff } from '../git/diff'
 import { validateBranch, validateGitUrl } from '../git/url-policy'
-import { readDiffSnapshot, saveDiffSnapshot } from './diff-snapshot'
+import { saveDiffSnapshot } from './diff-snapshot'
 import { NetworkNotes } from './network-notes'
 import { formatLogLine } from './agent-log'
 import { publish, type PublishRequest } from './publish'
@@ -24,6 +25,7 @@ import { AgentImage } from './agent-image'
 import { HostEnvironment } from './host-environment'
 import { newTaskRecord } from './new-task'
 import { recoverTasks } from './recovery'
+import { ReviewService } from './review-service'
 import { WorkspaceGate } from './workspace-gate'
 import { TaskQueue } from './task-queue'
 import { TaskStore } from './task-store'
@@ -71,6 +73,8 @@ export class TaskEngine {
   private readonly host: HostEnvironment
   readonly docker: DockerClient
   readonly image: AgentImage
+  /** The review: exclusions, comments, discards, "Request changes", each turn's diff. */
+  readonly review: ReviewService
 
   private constructor(
     private readonly opts: EngineOptions,
@@ -80,6 +84,12 @@ export class TaskEngine {
     this.docker = opts.docker ?? createDockerClient({ host: opts.settings().docker.host })
     this.host = new HostEnvironment(opts.dataDir, opts.settings, this.docker)
     this.image = new AgentImage(this.docker, opts.agentImage, async () => (await this.host.hostTrust()).pem)
+    this.review = new ReviewService({
+      store,
+      workspace: this.workspace,
+      followUp: (id, prompt) => this.followUp(id, prompt),
+      emit: (id, body) => this.emit(id, body),
+    })
     store.onChange = (task) => {
       for (const listener of this.recordListeners) listener(task)
     }
@@ -165,24 +175,9 @@ export class TaskEngine {
     return this.store.readEvents(id, afterSeq)
   }
 
-  /**
-   * The diff of a task's workspace against its baseline, for review. While a turn runs, the host keeps
-   * out of the workspace: the answer is then the diff of the last completed turn (`snapshot` says so).
-   */
-  async diff(id: string): Promise<DiffResult> {
-    const task = this.store.get(id)
-    if (!task.baselineCommit) throw new AppError('conflict', 'This task has no changes to show yet.')
-    const baseline = task.baselineCommit
-    const live = await this.workspace.whileIdle(id, async () => {
-      const paths = this.store.paths(id)
-      return computeDiff({ workspace: paths.workspace, gitDir: paths.gitDir, baseline })
-    })
-    if (live) return live
-    const snapshot = await readDiffSnapshot(this.store, id)
-    if (snapshot) return snapshot
-    throw new AppError('conflict', 'The agent is still on its first turn: its changes appear when it ends.', {
-      hint: 'Wait for the task to reach review.',
-    })
+  /** The whole task's diff, or one turn's own (see ReviewService.diff). */
+  diff(id: string, turn?: number): Promise<DiffResult> {
+    return this.review.diff(id, turn)
   }
 
   /** An artifact's text (agent.log, setup.log, diff.patch, prompt.md, summary.md), if written yet. */
@@ -209,9 +204,9 @@ export class TaskEngine {
     return next
   }
 
-  /** Records which changed files the user left out of what gets published. */
-  async setExcluded(id: string, paths: string[]): Promise<TaskRecord> {
-    return this.store.update(id, { excludedPaths: [...new Set(paths)].sort() })
+  /** Records which changed files (and hunks or lines) the user left out of what gets published. */
+  setExcluded(id: string, paths: string[], hunks?: HunkExclusion[]): Promise<TaskRecord> {
+    return this.review.setExcluded(id, paths, hunks)
   }
 
   /** Saves an edit of a changed file into the workspace (task in review); the diff summary follows. */

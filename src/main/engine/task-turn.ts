@@ -18,6 +18,7 @@ import { inSandbox, phaseNetworkOf } from './phase-sandbox'
 import { networkForPrompt } from './phase-network'
 import { watchSetupSilence } from './setup-watch'
 import { checkSignal, setStatus, type TurnDeps } from './turn-deps'
+import { endTurnReview, startTurnReview, type TurnStart } from './turn-review'
 
 export type { DockerClient, TurnDeps } from './turn-deps'
 
@@ -31,7 +32,8 @@ const MAX_SETUP_SCRIPT_BYTES = 1024 * 1024
  *     ends, so that nothing it started survives into the agent phase;
  *  3. (first turn) read AGENTS.md and the tree for the prompt;
  *  4. run the agent in a fresh container (its network policy: none by default), removed when the turn ends;
- *  5. compute the diff against the baseline.
+ *  5. compute the diff against the baseline, and the turn's own (turn-review.ts: a snapshot at its start,
+ *     before any container, and at its end).
  */
 export async function runTurn(taskId: string, followUp: string | undefined, deps: TurnDeps): Promise<void> {
   const { store, signal } = deps
@@ -48,6 +50,7 @@ export async function runTurn(taskId: string, followUp: string | undefined, deps
   } else {
     task = await setStatus(deps, taskId, 'preparing', 'Follow-up')
   }
+  const turnStart = await startTurnReview(deps, taskId, followUp !== undefined)
 
   const codex = task.runtime === 'codex'
   // Codex speaks only the Responses API: an endpoint without it is said before anything is built or run.
@@ -70,7 +73,7 @@ export async function runTurn(taskId: string, followUp: string | undefined, deps
       await runAgentTurn(deps, task, sandbox, messages)
     })
   }
-  await deps.exclusive(() => finishWithDiff(deps, taskId))
+  await deps.exclusive(() => finishWithDiff(deps, taskId, turnStart))
 }
 
 /** The agent phase of a Codex task: Codex in the sandbox, its model traffic through the model proxy. */
@@ -267,7 +270,7 @@ async function updateUsage(
   })
 }
 
-async function finishWithDiff(deps: TurnDeps, taskId: string): Promise<void> {
+async function finishWithDiff(deps: TurnDeps, taskId: string, turnStart: TurnStart): Promise<void> {
   const { store } = deps
   const paths = store.paths(taskId)
   const baseline = store.get(taskId).baselineCommit
@@ -275,12 +278,14 @@ async function finishWithDiff(deps: TurnDeps, taskId: string): Promise<void> {
   const diff = await computeDiff({ workspace: paths.workspace, gitDir: paths.gitDir, baseline })
   await store.writeArtifact(taskId, 'diff.patch', diff.patch)
   const summary = await saveDiffSnapshot(store, taskId, diff)
-  deps.emit({ type: 'diff', diff: summary })
+  const review = await endTurnReview(deps, taskId, turnStart, diff)
+  deps.emit({ type: 'diff', diff: summary, turn: turnStart.turn })
   await store.update(taskId, {
+    ...review.patch,
     diff: summary,
     status: 'review',
     pendingFollowUp: undefined,
     finishedAt: new Date().toISOString(),
   })
-  deps.emit({ type: 'status', status: 'review' })
+  deps.emit({ type: 'status', status: 'review', ...(review.message ? { message: review.message } : {}) })
 }
