@@ -89,6 +89,8 @@ describe('publishing from the browser', () => {
           const tree = page.getByRole('tree', { name: 'Changed files' })
           await tree.getByLabel('Include NOTES.md').uncheck()
           await tree.getByText('cart.js').click()
+          // The editor reads by default (its keys review hunks): "Edit" first.
+          await page.locator('.diff-head').getByRole('button', { name: 'Edit', exact: true }).click()
           const modified = page.locator('.monaco-diff-editor .editor.modified')
           await modified.locator('.view-lines').getByText('rate = 2').click()
           await modified.locator('.monaco-editor.focused').waitFor()

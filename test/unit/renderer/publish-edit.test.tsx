@@ -58,6 +58,9 @@ const diffHead = (): HTMLElement => document.querySelector('.diff-head') as HTML
 
 test('an edit of the right-hand side is marked unsaved, saved with tasks.saveFile, and the diff reloads', async () => {
   await showReview('e1')
+  // Read mode first: the editor's keys review; "Edit" makes the right-hand side editable.
+  expect(editor).toMatchObject({ editable: false, modified: 'const a = 2\n' })
+  fireEvent.click(within(diffHead()).getByRole('button', { name: 'Edit' }))
   expect(editor).toMatchObject({ editable: true, modified: 'const a = 2\n' })
   const save = within(diffHead()).getByRole('button', { name: 'Save' })
   expect(save).toHaveProperty('disabled', true)
@@ -98,6 +101,7 @@ test('deleted files and tasks not in review are not editable', async () => {
   fireEvent.click(inTree('gone.ts'))
   expect(editor!.editable).toBe(false)
   expect(within(diffHead()).queryByRole('button', { name: 'Save' })).toBeNull()
+  expect(within(diffHead()).queryByRole('button', { name: 'Edit' })).toBeNull()
   cleanup()
   await showReview('e4', { status: 'running' })
   expect(editor!.editable).toBe(false)

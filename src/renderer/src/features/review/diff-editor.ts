@@ -39,6 +39,12 @@ export interface DiffEditorProps {
   onCommentLines?: (side: 'old' | 'new', startLine: number, endLine: number) => void
   /** A comment's glyph was clicked. */
   onOpenComment?: (commentId: string) => void
+  /** The cursor moved into a hunk (the hunk bar follows it). */
+  onFocusHunk?: (key: string) => void
+  /** Move the cursor to this hunk and show it; `at` changes with each request (the hunk bar's arrows). */
+  revealHunk?: { key: string; at: number }
+  /** `e` in the editor while reading: the pane turns edit mode on. */
+  onEditRequest?: () => void
 }
 
 export type DiffEditorComponent = ComponentType<DiffEditorProps>

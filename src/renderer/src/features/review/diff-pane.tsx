@@ -1,57 +1,51 @@
-import { Suspense, useEffect, useRef } from 'react'
+import { Suspense, useEffect, useRef, useState } from 'react'
 import type { FileDiff } from '../../../../shared/diff'
 import { ErrorView } from '../../lib/error-view'
 import { isMod, modLabel } from '../../lib/keyboard'
-import type { DiffEditorComponent } from './diff-editor'
+import { commentElementId, Comments, type CommentDraft } from './comments'
+import type { DiffEditorComponent, DiffEditorProps } from './diff-editor'
+import { layoutOf, notShown, STATUS_WORDS } from './diff-notices'
+import type { FileReview } from './file-review'
 import { languageOf, STATUS_LETTERS, fileKey } from './file-tree-model'
+import { ConfirmButton, HunkBar } from './hunk-bar'
+import { linesOf } from './monaco-gutter'
 import { useDark } from './use-dark'
 import { useFileEdits } from './use-file-edits'
-
-const STATUS_WORDS = {
-  added: 'Added',
-  modified: 'Modified',
-  deleted: 'Deleted',
-  renamed: 'Renamed',
-  type_changed: 'Type changed',
-} as const
-
-function Notice({ title, children }: { title: string; children?: React.ReactNode }): React.JSX.Element {
-  return (
-    <div className="diff-notice">
-      <div className="diff-notice-title">{title}</div>
-      {children && <div className="muted">{children}</div>}
-    </div>
-  )
-}
-
-/** Why a file is not shown in the editor, or undefined when it can be. */
-function notShown(f: FileDiff): React.JSX.Element | undefined {
-  if (f.binary)
-    return (
-      <Notice title="Binary file — not shown">Its change is kept in diff.patch as a binary patch.</Notice>
-    )
-  if (f.contentOmitted)
-    return (
-      <Notice title="File too large to show">
-        {f.additions.toLocaleString()} lines added, {f.deletions.toLocaleString()} removed. Open diff.patch on
-        the task page to read the change.
-      </Notice>
-    )
-  if (f.oldMode === '120000' || f.newMode === '120000')
-    return (
-      <Notice title="Symbolic link">{`${f.oldContent ?? '(none)'} → ${f.newContent ?? '(none)'}`}</Notice>
-    )
-  if (f.oldContent === f.newContent && f.oldMode !== f.newMode)
-    return <Notice title="Mode change only">{`${f.oldMode ?? '—'} → ${f.newMode ?? '—'}`}</Notice>
-  return undefined
-}
+import './review-pane.css'
 
 const noop = (): void => {}
 
+/** State that belongs to one file: dropped when another file is shown. */
+interface Scoped<T> {
+  file: string
+  value: T
+}
+const scoped = <T,>(s: Scoped<T> | undefined, file: string): T | undefined =>
+  s && s.file === file ? s.value : undefined
+
+/** The review's gutter props for the editor: the selection, comments and their callbacks. */
+function reviewProps(
+  file: FileDiff,
+  review: FileReview | undefined,
+  on: { commentLines: DiffEditorProps['onCommentLines']; openComment: (id: string) => void },
+): Partial<DiffEditorProps> {
+  if (!review) return {}
+  return {
+    hunks: file.hunks,
+    excluded: review.excluded,
+    onToggleHunk: (key) => review.toggleHunk(key),
+    onToggleLine: (key, index) => review.toggleLine(key, index),
+    comments: review.comments,
+    onCommentLines: review.canChange ? on.commentLines : undefined,
+    onOpenComment: on.openComment,
+  }
+}
+
 /**
- * The selected file's change: a header, then Monaco's diff editor (or why it isn't shown). When `editable`,
- * the right-hand side of a text file can be edited and saved into the workspace (Save, Ctrl/Cmd+S); leaving
- * a file with unsaved edits saves them.
+ * The selected file's change: a header, the focused hunk's bar, then Monaco (or why it isn't shown), then
+ * the file's comments. When `editable`, the right-hand side of a text file can be edited after "Edit" (or
+ * `e` in the editor) and saved into the workspace (Save, Ctrl/Cmd+S); leaving a file with unsaved edits
+ * saves them. With `review`, hunks and lines can be left out, discarded and commented on.
  */
 export function DiffPane(props: {
   taskId: string
@@ -62,10 +56,17 @@ export function DiffPane(props: {
   editable?: boolean
   /** A file was saved: reload the diff. */
   onSaved?: () => void
+  /** The review's actions on this file (selection, discards, comments). */
+  review?: FileReview
 }): React.JSX.Element {
-  const { taskId, file, sideBySide, onSideBySide, Editor, editable = false, onSaved } = props
+  const { taskId, file, sideBySide, onSideBySide, Editor, editable = false, onSaved, review } = props
   const dark = useDark()
   const edits = useFileEdits(taskId, onSaved ?? noop)
+  const [editing, setEditing] = useState(false)
+  const [focus, setFocus] = useState<Scoped<string>>()
+  const [reveal, setReveal] = useState<DiffEditorProps['revealHunk']>()
+  const [draft, setDraft] = useState<Scoped<CommentDraft>>()
+  const [highlighted, setHighlighted] = useState<string>()
   const key = file ? fileKey(file) : undefined
   const previous = useRef(key)
   const { save } = edits
@@ -79,13 +80,23 @@ export function DiffPane(props: {
     return <div className="diff-pane diff-empty muted">Select a file to see its change.</div>
   const hidden = notShown(file)
   const base = file.newContent ?? ''
+  const modified = edits.contentOf(key, base) ?? base
   const canEdit = editable && !hidden && file.status !== 'deleted'
   const dirty = edits.isDirty(key, base)
+  const hunks = hidden ? undefined : file.hunks
   const onKeyDown = (e: React.KeyboardEvent): void => {
     if (canEdit && e.key.toLowerCase() === 's' && isMod(e)) {
       e.preventDefault()
       void save(key)
     }
+  }
+  const commentLines = (side: 'old' | 'new', startLine: number, endLine: number): void => {
+    const code = linesOf(side === 'old' ? (file.oldContent ?? '') : modified, startLine, endLine)
+    setDraft({ file: key, value: { side, startLine, endLine, code } })
+  }
+  const openComment = (id: string): void => {
+    setHighlighted(id)
+    document.getElementById(commentElementId(id))?.scrollIntoView?.({ block: 'nearest' })
   }
   return (
     <div className="diff-pane" onKeyDown={onKeyDown}>
@@ -110,12 +121,37 @@ export function DiffPane(props: {
           <button
             type="button"
             className="button small"
+            aria-pressed={editing}
+            title={editing ? 'Back to reading: the review keys work again' : 'Edit the right-hand side (e)'}
+            onClick={() => setEditing(!editing)}
+          >
+            Edit
+          </button>
+        )}
+        {canEdit && (
+          <button
+            type="button"
+            className="button small"
             disabled={!dirty || edits.saving}
             title={`Save into the workspace (${modLabel('S')})`}
             onClick={() => void save(key)}
           >
             {edits.saving ? 'Saving…' : 'Save'}
           </button>
+        )}
+        {review && (
+          <ConfirmButton
+            key={key}
+            label="Discard file"
+            question="Remove this file’s change from the workspace?"
+            disabled={!review.canChange}
+            title={
+              review.canChange
+                ? 'Revert the whole file in the workspace'
+                : 'Only in review, with no turn running'
+            }
+            onConfirm={() => review.discard({})}
+          />
         )}
         <div className="segmented" role="group" aria-label="Diff layout">
           <button type="button" aria-pressed={sideBySide} onClick={() => onSideBySide(true)}>
@@ -127,23 +163,49 @@ export function DiffPane(props: {
         </div>
       </div>
       {edits.error && <ErrorView error={edits.error} compact onDismiss={edits.clearError} />}
+      {review && hunks && hunks.length > 0 && (
+        <HunkBar
+          hunks={hunks}
+          focused={scoped(focus, key)}
+          review={review}
+          onMove={(hunk) => {
+            setFocus({ file: key, value: hunk })
+            setReveal((r) => ({ key: hunk, at: (r?.at ?? 0) + 1 }))
+          }}
+        />
+      )}
       <div className="diff-body">
         {hidden ?? (
           <Suspense fallback={<div className="diff-loading muted">Loading the editor…</div>}>
             <Editor
               original={file.oldContent ?? ''}
-              modified={edits.contentOf(key, base) ?? base}
+              modified={modified}
               language={languageOf(key)}
               modelKey={`${taskId}/${key}`}
               sideBySide={sideBySide}
               dark={dark}
-              editable={canEdit}
+              editable={canEdit && editing}
+              layout={layoutOf(file)}
               onChange={(content) => edits.edit(key, base, content)}
               onSave={() => void save(key)}
+              onEditRequest={() => canEdit && setEditing(true)}
+              onFocusHunk={(hunk) =>
+                setFocus((f) => (f?.file === key && f.value === hunk ? f : { file: key, value: hunk }))
+              }
+              revealHunk={reveal}
+              {...reviewProps({ ...file, hunks }, review, { commentLines, openComment })}
             />
           </Suspense>
         )}
       </div>
+      {review && (
+        <Comments
+          review={review}
+          draft={scoped(draft, key)}
+          onDraftDone={() => setDraft(undefined)}
+          highlighted={highlighted}
+        />
+      )}
     </div>
   )
 }

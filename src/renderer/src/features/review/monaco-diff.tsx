@@ -1,24 +1,21 @@
 import { useEffect, useLayoutEffect, useRef } from 'react'
 import { knownLanguage, monaco } from '../../lib/monaco'
 import type { DiffEditorProps } from './diff-editor'
+import MonacoSingle from './monaco-single'
+import { attachReview, BASE_OPTIONS, remember } from './monaco-review'
+import { useReviewLayers, type PlacedLayer } from './use-review-layers'
 
 type DiffEditor = ReturnType<typeof monaco.editor.createDiffEditor>
 
 const OPTIONS: Parameters<typeof monaco.editor.createDiffEditor>[1] = {
-  readOnly: true,
+  ...BASE_OPTIONS,
   originalEditable: false,
   useInlineViewWhenSpaceIsLimited: false,
-  automaticLayout: true,
-  minimap: { enabled: false },
-  scrollBeyondLastLine: false,
   renderOverviewRuler: false,
-  fontSize: 12.5,
-  lineHeight: 19,
-  fontFamily:
-    "ui-monospace, 'SF Mono', 'Cascadia Code', 'JetBrains Mono', Menlo, Consolas, 'DejaVu Sans Mono', monospace",
   hideUnchangedRegions: { enabled: true, contextLineCount: 4, minimumLineCount: 6 },
-  renderLineHighlight: 'none',
-  stickyScroll: { enabled: false },
+  // The gutter holds the review's own boxes: no revert arrows or menus of Monaco's there.
+  renderMarginRevertIcon: false,
+  renderGutterMenu: false,
 }
 
 /** Detaches the models from the editor first, then disposes them (Monaco asserts that order). */
@@ -30,27 +27,39 @@ function release(editor: DiffEditor): void {
 }
 
 /**
- * Monaco's diff editor; the right-hand side is editable when `editable` (each edit goes to `onChange`,
- * Ctrl/Cmd+S to `onSave`). One editor for the page; each file gets fresh models, and the previous ones are
- * released. Loaded lazily with Monaco.
+ * Monaco's diff editor with the review's gutter (hunk and line boxes, comment glyphs) and read-mode keys;
+ * the right-hand side is editable when `editable` (each edit goes to `onChange`, Ctrl/Cmd+S to `onSave`).
+ * One editor for the page; each file gets fresh models, and the previous ones are released; a selection
+ * change only redraws decorations. A file on one side only (`layout`) is shown alone. Loaded lazily.
  */
 export default function MonacoDiff(props: DiffEditorProps): React.JSX.Element {
+  const { layout = 'diff' } = props
+  return layout === 'diff' ? <MonacoDiffView {...props} /> : <MonacoSingle {...props} />
+}
+
+function MonacoDiffView(props: DiffEditorProps): React.JSX.Element {
   const { original, modified, language, modelKey, sideBySide, dark, editable = false } = props
   const host = useRef<HTMLDivElement>(null)
   const editor = useRef<DiffEditor | null>(null)
+  const layers = useRef<PlacedLayer[]>([])
   const callbacks = useRef(props)
   callbacks.current = props
-  /**
-   * What the editor itself reported through onChange since its model was set. A render can lag behind the
-   * typing (React runs this effect after paint; keystrokes keep coming): such a `modified` is an echo of
-   * the user's own edit, and replacing the model with it would drop the keystrokes typed since.
-   */
   const echoes = useRef(new Set<string>())
 
   useLayoutEffect(() => {
     const created = monaco.editor.createDiffEditor(host.current!, OPTIONS)
     editor.current = created
+    const left = created.getOriginalEditor()
     const right = created.getModifiedEditor()
+    const current = (): DiffEditorProps => callbacks.current
+    layers.current = [
+      { side: 'old', readOnly: true, layer: attachReview(left, 'old', current) },
+      {
+        side: 'new',
+        readOnly: false,
+        layer: attachReview(right, 'new', current, () => !current().sideBySide),
+      },
+    ]
     const changes = right.onDidChangeModelContent(() => {
       const value = right.getValue()
       remember(echoes.current, value)
@@ -59,6 +68,8 @@ export default function MonacoDiff(props: DiffEditorProps): React.JSX.Element {
     right.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyS, () => callbacks.current.onSave?.())
     return () => {
       changes.dispose()
+      for (const l of layers.current) l.layer.dispose()
+      layers.current = []
       release(created)
       created.dispose()
       editor.current = null
@@ -71,10 +82,9 @@ export default function MonacoDiff(props: DiffEditorProps): React.JSX.Element {
     // The text the editor already holds coming back (an edit echoed, or saved and reloaded): keep the models,
     // the cursor and the undo history.
     const current = e.getModel()
-    const uriKey = current?.modified.uri.path
     if (
       current &&
-      uriKey === `/${modelKey}` &&
+      current.modified.uri.path === `/${modelKey}` &&
       current.original.getValue() === original &&
       (current.modified.getValue() === modified || echoes.current.has(modified))
     )
@@ -89,18 +99,16 @@ export default function MonacoDiff(props: DiffEditorProps): React.JSX.Element {
       original: monaco.editor.createModel(original, lang, uri('original')),
       modified: monaco.editor.createModel(modified, lang, uri('modified')),
     })
+    for (const l of layers.current) l.layer.update()
   }, [original, modified, language, modelKey])
 
+  useReviewLayers(layers, props)
+  // The review's line boxes take the place of Monaco's +/- signs in the line decorations.
+  const boxed = Boolean(props.hunks?.length)
+  useEffect(() => editor.current?.updateOptions({ renderIndicators: !boxed }), [boxed])
   useEffect(() => editor.current?.updateOptions({ renderSideBySide: sideBySide }), [sideBySide])
   useEffect(() => editor.current?.updateOptions({ readOnly: !editable }), [editable])
   useEffect(() => monaco.editor.setTheme(dark ? 'codex-dark' : 'codex-light'), [dark])
 
   return <div ref={host} className="monaco-host" />
-}
-
-const MAX_ECHOES = 256
-
-function remember(echoes: Set<string>, value: string): void {
-  echoes.add(value)
-  if (echoes.size > MAX_ECHOES) echoes.delete(echoes.values().next().value as string)
 }
