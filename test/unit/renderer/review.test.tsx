@@ -54,7 +54,8 @@ beforeEach(() => {
     'tasks.list': () => ok([record]),
     'tasks.diff': () => ok(diff),
     'tasks.events': () => ok([]),
-    'tasks.setExcluded': ({ id, paths }) => ok(taskRecord({ ...record, id, excludedPaths: paths })),
+    'tasks.setExcluded': ({ id, paths, hunks }) =>
+      ok(taskRecord({ ...record, id, excludedPaths: paths, excludedHunks: hunks })),
     'tasks.followUp': ({ id }) => ok(taskRecord({ ...record, id, status: 'queued' })),
   }
 })
@@ -115,6 +116,7 @@ test('include boxes start from the record and persist with tasks.setExcluded', a
     expect(fake.callsOf('tasks.setExcluded').at(-1)).toEqual({
       id: 'v4',
       paths: ['README.md', 'src/signup.ts'],
+      hunks: [],
     }),
   )
   expect(checkbox('src/signup.ts').checked).toBe(false)
@@ -148,7 +150,11 @@ test('j/k and arrows move between files; Space toggles the selected file', async
   expect(editorProps?.modelKey).toBe('v6/src/lib/email.ts')
   fireEvent.keyDown(window, { key: ' ' })
   await waitFor(() =>
-    expect(fake.callsOf('tasks.setExcluded').at(-1)).toEqual({ id: 'v6', paths: ['src/lib/email.ts'] }),
+    expect(fake.callsOf('tasks.setExcluded').at(-1)).toEqual({
+      id: 'v6',
+      paths: ['src/lib/email.ts'],
+      hunks: [],
+    }),
   )
   // Keys typed in the follow-up box are text, not commands.
   fireEvent.keyDown(screen.getByRole('textbox', { name: 'Follow-up' }), { key: 'j' })

@@ -125,3 +125,53 @@ export const diffOf = (fileDiffs: FileDiff[]): DiffResult => ({
   fileDiffs,
   patch: '',
 })
+
+/**
+ * The review's calls answered the way the engine does, on a record the test holds: `tasks.setExcluded`
+ * stores the selection, `tasks.comment` adds, edits, deletes or re-states a comment, `tasks.discard` adds
+ * a discard record (`tasks.undoDiscard` drops the latest), `tasks.requestChanges` marks the open comments
+ * sent, clears the discards and queues a turn. Each returns the updated record.
+ */
+export function reviewHandlers(holder: { record: TaskRecord }): Handlers {
+  const save = (patch: Partial<TaskRecord>): { ok: true; value: TaskRecord } => {
+    holder.record = { ...holder.record, ...patch, updatedAt: new Date().toISOString() }
+    return ok(holder.record)
+  }
+  let n = 0
+  const now = (): string => new Date().toISOString()
+  return {
+    'tasks.setExcluded': ({ paths, hunks }) => save({ excludedPaths: paths, excludedHunks: hunks ?? [] }),
+    'tasks.comment': (input) => {
+      const comments = holder.record.comments ?? []
+      if (input.action === 'add') {
+        const { path, side, startLine, endLine, text } = input
+        const c = { id: `c${++n}`, path, side, startLine, endLine, text: text.trim(), code: '' }
+        return save({ comments: [...comments, { ...c, createdAt: now(), updatedAt: now(), state: 'open' }] })
+      }
+      if (input.action === 'delete')
+        return save({ comments: comments.filter((c) => c.id !== input.commentId) })
+      return save({
+        comments: comments.map((c) =>
+          c.id !== input.commentId
+            ? c
+            : input.action === 'edit'
+              ? { ...c, text: input.text.trim(), updatedAt: now() }
+              : { ...c, state: input.state },
+        ),
+      })
+    },
+    'tasks.discard': ({ path, hunk, lines, reason }) => {
+      const record = { id: `d${++n}`, at: now(), path, hunk, lines, reason, patch: '', undo: [] }
+      return save({ discards: [...(holder.record.discards ?? []), record] })
+    },
+    'tasks.undoDiscard': () => save({ discards: (holder.record.discards ?? []).slice(0, -1) }),
+    'tasks.requestChanges': () =>
+      save({
+        status: 'queued',
+        discards: [],
+        comments: (holder.record.comments ?? []).map((c) =>
+          c.state === 'open' ? { ...c, sentAt: now() } : c,
+        ),
+      }),
+  }
+}

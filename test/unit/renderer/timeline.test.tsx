@@ -127,6 +127,31 @@ describe('TimelineBuilder', () => {
   })
 })
 
+describe('turn diffs', () => {
+  test('a diff row keeps its turn and links to that turn’s own changes on the task page', () => {
+    const items = fold([
+      { type: 'diff', diff: { files: 1, additions: 2, deletions: 0 }, turn: 1 },
+      { type: 'diff', diff: { files: 1, additions: 2, deletions: 0 }, turn: 2 },
+      { type: 'diff', diff: { files: 1, additions: 2, deletions: 0 } },
+    ])
+    expect(items.map((i) => i.kind === 'diff' && i.turn)).toEqual([1, 2, undefined])
+    const task = taskRecord({
+      id: 'tl1',
+      turnSnapshots: [{ turn: 2, start: 'a', end: 'a', files: 0, additions: 0, deletions: 0 }],
+    })
+    render(
+      <TaskActionsContext.Provider value={{ task, onError: () => {} }}>
+        <Timeline items={items} />
+      </TaskActionsContext.Provider>,
+    )
+    const links = screen.getAllByRole('link')
+    expect(links.map((a) => [a.textContent, a.getAttribute('href')])).toEqual([
+      ["Turn 1's changes", '#/task/tl1/review/turn/1'],
+    ])
+    expect(screen.getByText(/No changes in this turn/)).toBeTruthy()
+  })
+})
+
 describe('Timeline', () => {
   test('renders every kind of event', () => {
     render(<Timeline items={fold(everyKind)} />)

@@ -1,13 +1,27 @@
 import { useSyncExternalStore } from 'react'
 
-/** Where the window is: hash routes, so a reload or a browser tab keeps its place. */
+/**
+ * Where the window is: hash routes, so a reload or a browser tab keeps its place. The review shows the
+ * whole task's diff, or one turn's own (`#/task/<id>/review/turn/<n>`).
+ */
 export type Route =
-  { page: 'new' } | { page: 'task'; id: string } | { page: 'review'; id: string } | { page: 'settings' }
+  | { page: 'new' }
+  | { page: 'task'; id: string }
+  | { page: 'review'; id: string; turn?: number }
+  | { page: 'settings' }
+
+const turnOf = (text: string | undefined): number | undefined => {
+  if (!text || !/^[1-9]\d{0,5}$/.test(text)) return undefined
+  return Number(text)
+}
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/')
-  if (parts[0] === 'task' && parts[1])
-    return parts[2] === 'review' ? { page: 'review', id: parts[1] } : { page: 'task', id: parts[1] }
+  if (parts[0] === 'task' && parts[1]) {
+    if (parts[2] !== 'review') return { page: 'task', id: parts[1] }
+    const turn = parts[3] === 'turn' ? turnOf(parts[4]) : undefined
+    return turn === undefined ? { page: 'review', id: parts[1] } : { page: 'review', id: parts[1], turn }
+  }
   if (parts[0] === 'settings') return { page: 'settings' }
   return { page: 'new' }
 }
@@ -21,7 +35,9 @@ export function routeHash(route: Route): string {
     case 'task':
       return `#/task/${route.id}`
     case 'review':
-      return `#/task/${route.id}/review`
+      return route.turn === undefined
+        ? `#/task/${route.id}/review`
+        : `#/task/${route.id}/review/turn/${route.turn}`
   }
 }
 

@@ -2,14 +2,16 @@ import { useVirtualizer } from '@tanstack/react-virtual'
 import { useEffect, useRef } from 'react'
 import { ChevronIcon } from '../../lib/icons'
 import { STATUS_LETTERS, type TreeNode, type TreeRow } from './file-tree-model'
+import type { IncludeState } from './selection-model'
 import './file-tree.css'
 
 const ROW_PX = 26
 
 function TriCheckbox(props: {
-  state: 'all' | 'some' | 'none'
+  state: IncludeState
   label: string
   onChange: () => void
+  disabled?: boolean
 }): React.JSX.Element {
   const ref = useRef<HTMLInputElement>(null)
   useEffect(() => {
@@ -21,6 +23,7 @@ function TriCheckbox(props: {
       type="checkbox"
       className="tree-check"
       checked={props.state === 'all'}
+      disabled={props.disabled}
       onChange={props.onChange}
       onClick={(e) => e.stopPropagation()}
       aria-label={props.label}
@@ -33,22 +36,33 @@ export interface FileTreeProps {
   rows: TreeRow[]
   collapsed: ReadonlySet<string>
   selected: string | undefined
-  excluded: ReadonlySet<string>
+  /** Each file's include state by key: whole, in part (some hunks or lines left out), or not at all. */
+  states: ReadonlyMap<string, IncludeState>
+  /** Boxes shown but not changeable (one turn's own diff). */
+  readOnly?: boolean
   onSelect: (key: string) => void
   onToggleFolder: (path: string) => void
-  /** Include (true) or exclude (false) these file keys. */
+  /** Include whole (true) or exclude (false) these file keys. */
   onInclude: (keys: string[], include: boolean) => void
 }
 
-function includeState(node: TreeNode, excluded: ReadonlySet<string>): 'all' | 'some' | 'none' {
-  const keys = node.kind === 'dir' ? node.files : [node.path]
-  const out = keys.filter((k) => excluded.has(k)).length
-  return out === 0 ? 'all' : out === keys.length ? 'none' : 'some'
+/** A file's own state; a folder's: all, none, or some of its files' (a partial file makes it 'some'). */
+function includeState(node: TreeNode, states: ReadonlyMap<string, IncludeState>): IncludeState {
+  if (node.kind === 'file') return states.get(node.path) ?? 'all'
+  let all = 0
+  let none = 0
+  for (const key of node.files) {
+    const state = states.get(key) ?? 'all'
+    if (state === 'all') all++
+    else if (state === 'none') none++
+    else return 'some'
+  }
+  return none === 0 ? 'all' : all === 0 ? 'none' : 'some'
 }
 
 /** Changed files as a tree (virtualized): folders collapse, each file shows its status and +/− counts. */
 export function FileTree(props: FileTreeProps): React.JSX.Element {
-  const { rows, collapsed, selected, excluded, onSelect, onToggleFolder, onInclude } = props
+  const { rows, collapsed, selected, states, readOnly, onSelect, onToggleFolder, onInclude } = props
   const scrollRef = useRef<HTMLDivElement>(null)
   const virtualizer = useVirtualizer({
     count: rows.length,
@@ -68,7 +82,7 @@ export function FileTree(props: FileTreeProps): React.JSX.Element {
       <div className="file-tree-inner" style={{ height: virtualizer.getTotalSize() }}>
         {virtualizer.getVirtualItems().map((v) => {
           const { node, depth } = rows[v.index]!
-          const state = includeState(node, excluded)
+          const state = includeState(node, states)
           const style = { transform: `translateY(${v.start}px)`, paddingLeft: 8 + depth * 14 }
           if (node.kind === 'dir') {
             const open = !collapsed.has(node.path)
@@ -85,6 +99,7 @@ export function FileTree(props: FileTreeProps): React.JSX.Element {
                 <TriCheckbox
                   state={state}
                   label={`Include ${node.path}/`}
+                  disabled={readOnly}
                   onChange={() => onInclude(node.files, state !== 'all')}
                 />
                 <span className="tree-name">{node.name}</span>
@@ -97,7 +112,7 @@ export function FileTree(props: FileTreeProps): React.JSX.Element {
           return (
             <div
               key={v.key}
-              className={`tree-row tree-file status-${f.status}${isSel ? ' is-selected' : ''}${state === 'none' ? ' is-excluded' : ''}`}
+              className={`tree-row tree-file status-${f.status}${isSel ? ' is-selected' : ''}${state === 'none' ? ' is-excluded' : state === 'some' ? ' is-partial' : ''}`}
               style={style}
               role="treeitem"
               aria-selected={isSel}
@@ -108,6 +123,7 @@ export function FileTree(props: FileTreeProps): React.JSX.Element {
               <TriCheckbox
                 state={state}
                 label={`Include ${node.path}`}
+                disabled={readOnly}
                 onChange={() => onInclude([node.path], state !== 'all')}
               />
               <span className="tree-name">{node.name}</span>

@@ -21,8 +21,26 @@ export function statusTone(status: TaskStatus): 'active' | 'ok' | 'error' | 'mut
 
 const SHORT_LABELS: Partial<Record<TaskStatus, string>> = { review: 'Review', setting_up: 'Setup' }
 
-/** A coloured dot and the status in words (`short` for tight rows); the dot pulses while the task works. */
-export function StatusBadge({ status, short }: { status: TaskStatus; short?: boolean }): React.JSX.Element {
+/**
+ * A coloured dot and the status in words (`short` for tight rows); the dot pulses while the task works.
+ * `noChanges`: a task in review whose diff has no file reads "No changes", not "Ready for review".
+ */
+export function StatusBadge({
+  status,
+  short,
+  noChanges,
+}: {
+  status: TaskStatus
+  short?: boolean
+  noChanges?: boolean
+}): React.JSX.Element {
+  if (status === 'review' && noChanges)
+    return (
+      <span className="status-badge muted" data-status={status} data-no-changes="true">
+        <span className="status-dot" aria-hidden="true" />
+        No changes
+      </span>
+    )
   return (
     <span
       className={`status-badge ${statusTone(status)}`}

@@ -42,7 +42,7 @@ export const TaskRow = memo(function TaskRow({ task, selected, now, top, onOpen 
           <Icon size={12} />
           <span className="ellipsis">{sourceLabel(task.source)}</span>
         </span>
-        <StatusBadge status={task.status} short />
+        <StatusBadge status={task.status} short noChanges={task.diff?.files === 0} />
       </div>
     </div>
   )

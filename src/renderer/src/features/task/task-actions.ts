@@ -4,7 +4,7 @@ import type { TaskRecord } from '../../../../shared/task'
 
 /** What a timeline row may act on: the task it belongs to (set by the task page; absent elsewhere). */
 export interface TaskActions {
-  task: Pick<TaskRecord, 'id' | 'status' | 'allowedHosts'>
+  task: Pick<TaskRecord, 'id' | 'status' | 'allowedHosts' | 'turnSnapshots'>
   onError: (error: AppErrorData) => void
 }
 

@@ -45,7 +45,7 @@ export function TaskHeader(props: {
           {task.title}
         </h1>
         <div className="task-meta">
-          <StatusBadge status={task.status} />
+          <StatusBadge status={task.status} noChanges={task.diff?.files === 0} />
           <span className="task-source" title={sourceText(task.source)}>
             <span className="source-kind">{SOURCE_KINDS[task.source.kind]}</span> {sourceLabel(task.source)}
           </span>

@@ -2,7 +2,10 @@ import type { ArtifactName } from '../../../../shared/contract'
 import type { TaskRecord } from '../../../../shared/task'
 import { ErrorView } from '../../lib/error-view'
 
-/** How a settled task ended, when that needs saying: the error with what to do next, or a short note. */
+/**
+ * How a settled task ended, when that needs saying: the error with what to do next, or a short note (a
+ * task in review whose turn changed nothing says so).
+ */
 export function TaskOutcome(props: {
   task: TaskRecord
   onOpen: (name: ArtifactName) => void
@@ -35,5 +38,7 @@ export function TaskOutcome(props: {
         error={task.error ?? { kind: 'interrupted', message: 'The app stopped while this task ran.' }}
       />
     )
+  if (task.status === 'review' && task.diff?.files === 0)
+    return <div className="notice">The agent changed nothing in the workspace.</div>
   return null
 }

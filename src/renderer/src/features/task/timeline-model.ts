@@ -27,7 +27,8 @@ export type TimelineItem =
   | { kind: 'status'; key: string; at: string; status: TaskStatus; message?: string }
   | { kind: 'phase'; key: string; at: string; phase: ProgressPhase; message: string }
   | { kind: 'log'; key: string; at: string; stream: 'setup' | 'system'; text: string; lines: number }
-  | { kind: 'diff'; key: string; at: string; diff: DiffSummary }
+  /** The whole task's change after a turn; `turn`: which turn ended (links to its own change). */
+  | { kind: 'diff'; key: string; at: string; diff: DiffSummary; turn?: number }
   | { kind: 'error'; key: string; at: string; error: AppErrorData }
   | BlockedItem
 
@@ -137,7 +138,13 @@ export class TimelineBuilder {
         this.addLog(key, e.at, e.stream, e.text)
         return
       case 'diff':
-        this.items.push({ kind: 'diff', key, at: e.at, diff: e.diff })
+        this.items.push({
+          kind: 'diff',
+          key,
+          at: e.at,
+          diff: e.diff,
+          ...(e.turn === undefined ? {} : { turn: e.turn }),
+        })
         return
       case 'error':
         this.items.push({ kind: 'error', key, at: e.at, error: e.error })

@@ -3,6 +3,7 @@ import { ErrorView } from '../../lib/error-view'
 import { BlockedRow } from './blocked-row'
 import { lineCount, OutputBlock } from './output-block'
 import type { TimelineItem } from './timeline-model'
+import { TurnDiffLink } from './turn-diff-link'
 import { ToolRow, type Expansion } from './tool-row'
 
 const PHASES = {
@@ -88,6 +89,7 @@ export function TimelineRow({ item, ex }: { item: TimelineItem; ex: Expansion })
           Changes: {item.diff.files} {item.diff.files === 1 ? 'file' : 'files'}{' '}
           <span className="add">+{item.diff.additions}</span>{' '}
           <span className="del">−{item.diff.deletions}</span>
+          {item.turn !== undefined && <TurnDiffLink turn={item.turn} />}
         </div>
       )
     case 'error':
