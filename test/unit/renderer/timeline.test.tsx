@@ -153,6 +153,19 @@ describe('turn diffs', () => {
 })
 
 describe('Timeline', () => {
+  test('says "Follow-up queued" once per follow-up, and what the follow-up turn is doing next', () => {
+    render(
+      <Timeline
+        items={fold([
+          { type: 'status', status: 'queued', message: 'Follow-up' },
+          { type: 'status', status: 'preparing', message: 'Follow-up' },
+        ])}
+      />,
+    )
+    expect(screen.getAllByText('Follow-up queued')).toHaveLength(1)
+    expect(screen.getByText(/— Follow-up/)).toBeTruthy()
+  })
+
   test('renders every kind of event', () => {
     render(<Timeline items={fold(everyKind)} />)
     expect(screen.getByText('I will look at the signup form first.')).toBeTruthy()

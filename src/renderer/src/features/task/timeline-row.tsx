@@ -49,15 +49,18 @@ export function TimelineRow({ item, ex }: { item: TimelineItem; ex: Expansion })
           ↻ Model call retried (attempt {item.attempt}, after {formatDuration(item.delayMs)}): {item.reason}
         </div>
       )
-    case 'status':
+    case 'status': {
+      // The engine says "Follow-up" when one is queued and again when it starts preparing.
+      const followUpQueued = item.message === 'Follow-up' && item.status === 'queued'
       return (
         <div className={`tl-note tl-status status-${item.status}`}>
           <span className="tl-dot" aria-hidden="true" />
-          <strong>{item.message === 'Follow-up' ? 'Follow-up queued' : STATUS_LABELS[item.status]}</strong>
-          {item.message && item.message !== 'Follow-up' && <span className="muted"> — {item.message}</span>}
+          <strong>{followUpQueued ? 'Follow-up queued' : STATUS_LABELS[item.status]}</strong>
+          {item.message && !followUpQueued && <span className="muted"> — {item.message}</span>}
           <span className="tl-time">{time(item.at)}</span>
         </div>
       )
+    }
     case 'phase':
       return (
         <div className="tl-note">
