@@ -84,6 +84,12 @@ const CHECKED = `((box) => box && (box instanceof HTMLInputElement ? box.checked
 /** What Monaco draws in its gutters and line backgrounds, both sides: where a toggle shows. */
 const DECORATIONS = `[...document.querySelectorAll('.monaco-diff-editor .margin-view-overlays, .monaco-diff-editor .view-overlays')].map((e) => e.innerHTML).join('|')`
 
+/** The hunks' boxes Monaco draws in its gutter (the review's decorations). */
+const HUNK_BOXES = `document.querySelectorAll('.monaco-diff-editor .codex-hunk-box').length`
+
+/** Monaco's own colouring of the changed lines: its diff (computed in a worker) has been drawn. */
+const DIFF_DRAWN = `Boolean(document.querySelector('.monaco-diff-editor .line-insert, .monaco-diff-editor .char-insert'))`
+
 /** Clicks the first hunk's include box; ms until its state flipped and Monaco's decorations changed. */
 async function timeHunkToggle(page: Page): Promise<number> {
   await page.evaluate(
@@ -163,12 +169,20 @@ describe('the review in Chromium: the issue’s two targets', () => {
         await onTaskPage(page, env, id)
         await page.evaluate(`location.hash = '#/task/${id}/review'`)
         await page.getByRole('region', { name: 'Hunk' }).first().waitFor({ timeout: 60_000 })
+        // Monaco loads lazily and computes its diff in a worker: time toggles only once its gutter shows the
+        // hunks' boxes and it has drawn the diff itself.
+        await untilInPage(`(${HUNK_BOXES} > 0 && ${DIFF_DRAWN}) || false`, 60_000, page)
+        await page.evaluate(`window.__editor = document.querySelector('.monaco-diff-editor')`)
         const figures: number[] = []
         for (let run = 0; run < RUNS; run++) {
           figures.push(await timeHunkToggle(page))
           // Let the engine's save settle before the next toggle.
           await page.waitForTimeout(500)
         }
+        // No toggle re-created the editor: the one that showed the boxes is still the page's.
+        expect(await page.evaluate(`document.querySelector('.monaco-diff-editor') === window.__editor`)).toBe(
+          true,
+        )
         // Three toggles: the hunk ends excluded, and the engine has it.
         await expect
           .poll(() => env.services.engine.get(id).excludedHunks?.length ?? 0, { timeout: 10_000 })

@@ -4,6 +4,7 @@ import { afterEach, beforeAll, expect, test, vi } from 'vitest'
 import type { DiffHunk } from '../../../src/shared/review'
 import type { DiffEditorProps, HunkExcluded } from '../../../src/renderer/src/features/review/diff-editor'
 import type { monaco as Monaco } from '../../../src/renderer/src/lib/monaco'
+import { bigFile } from './big-file'
 
 /**
  * Real Monaco (in happy-dom: no layout, but models, decorations, actions and context keys all run): a
@@ -16,29 +17,6 @@ beforeAll(async () => {
   MonacoDiff = (await import('../../../src/renderer/src/features/review/monaco-diff')).default
 }, 60_000)
 afterEach(cleanup)
-
-const LINES = 5000
-/** A 5,000-line file with every 100th line changed: 50 hunks. */
-function bigFile(): { original: string; modified: string; hunks: DiffHunk[] } {
-  const old = Array.from({ length: LINES }, (_, i) => `row ${i + 1}`)
-  const now = old.map((l, i) => ((i + 1) % 100 === 0 ? `${l} (edited)` : l))
-  const hunks = Array.from({ length: 50 }, (_, n): DiffHunk => {
-    const line = (n + 1) * 100
-    return {
-      key: n.toString(16).padStart(40, '0'),
-      header: `@@ -${line - 3},7 +${line - 3},7 @@`,
-      oldStart: line - 3,
-      oldLines: 7,
-      newStart: line - 3,
-      newLines: 7,
-      changes: [
-        { kind: 'del', line },
-        { kind: 'add', line },
-      ],
-    }
-  })
-  return { original: old.join('\n') + '\n', modified: now.join('\n') + '\n', hunks }
-}
 
 const glyphs = (model: Monaco.editor.ITextModel, cls: string): number[] =>
   model
@@ -170,4 +148,51 @@ test('an added file is shown alone, all added, with its line boxes; no diff edit
   expect(model.getValue()).toBe('a\nb\n')
   expect(model.getAllDecorations().some((d) => d.options.className === 'codex-line-added')).toBe(true)
   expect(glyphs(model, 'codex-hunk-box')).toEqual([1])
+})
+
+test('inline, a deletions-only hunk’s box moves onto the modified side, where Space toggles it', () => {
+  const onToggleHunk = vi.fn()
+  const removed: DiffHunk = {
+    key: 'd'.repeat(40),
+    header: '@@ -4,3 +4,1 @@',
+    oldStart: 4,
+    oldLines: 3,
+    newStart: 4,
+    newLines: 1,
+    changes: [
+      { kind: 'del', line: 5 },
+      { kind: 'del', line: 6 },
+    ],
+  }
+  const base: DiffEditorProps = {
+    original: ['a', 'b', 'c', 'd', 'gone 1', 'gone 2', 'e', 'f'].join('\n') + '\n',
+    modified: ['a', 'b', 'c', 'd', 'e', 'f'].join('\n') + '\n',
+    hunks: [removed],
+    excluded: new Map(),
+    language: 'plaintext',
+    modelKey: 't/inline.txt',
+    sideBySide: true,
+    dark: false,
+    onToggleHunk,
+  }
+  const { rerender } = render(<MonacoDiff {...base} />)
+  const diff = monaco.editor.getDiffEditors().at(-1)!
+  const right = diff.getModifiedEditor()
+  const left = diff.getOriginalEditor()
+  expect(glyphs(left.getModel()!, 'codex-hunk-box')).toEqual([5])
+  expect(glyphs(right.getModel()!, 'codex-hunk-box')).toEqual([])
+  rerender(<MonacoDiff {...base} sideBySide={false} />)
+  // The original editor is hidden inline: the box sits on the modified line next to where the lines were.
+  expect(glyphs(right.getModel()!, 'codex-hunk-box')).toEqual([4])
+  right.setPosition({ lineNumber: 4, column: 1 })
+  act(
+    () =>
+      void right
+        .getSupportedActions()
+        .find((a) => a.label === 'Include or leave out the hunk')!
+        .run(),
+  )
+  expect(onToggleHunk).toHaveBeenCalledWith(removed.key)
+  rerender(<MonacoDiff {...base} sideBySide={false} excluded={new Map([[removed.key, 'all']])} />)
+  expect(glyphs(right.getModel()!, 'codex-hunk-box is-excluded')).toEqual([4])
 })

@@ -1,6 +1,8 @@
 import { useState } from 'react'
 import type { ReviewComment } from '../../../../shared/review'
+import { ErrorView } from '../../lib/error-view'
 import { isMod, modLabel } from '../../lib/keyboard'
+import { useActionError } from './action-error'
 import type { FileReview } from './file-review'
 import { linesLabel, type Side } from './monaco-gutter'
 
@@ -18,7 +20,10 @@ export const commentElementId = (id: string): string => `review-comment-${id}`
 const byLine = (a: ReviewComment, b: ReviewComment): number =>
   a.startLine - b.startLine || a.endLine - b.endLine || a.createdAt.localeCompare(b.createdAt)
 
-/** A textarea with its buttons: Ctrl/Cmd+Enter submits, Escape cancels. */
+/**
+ * A textarea with its buttons: Ctrl/Cmd+Enter submits, Escape cancels. A refused submit is shown in the
+ * form, which keeps its text.
+ */
 function CommentForm(props: {
   label: string
   submitLabel: string
@@ -29,14 +34,12 @@ function CommentForm(props: {
   const { label, submitLabel, initial = '', onSubmit, onCancel } = props
   const [text, setText] = useState(initial)
   const [busy, setBusy] = useState(false)
+  const submitting = useActionError()
   const submit = async (): Promise<void> => {
     if (!text.trim() || busy) return
     setBusy(true)
-    try {
-      await onSubmit(text.trim())
-    } finally {
-      setBusy(false)
-    }
+    await submitting.run(() => onSubmit(text.trim()))
+    setBusy(false)
   }
   return (
     <div className="comment-form">
@@ -59,6 +62,7 @@ function CommentForm(props: {
           }
         }}
       />
+      {submitting.error && <ErrorView error={submitting.error} compact onDismiss={submitting.clear} />}
       <div className="comment-actions">
         <button
           type="button"
@@ -84,6 +88,7 @@ function CommentItem(props: {
 }): React.JSX.Element {
   const { comment: c, review, highlighted } = props
   const [editing, setEditing] = useState(false)
+  const acting = useActionError()
   const addressed = c.state === 'addressed'
   return (
     <li id={commentElementId(c.id)} className={`comment${highlighted ? ' is-highlighted' : ''}`}>
@@ -96,7 +101,9 @@ function CommentItem(props: {
             <button
               type="button"
               className="button small ghost"
-              onClick={() => void review.setCommentState(c.id, addressed ? 'open' : 'addressed')}
+              onClick={() =>
+                void acting.run(() => review.setCommentState(c.id, addressed ? 'open' : 'addressed'))
+              }
             >
               {addressed ? 'Reopen' : 'Resolve'}
             </button>
@@ -106,13 +113,14 @@ function CommentItem(props: {
             <button
               type="button"
               className="button small ghost"
-              onClick={() => void review.deleteComment(c.id)}
+              onClick={() => void acting.run(() => review.deleteComment(c.id))}
             >
               Delete
             </button>
           </span>
         )}
       </div>
+      {acting.error && <ErrorView error={acting.error} compact onDismiss={acting.clear} />}
       {c.code && <pre className="comment-code">{c.code}</pre>}
       {editing ? (
         <CommentForm

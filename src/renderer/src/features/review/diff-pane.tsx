@@ -2,6 +2,7 @@ import { Suspense, useEffect, useRef, useState } from 'react'
 import type { FileDiff } from '../../../../shared/diff'
 import { ErrorView } from '../../lib/error-view'
 import { isMod, modLabel } from '../../lib/keyboard'
+import { useActionError } from './action-error'
 import { commentElementId, Comments, type CommentDraft } from './comments'
 import type { DiffEditorComponent, DiffEditorProps } from './diff-editor'
 import { layoutOf, notShown, STATUS_WORDS } from './diff-notices'
@@ -15,6 +16,19 @@ import './review-pane.css'
 
 const noop = (): void => {}
 
+/**
+ * Focus back in the editor after a comment's composer closed: where it was when the composer opened (the
+ * editor's input), else the editor's first input.
+ */
+function focusEditor(body: HTMLElement | null, before: Element | null): void {
+  if (!body) return
+  const target =
+    before instanceof HTMLElement && before.isConnected && body.contains(before)
+      ? before
+      : body.querySelector<HTMLElement>('textarea, [contenteditable], button')
+  target?.focus()
+}
+
 /** State that belongs to one file: dropped when another file is shown. */
 interface Scoped<T> {
   file: string
@@ -23,13 +37,17 @@ interface Scoped<T> {
 const scoped = <T,>(s: Scoped<T> | undefined, file: string): T | undefined =>
   s && s.file === file ? s.value : undefined
 
-/** The review's gutter props for the editor: the selection, comments and their callbacks. */
+/**
+ * The review's gutter props for the editor: the selection, comments and their callbacks. Not `selectable`
+ * (one turn's own diff): none; its comments are read below the editor (their lines are the workspace's).
+ */
 function reviewProps(
   file: FileDiff,
   review: FileReview | undefined,
+  selectable: boolean,
   on: { commentLines: DiffEditorProps['onCommentLines']; openComment: (id: string) => void },
 ): Partial<DiffEditorProps> {
-  if (!review) return {}
+  if (!review || !selectable) return {}
   return {
     hunks: file.hunks,
     excluded: review.excluded,
@@ -45,7 +63,8 @@ function reviewProps(
  * The selected file's change: a header, the focused hunk's bar, then Monaco (or why it isn't shown), then
  * the file's comments. When `editable`, the right-hand side of a text file can be edited after "Edit" (or
  * `e` in the editor) and saved into the workspace (Save, Ctrl/Cmd+S); leaving a file with unsaved edits
- * saves them. With `review`, hunks and lines can be left out, discarded and commented on.
+ * saves them. With `review`, hunks and lines can be left out, discarded and commented on; a refused
+ * discard is shown where it was asked for. Not `selectable` (one turn's own diff): the comments only, to read.
  */
 export function DiffPane(props: {
   taskId: string
@@ -58,8 +77,11 @@ export function DiffPane(props: {
   onSaved?: () => void
   /** The review's actions on this file (selection, discards, comments). */
   review?: FileReview
+  /** Hunks and lines can be left out and discarded (default); false on one turn's own diff. */
+  selectable?: boolean
 }): React.JSX.Element {
   const { taskId, file, sideBySide, onSideBySide, Editor, editable = false, onSaved, review } = props
+  const selectable = props.selectable ?? true
   const dark = useDark()
   const edits = useFileEdits(taskId, onSaved ?? noop)
   const [editing, setEditing] = useState(false)
@@ -67,14 +89,19 @@ export function DiffPane(props: {
   const [reveal, setReveal] = useState<DiffEditorProps['revealHunk']>()
   const [draft, setDraft] = useState<Scoped<CommentDraft>>()
   const [highlighted, setHighlighted] = useState<string>()
+  const discardingFile = useActionError()
+  const body = useRef<HTMLDivElement>(null)
+  const focusBefore = useRef<Element | null>(null)
   const key = file ? fileKey(file) : undefined
   const previous = useRef(key)
   const { save } = edits
+  const { clear: clearDiscardError } = discardingFile
   useEffect(() => {
     const left = previous.current
     previous.current = key
     if (left !== undefined && left !== key) void save(left)
-  }, [key, save])
+    clearDiscardError()
+  }, [key, save, clearDiscardError])
 
   if (!file || key === undefined)
     return <div className="diff-pane diff-empty muted">Select a file to see its change.</div>
@@ -83,7 +110,7 @@ export function DiffPane(props: {
   const modified = edits.contentOf(key, base) ?? base
   const canEdit = editable && !hidden && file.status !== 'deleted'
   const dirty = edits.isDirty(key, base)
-  const hunks = hidden ? undefined : file.hunks
+  const hunks = hidden || !selectable ? undefined : file.hunks
   const onKeyDown = (e: React.KeyboardEvent): void => {
     if (canEdit && e.key.toLowerCase() === 's' && isMod(e)) {
       e.preventDefault()
@@ -92,7 +119,12 @@ export function DiffPane(props: {
   }
   const commentLines = (side: 'old' | 'new', startLine: number, endLine: number): void => {
     const code = linesOf(side === 'old' ? (file.oldContent ?? '') : modified, startLine, endLine)
+    focusBefore.current = document.activeElement
     setDraft({ file: key, value: { side, startLine, endLine, code } })
+  }
+  const draftDone = (): void => {
+    setDraft(undefined)
+    focusEditor(body.current, focusBefore.current)
   }
   const openComment = (id: string): void => {
     setHighlighted(id)
@@ -139,7 +171,7 @@ export function DiffPane(props: {
             {edits.saving ? 'Saving…' : 'Save'}
           </button>
         )}
-        {review && (
+        {review && selectable && (
           <ConfirmButton
             key={key}
             label="Discard file"
@@ -150,7 +182,7 @@ export function DiffPane(props: {
                 ? 'Revert the whole file in the workspace'
                 : 'Only in review, with no turn running'
             }
-            onConfirm={() => review.discard({})}
+            onConfirm={() => discardingFile.run(() => review.discard({}))}
           />
         )}
         <div className="segmented" role="group" aria-label="Diff layout">
@@ -163,8 +195,12 @@ export function DiffPane(props: {
         </div>
       </div>
       {edits.error && <ErrorView error={edits.error} compact onDismiss={edits.clearError} />}
+      {discardingFile.error && (
+        <ErrorView error={discardingFile.error} compact onDismiss={discardingFile.clear} />
+      )}
       {review && hunks && hunks.length > 0 && (
         <HunkBar
+          key={key}
           hunks={hunks}
           focused={scoped(focus, key)}
           review={review}
@@ -174,7 +210,7 @@ export function DiffPane(props: {
           }}
         />
       )}
-      <div className="diff-body">
+      <div className="diff-body" ref={body}>
         {hidden ?? (
           <Suspense fallback={<div className="diff-loading muted">Loading the editor…</div>}>
             <Editor
@@ -193,7 +229,7 @@ export function DiffPane(props: {
                 setFocus((f) => (f?.file === key && f.value === hunk ? f : { file: key, value: hunk }))
               }
               revealHunk={reveal}
-              {...reviewProps({ ...file, hunks }, review, { commentLines, openComment })}
+              {...reviewProps({ ...file, hunks }, review, selectable, { commentLines, openComment })}
             />
           </Suspense>
         )}
@@ -202,7 +238,7 @@ export function DiffPane(props: {
         <Comments
           review={review}
           draft={scoped(draft, key)}
-          onDraftDone={() => setDraft(undefined)}
+          onDraftDone={draftDone}
           highlighted={highlighted}
         />
       )}

@@ -1,5 +1,7 @@
 import { useEffect, useRef, useState } from 'react'
 import type { DiffHunk } from '../../../../shared/review'
+import { ErrorView } from '../../lib/error-view'
+import { useActionError } from './action-error'
 import type { FileReview } from './file-review'
 import { hunkState } from './monaco-gutter'
 
@@ -12,7 +14,8 @@ export function ConfirmButton(props: {
   question: string
   disabled?: boolean
   title?: string
-  onConfirm: () => Promise<void>
+  /** Reports its own failure (it should not reject: see useActionError). */
+  onConfirm: () => Promise<unknown>
 }): React.JSX.Element {
   const { label, question, disabled = false, title, onConfirm } = props
   const [asking, setAsking] = useState(false)
@@ -112,7 +115,8 @@ function IncludeBox(props: { hunk: DiffHunk; review: FileReview }): React.JSX.El
 
 /**
  * The focused hunk's bar above the editor: which hunk ("Hunk 2 of 3 · @@ -10,3 +10,4 @@"), its include box,
- * the way to the previous and next hunk, the reason it is left out, and "Discard hunk".
+ * the way to the previous and next hunk, the reason it is left out, and "Discard hunk" (a refusal shown
+ * in the bar).
  */
 export function HunkBar(props: {
   hunks: DiffHunk[]
@@ -121,6 +125,7 @@ export function HunkBar(props: {
   onMove: (key: string) => void
 }): React.JSX.Element | null {
   const { hunks, focused, review, onMove } = props
+  const discarding = useActionError()
   const found = hunks.findIndex((h) => h.key === focused)
   const index = found === -1 ? 0 : found
   const hunk = hunks[index]
@@ -132,44 +137,51 @@ export function HunkBar(props: {
     if (next) onMove(next.key)
   }
   return (
-    <div className="hunk-bar" role="region" aria-label="Hunk">
-      <IncludeBox hunk={hunk} review={review} />
-      <span className="hunk-title">
-        Hunk {index + 1} of {hunks.length} · <code>{header}</code>
-      </span>
-      <button
-        type="button"
-        className="button small ghost"
-        aria-label="Previous hunk"
-        title="Previous hunk (p)"
-        disabled={index === 0}
-        onClick={() => move(-1)}
-      >
-        ↑
-      </button>
-      <button
-        type="button"
-        className="button small ghost"
-        aria-label="Next hunk"
-        title="Next hunk (n)"
-        disabled={index === hunks.length - 1}
-        onClick={() => move(1)}
-      >
-        ↓
-      </button>
-      {state !== 'included' && <ReasonField key={hunk.key} hunkKey={hunk.key} review={review} />}
-      <span className="hunk-bar-end">
-        <ConfirmButton
-          key={hunk.key}
-          label="Discard hunk"
-          question="Remove this hunk’s change from the workspace?"
-          disabled={!review.canChange}
-          title={
-            review.canChange ? 'Revert this hunk in the workspace' : 'Only in review, with no turn running'
-          }
-          onConfirm={() => review.discard({ hunk: hunk.key }, review.reasons.get(hunk.key) || undefined)}
-        />
-      </span>
+    <div role="region" aria-label="Hunk">
+      <div className="hunk-bar">
+        <IncludeBox hunk={hunk} review={review} />
+        <span className="hunk-title">
+          Hunk {index + 1} of {hunks.length} · <code>{header}</code>
+        </span>
+        <button
+          type="button"
+          className="button small ghost"
+          aria-label="Previous hunk"
+          title="Previous hunk (p)"
+          disabled={index === 0}
+          onClick={() => move(-1)}
+        >
+          ↑
+        </button>
+        <button
+          type="button"
+          className="button small ghost"
+          aria-label="Next hunk"
+          title="Next hunk (n)"
+          disabled={index === hunks.length - 1}
+          onClick={() => move(1)}
+        >
+          ↓
+        </button>
+        {state !== 'included' && <ReasonField key={hunk.key} hunkKey={hunk.key} review={review} />}
+        <span className="hunk-bar-end">
+          <ConfirmButton
+            key={hunk.key}
+            label="Discard hunk"
+            question="Remove this hunk’s change from the workspace?"
+            disabled={!review.canChange}
+            title={
+              review.canChange ? 'Revert this hunk in the workspace' : 'Only in review, with no turn running'
+            }
+            onConfirm={() =>
+              discarding.run(() =>
+                review.discard({ hunk: hunk.key }, review.reasons.get(hunk.key) || undefined),
+              )
+            }
+          />
+        </span>
+      </div>
+      {discarding.error && <ErrorView error={discarding.error} compact onDismiss={discarding.clear} />}
     </div>
   )
 }

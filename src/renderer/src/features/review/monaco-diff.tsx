@@ -2,8 +2,8 @@ import { useEffect, useLayoutEffect, useRef } from 'react'
 import { knownLanguage, monaco } from '../../lib/monaco'
 import type { DiffEditorProps } from './diff-editor'
 import MonacoSingle from './monaco-single'
-import { attachReview, BASE_OPTIONS, remember } from './monaco-review'
-import { useReviewLayers, type PlacedLayer } from './use-review-layers'
+import { attachReview, BASE_OPTIONS, holds } from './monaco-review'
+import { useReviewLayers, wireEditor, type PlacedLayer } from './use-review-layers'
 
 type DiffEditor = ReturnType<typeof monaco.editor.createDiffEditor>
 
@@ -60,18 +60,16 @@ function MonacoDiffView(props: DiffEditorProps): React.JSX.Element {
         layer: attachReview(right, 'new', current, () => !current().sideBySide),
       },
     ]
-    const changes = right.onDidChangeModelContent(() => {
-      const value = right.getValue()
-      remember(echoes.current, value)
-      callbacks.current.onChange?.(value)
+    const teardown = wireEditor({
+      editor: right,
+      mounted: created,
+      layers,
+      echoes: echoes.current,
+      current,
+      release: () => release(created),
     })
-    right.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyS, () => callbacks.current.onSave?.())
     return () => {
-      changes.dispose()
-      for (const l of layers.current) l.layer.dispose()
-      layers.current = []
-      release(created)
-      created.dispose()
+      teardown()
       editor.current = null
     }
   }, [])
@@ -79,14 +77,10 @@ function MonacoDiffView(props: DiffEditorProps): React.JSX.Element {
   useEffect(() => {
     const e = editor.current
     if (!e) return
-    // The text the editor already holds coming back (an edit echoed, or saved and reloaded): keep the models,
-    // the cursor and the undo history.
     const current = e.getModel()
     if (
-      current &&
-      current.modified.uri.path === `/${modelKey}` &&
-      current.original.getValue() === original &&
-      (current.modified.getValue() === modified || echoes.current.has(modified))
+      current?.original.getValue() === original &&
+      holds(current.modified, modelKey, modified, echoes.current)
     )
       return
     const lang = knownLanguage(language)

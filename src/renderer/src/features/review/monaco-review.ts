@@ -250,3 +250,18 @@ export function remember(echoes: Set<string>, value: string): void {
   echoes.add(value)
   if (echoes.size > MAX_ECHOES) echoes.delete(echoes.values().next().value as string)
 }
+
+/**
+ * Whether `model` already holds `text` for this file: the same text coming back (an edit echoed, or saved
+ * and reloaded). Then the model is kept, with the cursor and the undo history.
+ */
+export function holds(
+  model: monaco.editor.ITextModel | undefined,
+  modelKey: string,
+  text: string,
+  echoes: ReadonlySet<string>,
+): boolean {
+  return Boolean(
+    model && model.uri.path === `/${modelKey}` && (model.getValue() === text || echoes.has(text)),
+  )
+}

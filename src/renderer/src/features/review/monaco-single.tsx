@@ -1,8 +1,8 @@
 import { useEffect, useLayoutEffect, useRef } from 'react'
 import { knownLanguage, monaco } from '../../lib/monaco'
 import type { DiffEditorProps } from './diff-editor'
-import { attachReview, BASE_OPTIONS, remember } from './monaco-review'
-import { useReviewLayers, type PlacedLayer } from './use-review-layers'
+import { attachReview, BASE_OPTIONS, holds } from './monaco-review'
+import { useReviewLayers, wireEditor, type PlacedLayer } from './use-review-layers'
 
 type CodeEditor = monaco.editor.IStandaloneCodeEditor
 
@@ -50,20 +50,20 @@ export default function MonacoSingle(props: DiffEditorProps): React.JSX.Element 
     fill.current = created.createDecorationsCollection()
     const side = added ? 'new' : 'old'
     layers.current = [{ side, readOnly: !added, layer: attachReview(created, side, () => callbacks.current) }]
-    const changes = created.onDidChangeModelContent(() => {
-      const value = created.getValue()
-      const model = created.getModel()
-      if (model) fill.current?.set(fillOf(model, added))
-      remember(echoes.current, value)
-      callbacks.current.onChange?.(value)
+    const teardown = wireEditor({
+      editor: created,
+      mounted: created,
+      layers,
+      echoes: echoes.current,
+      current: () => callbacks.current,
+      release: () => release(created),
+      onEdit: () => {
+        const model = created.getModel()
+        if (model) fill.current?.set(fillOf(model, added))
+      },
     })
-    created.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyS, () => callbacks.current.onSave?.())
     return () => {
-      changes.dispose()
-      for (const l of layers.current) l.layer.dispose()
-      layers.current = []
-      release(created)
-      created.dispose()
+      teardown()
       editor.current = null
     }
   }, [added])
@@ -71,13 +71,7 @@ export default function MonacoSingle(props: DiffEditorProps): React.JSX.Element 
   useEffect(() => {
     const e = editor.current
     if (!e) return
-    const current = e.getModel()
-    if (
-      current &&
-      current.uri.path === `/${modelKey}` &&
-      (current.getValue() === text || echoes.current.has(text))
-    )
-      return
+    if (holds(e.getModel() ?? undefined, modelKey, text, echoes.current)) return
     release(e)
     echoes.current.clear()
     const uri = monaco.Uri.from({

@@ -55,6 +55,27 @@ function staleNotice(task: TaskRecord, result: DiffResult | undefined): string |
 const hunksSentence = (n: number): string =>
   `${n === 1 ? '1 left-out hunk no longer exists' : `${n} left-out hunks no longer exist`} after the last turn.`
 
+/** The review's keys, in the tree then in the editor (while reading). */
+function KeyHelp({ canUndo }: { canUndo: boolean }): React.JSX.Element {
+  return (
+    <div className="kbd-help muted">
+      <div>
+        Files: <kbd>j</kbd>/<kbd>k</kbd> move · <kbd>Space</kbd> include
+        {canUndo && (
+          <>
+            {' '}
+            · <kbd>{modLabel('Z')}</kbd> undo discard
+          </>
+        )}
+      </div>
+      <div>
+        Editor: <kbd>Space</kbd> hunk · <kbd>x</kbd> line · <kbd>c</kbd> comment · <kbd>n</kbd>/<kbd>p</kbd>{' '}
+        hunks · <kbd>e</kbd> edit
+      </div>
+    </div>
+  )
+}
+
 /** Monaco loads with the first diff shown, not with the app. */
 const MonacoDiff = lazy(() => import('./monaco-diff'))
 
@@ -153,8 +174,8 @@ export function ReviewPage({
   for (const state of states.values()) if (state !== 'all') counts[state]++
   const includedFiles = order.map(fileKey).filter((key) => states.get(key) !== 'none')
   const stale = staleNotice(task, result)
-  const errors = [selection.error, comments.error, discards.error]
-  const clearErrors = [selection.clearError, comments.clearError, discards.clearError]
+  const errors = [selection.error, discards.error]
+  const clearErrors = [selection.clearError, discards.clearError]
   const toggleFolder = (path: string): void =>
     setCollapsed((c) => {
       const next = new Set(c)
@@ -224,15 +245,7 @@ export function ReviewPage({
             onToggleFolder={toggleFolder}
             onInclude={include}
           />
-          <div className="kbd-help muted">
-            <kbd>j</kbd>/<kbd>k</kbd> move · <kbd>Space</kbd> include
-            {canUndo && (
-              <>
-                {' '}
-                · <kbd>{modLabel('Z')}</kbd> undo discard
-              </>
-            )}
-          </div>
+          <KeyHelp canUndo={canUndo} />
           <RequestChanges task={task} />
           <FollowUp id={id} disabled={!inReview} />
           {turn === undefined && <PublishPanel task={task} files={includedFiles} totalFiles={total} />}
@@ -246,7 +259,8 @@ export function ReviewPage({
             Editor={Editor}
             editable={canChange}
             onSaved={reload}
-            review={turn === undefined ? review : undefined}
+            review={review}
+            selectable={turn === undefined}
           />
         </main>
       </div>

@@ -4,6 +4,7 @@ import type { DiscardRecord } from '../../../../shared/review'
 import { api } from '../../lib/api'
 import { settle } from '../../lib/errors'
 import { taskListStore } from '../../lib/tasks'
+import { ActionFailed, errorOf } from './action-error'
 
 export interface DiscardTarget {
   path: string
@@ -20,7 +21,9 @@ export function discardName(d: Pick<DiscardRecord, 'path' | 'hunk' | 'lines'>): 
 
 /**
  * Discarding (reverting in the workspace) a file, hunk or lines with `tasks.discard`, and undoing the
- * latest with `tasks.undoDiscard`; `onChanged` runs after either succeeds (the diff is reloaded).
+ * latest with `tasks.undoDiscard`; `onChanged` runs after either succeeds (the diff is reloaded). A refused
+ * discard rejects with the engine's error (ActionFailed), shown beside the button that asked for it; a
+ * refused undo (the header's button, or Ctrl/Cmd+Z) is kept in `error`, for the page.
  */
 export function useDiscards(
   id: string,
@@ -40,11 +43,7 @@ export function useDiscards(
       setBusy(true)
       const result = await settle(call)
       setBusy(false)
-      if (!result.ok) {
-        setError(result.error)
-        throw new Error(result.error.message)
-      }
-      setError(null)
+      if (!result.ok) throw new ActionFailed(result.error)
       taskListStore().put([result.value])
       onChanged()
     },
@@ -56,7 +55,11 @@ export function useDiscards(
     [id, settleWith],
   )
   const undo = useCallback(
-    () => settleWith(() => api['tasks.undoDiscard']({ id })).catch(() => undefined),
+    () =>
+      settleWith(() => api['tasks.undoDiscard']({ id })).then(
+        () => setError(null),
+        (err: unknown) => setError(errorOf(err)),
+      ),
     [id, settleWith],
   )
   return { discard, undo, busy, error, clearError: useCallback(() => setError(null), []) }
