@@ -173,15 +173,27 @@ async function followRequest(
   } finally {
     unsubscribe()
   }
-  const final = engine.get(command.id)
+  return reportTaskEnd(engine, command.id, command.json, output, interrupted)
+}
+
+/**
+ * What the CLI prints when a task's turn has settled, and its exit code: in review, the patch (unless
+ * --json) and where the artifacts are (0); else its error (130 when interrupted, else 1). `npm run task`
+ * ends the same way.
+ */
+export async function reportTaskEnd(
+  engine: Pick<ReviewEngine, 'get' | 'store'>,
+  id: string,
+  json: boolean,
+  output: Pick<ReviewOutput, 'out' | 'err'>,
+  interrupted: boolean,
+): Promise<number> {
+  const final = engine.get(id)
   if (final.status === 'review') {
-    const patch = await engine.store.readArtifact(command.id, 'diff.patch')
-    if (!command.json) output.out(terminalText(`\n${patch || '(no changes)\n'}`))
-    output.err(
-      terminalText(
-        `\n${final.diff?.files ?? 0} files changed; artifacts in ${engine.store.paths(command.id).artifacts}`,
-      ),
-    )
+    const patch = await engine.store.readArtifact(id, 'diff.patch')
+    if (!json) output.out(terminalText(`\n${patch || '(no changes)\n'}`))
+    const artifacts = engine.store.paths(id).artifacts
+    output.err(terminalText(`\n${final.diff?.files ?? 0} files changed; artifacts in ${artifacts}`))
     return 0
   }
   if (final.error)

@@ -34,7 +34,13 @@ import { defaultBaseImage } from '../docker/image'
 import { TaskEngine } from '../engine/task-engine'
 import { toErrorData } from '../errors'
 import { agentImageDir, defaultDataDir } from './paths'
-import { parseReviewCommand, REVIEW_USAGE, runReviewCommand, type ReviewCommand } from './task-review'
+import {
+  parseReviewCommand,
+  reportTaskEnd,
+  REVIEW_USAGE,
+  runReviewCommand,
+  type ReviewCommand,
+} from './task-review'
 import { eventText, terminalText } from './terminal-text'
 
 const USAGE = `Usage: npm run task -- (--folder DIR | --zip FILE | --git URL [--branch B]) [options] "task description"
@@ -126,20 +132,11 @@ async function main(): Promise<number> {
     void engine.cancel(task.id)
   })
   await settled
-  const final = engine.get(task.id)
-  if (final.status === 'review') {
-    const patch = await engine.store.readArtifact(task.id, 'diff.patch')
-    process.stdout.write(args.json ? '' : terminalText(`\n${patch || '(no changes)\n'}`))
-    console.error(
-      terminalText(
-        `\n${final.diff?.files ?? 0} files changed; artifacts in ${engine.store.paths(task.id).artifacts}`,
-      ),
-    )
-    return 0
+  const output = {
+    out: (text: string) => process.stdout.write(text),
+    err: (text: string) => console.error(text),
   }
-  if (final.error)
-    console.error(terminalText(`\n${final.error.message}${final.error.hint ? `\n${final.error.hint}` : ''}`))
-  return interrupted ? 130 : 1
+  return reportTaskEnd(engine, task.id, args.json, output, interrupted)
 }
 
 function openEngine(dataDir: string, settings: Settings): Promise<TaskEngine> {

@@ -35,7 +35,7 @@ export function formatLogLine(event: TaskEvent): string {
     case 'retry':
       return `${time} [step ${event.step}] retry ${event.attempt} in ${event.delayMs} ms: ${event.reason}\n`
     case 'diff':
-      return `${time} diff: ${event.diff.files} files, +${event.diff.additions} −${event.diff.deletions}\n`
+      return `${time} diff${event.turn !== undefined ? ` after turn ${event.turn}` : ''}: ${event.diff.files} files, +${event.diff.additions} −${event.diff.deletions}\n`
     case 'outcome':
       return `${time} outcome: ${describeOutcome(event.outcome)}\n`
     case 'network_blocked': {

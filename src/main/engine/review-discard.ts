@@ -110,9 +110,13 @@ export function hunkOf(file: FileDiff, path: string, key: string): DiffHunk {
   })
 }
 
+/** True when `i` indexes one of `hunk`'s changes (an integer within them). */
+export const isChangeOf = (hunk: DiffHunk, i: number): boolean =>
+  Number.isInteger(i) && i >= 0 && i < hunk.changes.length
+
 /** Checks that `lines` index changes of `hunk`. */
 export function checkLines(hunk: DiffHunk, path: string, lines: readonly number[] | undefined): void {
-  const bad = lines?.find((i) => i >= hunk.changes.length)
+  const bad = lines?.find((i) => !isChangeOf(hunk, i))
   if (bad === undefined) return
   throw new AppError(
     'invalid_input',

@@ -59,28 +59,75 @@ export function isEmptyReview(input: ReviewMessageInput): boolean {
   )
 }
 
+/**
+ * Bounds: a hostile diff (thousands of hunks, a comment quoting a whole file, thousands of files left
+ * out) must not make a message without end. Each quote or patch is cut after QUOTE_MAX_LINES lines or
+ * QUOTE_MAX_CHARS characters; entries past MESSAGE_MAX_CHARS and file names past LISTED_FILES_MAX are
+ * not shown; every cut is said in the message.
+ */
+export const MESSAGE_MAX_CHARS = 200_000
+export const QUOTE_MAX_LINES = 400
+export const QUOTE_MAX_CHARS = 20_000
+export const LISTED_FILES_MAX = 200
+
 /** The whole message (ends with a newline). */
 export function reviewMessage(input: ReviewMessageInput): string {
   const blocks: string[] = [REVIEW_TITLE]
   const note = input.note?.trim()
   if (note) blocks.push(note)
+  const budget = { left: MESSAGE_MAX_CHARS - blocks.join('\n\n').length }
   if (input.comments.length > 0) {
     blocks.push('## Comments')
-    input.comments.forEach((comment, i) => blocks.push(...commentBlocks(comment, i + 1)))
+    blocks.push(...entries(input.comments, commentBlocks, budget, 'comment'))
   }
   if (input.excluded.length > 0 || input.excludedFiles.length > 0) {
     blocks.push('## Changes left out of what will be published', EXCLUDED_INTRO)
-    input.excluded.forEach((change, i) => blocks.push(...changeBlocks(change, i + 1)))
-    if (input.excludedFiles.length > 0) {
-      blocks.push(EXCLUDED_FILES_INTRO, input.excludedFiles.map((p) => `- ${inlineCode(p)}`).join('\n'))
-    }
+    blocks.push(...entries(input.excluded, changeBlocks, budget, 'change'))
+    if (input.excludedFiles.length > 0) blocks.push(EXCLUDED_FILES_INTRO, ...fileList(input.excludedFiles))
   }
   if (input.discarded.length > 0) {
     blocks.push('## Changes discarded from the workspace', DISCARDED_INTRO)
-    input.discarded.forEach((change, i) => blocks.push(...changeBlocks(change, i + 1)))
+    blocks.push(...entries(input.discarded, changeBlocks, budget, 'change'))
   }
   return `${blocks.join('\n\n')}\n`
 }
+
+/** The numbered entries that fit in what is left of the message, then a line saying how many did not. */
+function entries<T>(
+  list: readonly T[],
+  blocksOf: (entry: T, n: number) => string[],
+  budget: { left: number },
+  word: 'comment' | 'change',
+): string[] {
+  const out: string[] = []
+  let shown = 0
+  for (const entry of list) {
+    const blocks = blocksOf(entry, shown + 1)
+    const size = blocks.join('\n\n').length + 2
+    if (size > budget.left) break
+    budget.left -= size
+    out.push(...blocks)
+    shown++
+  }
+  const hidden = list.length - shown
+  if (hidden > 0) {
+    out.push(
+      `_${count(hidden, `more ${word}`)} not shown: the message reached its size limit (${count(MESSAGE_MAX_CHARS, 'character')})._`,
+    )
+  }
+  return out
+}
+
+function fileList(paths: readonly string[]): string[] {
+  const list = paths
+    .slice(0, LISTED_FILES_MAX)
+    .map((p) => `- ${inlineCode(p)}`)
+    .join('\n')
+  const hidden = paths.length - LISTED_FILES_MAX
+  return hidden > 0 ? [list, `_${count(hidden, 'more file')} not shown._`] : [list]
+}
+
+const count = (n: number, what: string): string => `${n.toLocaleString('en-US')} ${what}${n === 1 ? '' : 's'}`
 
 function commentBlocks(comment: ReviewComment, n: number): string[] {
   const lines =
@@ -90,7 +137,7 @@ function commentBlocks(comment: ReviewComment, n: number): string[] {
   const side = comment.side === 'new' ? 'changed file' : 'original file'
   return [
     `### ${n}. ${inlineCode(comment.path)}, ${lines} (${side})`,
-    fenced(comment.code, languageOf(comment.path)),
+    ...quoted(comment.code, languageOf(comment.path)),
     comment.text.trim(),
   ]
 }
@@ -100,8 +147,27 @@ function changeBlocks(change: ReviewedChange, n: number): string[] {
   return [
     `### ${n}. ${inlineCode(change.path)}: ${changeScope(change)}`,
     reason ? `Reason: ${reason}` : 'No reason given.',
-    fenced(change.patch, 'diff'),
+    ...quoted(change.patch, 'diff'),
   ]
+}
+
+/** `text` fenced, cut to QUOTE_MAX_LINES lines and QUOTE_MAX_CHARS characters (the cut said after it). */
+function quoted(text: string, language: string): string[] {
+  const all = text.split('\n')
+  if (all.at(-1) === '') all.pop()
+  const kept: string[] = []
+  let chars = 0
+  for (const line of all) {
+    if (kept.length === QUOTE_MAX_LINES || chars + line.length + 1 > QUOTE_MAX_CHARS) break
+    kept.push(line)
+    chars += line.length + 1
+  }
+  if (kept.length === all.length) return [fenced(text, language)]
+  // A first line longer than the whole allowance (minified code): its start, counted as cut.
+  const partial = kept.length === 0
+  if (partial) kept.push(all[0]!.slice(0, QUOTE_MAX_CHARS))
+  const cut = all.length - kept.length + (partial ? 1 : 0)
+  return [fenced(kept.join('\n'), language), `_Cut: ${count(cut, 'more line')} not shown._`]
 }
 
 /** "the whole file", "hunk `@@ … @@`", or "lines of hunk `@@ … @@` (added: 12, 13; removed: 10)". */

@@ -23,10 +23,17 @@ import {
   checkLines,
   discardChange,
   hunkOf,
+  isChangeOf,
   sortedUnique,
   undoDiscardRecord,
 } from './review-discard'
-import { isEmptyReview, reviewMessage, type ReviewedChange } from './review-message'
+import {
+  isEmptyReview,
+  MESSAGE_MAX_CHARS,
+  QUOTE_MAX_CHARS,
+  reviewMessage,
+  type ReviewedChange,
+} from './review-message'
 import type { TaskStore } from './task-store'
 import type { WorkspaceGate } from './workspace-gate'
 
@@ -37,6 +44,9 @@ export interface ReviewServiceDeps {
   followUp: (id: string, prompt: string) => Promise<TaskRecord>
   emit: (id: string, body: TaskEventBody) => void
 }
+
+/** The most comments a task keeps; each quotes at most QUOTE_MAX_CHARS of code (commentQuote). */
+export const MAX_COMMENTS = 1000
 
 export const NOTHING_TO_REQUEST = 'Nothing to request: add a comment, leave out a hunk, or write a note.'
 
@@ -89,7 +99,10 @@ export class ReviewService {
    */
   async setExcluded(id: string, paths: string[], hunks?: HunkExclusion[]): Promise<TaskRecord> {
     const patch: Partial<TaskRecord> = { excludedPaths: [...new Set(paths)].sort() }
-    if (hunks) patch.excludedHunks = checkedExclusions(hunks, await this.currentDiff(id))
+    if (hunks) {
+      const diff = await this.currentDiff(id, [...new Set(hunks.map((h) => h.path))])
+      patch.excludedHunks = checkedExclusions(hunks, diff)
+    }
     return this.deps.store.update(id, patch)
   }
 
@@ -99,6 +112,11 @@ export class ReviewService {
     const comments = task.comments ?? []
     const now = new Date().toISOString()
     if (input.action === 'add') {
+      if (comments.length >= MAX_COMMENTS) {
+        throw new AppError('invalid_input', `This task has ${MAX_COMMENTS} comments, the most it keeps.`, {
+          hint: 'Delete the comments already addressed, or request changes with those first.',
+        })
+      }
       const code = quotedCode(await this.currentDiff(input.id), input)
       const comment: ReviewComment = {
         id: randomUUID(),
@@ -206,20 +224,36 @@ export class ReviewService {
     const diff = await computeDiff(place)
     const git = repoOptions({ ...place, indexFile: join(place.gitDir, DIFF_INDEX_FILE), force: false })
     const out: ReviewedChange[] = []
+    // One section per file, however many of its hunks are left out.
+    const sections = new Map<string, Promise<Buffer | null>>()
+    const sectionOf = (path: string): Promise<Buffer | null> => {
+      const known = sections.get(path) ?? fileSection(git, baseline, path)
+      sections.set(path, known)
+      return known
+    }
+    let chars = 0
     for (const exclusion of exclusions) {
+      // Past the message's limit the rest are only counted ("N more changes not shown"): no patch built.
+      if (chars > MESSAGE_MAX_CHARS) {
+        out.push({ path: exclusion.path, reason: exclusion.reason, patch: '' })
+        continue
+      }
       const hunk = diff.fileDiffs
         .find((f) => (f.newPath ?? f.oldPath) === exclusion.path)
         ?.hunks?.find((h) => h.key === exclusion.key)
-      const section = hunk ? await fileSection(git, baseline, exclusion.path) : null
+      // A record's lines outside the hunk (the schema lets none through) are left out, never read.
+      const lines = exclusion.lines?.filter((i) => hunk && isChangeOf(hunk, i))
+      const section = hunk && lines?.length !== 0 ? await sectionOf(exclusion.path) : null
       if (!hunk || !section) continue
-      const patch = partialPatch(section, onlySelection(section, exclusion.key, exclusion.lines))
+      const patch = partialPatch(section, onlySelection(section, exclusion.key, lines))
       out.push({
         path: exclusion.path,
         header: hunk.header,
-        ...(exclusion.lines ? { lines: exclusion.lines.flatMap((i) => hunk.changes[i] ?? []) } : {}),
+        ...(lines ? { lines: lines.flatMap((i) => hunk.changes[i] ?? []) } : {}),
         reason: exclusion.reason,
         patch: patch.toString('utf8'),
       })
+      chars += patch.length + (exclusion.reason?.length ?? 0)
     }
     return out
   }
@@ -232,9 +266,20 @@ export class ReviewService {
     return next
   }
 
-  /** The diff the review shows: the one kept with the task, else computed now. */
-  private async currentDiff(id: string): Promise<DiffResult> {
-    return (await readDiffSnapshot(this.deps.store, id)) ?? this.diff(id)
+  /**
+   * The diff the review shows: the one kept with the task, else computed now. A kept diff saved before
+   * hunks existed lacks them: when one of `needsHunks` is such a file, a live diff (no turn running)
+   * replaces it, and is kept.
+   */
+  private async currentDiff(id: string, needsHunks: readonly string[] = []): Promise<DiffResult> {
+    const kept = await readDiffSnapshot(this.deps.store, id)
+    if (!kept) return this.diff(id)
+    if (!needsHunks.some((path) => lacksHunks(kept, path))) return kept
+    const place = this.place(id, this.baselineOf(id))
+    const live = await this.deps.workspace.whileIdle(id, () => computeDiff(place))
+    if (!live) return kept
+    await saveDiffSnapshot(this.deps.store, id, live)
+    return live
   }
 
   private baselineOf(id: string): string {
@@ -282,6 +327,12 @@ export function checkedExclusions(list: readonly HunkExclusion[], diff: DiffResu
   return [...merged.values()]
 }
 
+/** A text file of `diff` without hunks: a diff kept before they existed. */
+function lacksHunks(diff: DiffResult, path: string): boolean {
+  const file = diff.fileDiffs.find((f) => (f.newPath ?? f.oldPath) === path)
+  return file !== undefined && !file.hunks && !file.binary && !file.contentOmitted
+}
+
 /** The code of a new comment's lines, from the diff's content of that side. */
 function quotedCode(
   diff: DiffResult,
@@ -300,6 +351,12 @@ function quotedCode(
       details: { path: input.path, side: input.side },
     })
   }
+  const { startLine: start, endLine: end } = input
+  if (!Number.isInteger(start) || !Number.isInteger(end) || start < 1 || end < start) {
+    throw new AppError('invalid_input', `${start}–${end} are not lines of "${name}".`, {
+      details: { path: input.path, startLine: start, endLine: end },
+    })
+  }
   const lines = splitLines(content)
   if (input.endLine > lines.length) {
     throw new AppError(
@@ -308,7 +365,12 @@ function quotedCode(
       { details: { path: input.path, side: input.side, lines: lines.length } },
     )
   }
-  return lines.slice(input.startLine - 1, input.endLine).join('\n')
+  return commentQuote(lines.slice(input.startLine - 1, input.endLine))
+}
+
+/** The code a comment keeps of its lines: at most QUOTE_MAX_CHARS characters (a turn's end compares the same). */
+export function commentQuote(lines: readonly string[]): string {
+  return lines.join('\n').slice(0, QUOTE_MAX_CHARS)
 }
 
 /** A text's lines without their line ends (a last line end adds no line). */

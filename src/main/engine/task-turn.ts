@@ -276,9 +276,11 @@ async function finishWithDiff(deps: TurnDeps, taskId: string, turnStart: TurnSta
   const baseline = store.get(taskId).baselineCommit
   if (!baseline) throw new AppError('internal', 'The task has no baseline commit.')
   const diff = await computeDiff({ workspace: paths.workspace, gitDir: paths.gitDir, baseline })
-  await store.writeArtifact(taskId, 'diff.patch', diff.patch)
-  const summary = await saveDiffSnapshot(store, taskId, diff)
-  const review = await endTurnReview(deps, taskId, turnStart, diff)
+  // The turn's snapshot and own counts (git) run while the diff's artifacts are written (disk).
+  const [summary, review] = await Promise.all([
+    store.writeArtifact(taskId, 'diff.patch', diff.patch).then(() => saveDiffSnapshot(store, taskId, diff)),
+    endTurnReview(deps, taskId, turnStart, diff),
+  ])
   deps.emit({ type: 'diff', diff: summary, turn: turnStart.turn })
   await store.update(taskId, {
     ...review.patch,

@@ -1,9 +1,11 @@
 import type { DiffResult, FileDiff } from '../../shared/diff'
 import type { HunkExclusion, ReviewComment, TurnSnapshot } from '../../shared/review'
 import type { TaskRecord } from '../../shared/task'
+import { visibleName } from '../../shared/visible-name'
 import { toErrorData } from '../errors'
-import { diffBetween, snapshotWorkspace } from '../git/turn-snapshots'
-import { splitLines } from './review-service'
+import { snapshotTurnEnd, snapshotWorkspace, type TurnCounts } from '../git/turn-snapshots'
+import { isChangeOf } from './review-discard'
+import { commentQuote, splitLines } from './review-service'
 import type { TurnDeps } from './turn-deps'
 
 /**
@@ -59,8 +61,9 @@ export interface TurnEnd {
 export const NO_CHANGES_MESSAGE = 'No changes in this turn'
 
 /**
- * At the turn's end, with `diff` the whole task's new diff (just computed, so the diff index is fresh):
- * the record's review fields to save with the turn's end. A failure here is said, never fatal to the turn.
+ * At the turn's end, with `diff` the whole task's new diff (just computed, with the workspace held, so
+ * the diff index is fresh: the end snapshot commits that index without staging again): the record's
+ * review fields to save with the turn's end. A failure here is said, never fatal to the turn.
  */
 export async function endTurnReview(
   deps: TurnReviewDeps,
@@ -70,18 +73,8 @@ export async function endTurnReview(
 ): Promise<TurnEnd> {
   const say = (text: string): void => deps.emit({ type: 'log', stream: 'system', text: `${text}\n` })
   const task = deps.store.get(taskId)
-  const paths = deps.store.paths(taskId)
   try {
-    const end = await snapshotWorkspace({
-      workspace: paths.workspace,
-      gitDir: paths.gitDir,
-      baseline: task.baselineCommit ?? '',
-      turn: turnStart.turn,
-      at: 'end',
-      signal: deps.signal,
-    })
-    // Only which files the turn touched and its counts are needed: no content is read.
-    const own = await diffBetween({ gitDir: paths.gitDir, from: turnStart.start, to: end, maxInlineBytes: 0 })
+    const { end, own } = await recordTurnEnd(deps, taskId, turnStart, diff)
     const snapshot: TurnSnapshot = {
       turn: turnStart.turn,
       start: turnStart.start,
@@ -96,13 +89,36 @@ export async function endTurnReview(
     const patch: Partial<TaskRecord> = {
       turnSnapshots: [...others, snapshot],
       excludedHunks: kept,
-      comments: markAddressed(task.comments ?? [], diff, touchedPaths(own)),
+      comments: markAddressed(task.comments ?? [], diff, new Set(own.paths)),
     }
     return own.files === 0 ? { patch, message: NO_CHANGES_MESSAGE } : { patch }
   } catch (err) {
     say(`The turn's own diff could not be recorded: ${toErrorData(err).message}`)
     return { patch: {} }
   }
+}
+
+/**
+ * The turn's end snapshot (the diff index `diff` was just computed from, committed as it is) and the
+ * turn's own counts and touched paths. A turn that started at the baseline (the first) has the whole
+ * diff as its own; else they are counted from the same index since the turn's start.
+ */
+async function recordTurnEnd(
+  deps: TurnReviewDeps,
+  taskId: string,
+  turnStart: TurnStart,
+  diff: DiffResult,
+): Promise<{ end: string; own: TurnCounts }> {
+  const baseline = deps.store.get(taskId).baselineCommit ?? ''
+  const { workspace, gitDir } = deps.store.paths(taskId)
+  const opts = { workspace, gitDir, baseline, turn: turnStart.turn, signal: deps.signal }
+  if (turnStart.start !== baseline) {
+    const { end, counts } = await snapshotTurnEnd({ ...opts, since: turnStart.start })
+    return { end, own: counts }
+  }
+  const end = await snapshotWorkspace({ ...opts, at: 'end', staged: true })
+  const paths = diff.fileDiffs.flatMap((f) => [f.oldPath, f.newPath].filter((p): p is string => p !== null))
+  return { end, own: { files: diff.files, additions: diff.additions, deletions: diff.deletions, paths } }
 }
 
 /** The exclusions whose file and hunk (and lines) are still in `diff`, and those that are not. */
@@ -114,7 +130,7 @@ export function reconcileExclusions(
   const dropped: HunkExclusion[] = []
   for (const exclusion of list) {
     const hunk = fileOf(diff, exclusion.path)?.hunks?.find((h) => h.key === exclusion.key)
-    const lines = exclusion.lines?.filter((i) => hunk && i < hunk.changes.length)
+    const lines = exclusion.lines?.filter((i) => hunk && isChangeOf(hunk, i))
     if (!hunk || (lines && lines.length === 0)) dropped.push(exclusion)
     else kept.push(lines ? { ...exclusion, lines } : exclusion)
   }
@@ -123,7 +139,7 @@ export function reconcileExclusions(
 
 /** "2 left-out hunks no longer exist after this turn and were dropped: src/a.ts, src/b.ts" */
 export function droppedMessage(dropped: readonly HunkExclusion[]): string {
-  const files = [...new Set(dropped.map((d) => d.path))].join(', ')
+  const files = [...new Set(dropped.map((d) => visibleName(d.path)))].join(', ')
   return dropped.length === 1
     ? `1 left-out hunk no longer exists after this turn and was dropped: ${files}`
     : `${dropped.length} left-out hunks no longer exist after this turn and were dropped: ${files}`
@@ -146,16 +162,10 @@ export function markAddressed(
     const changed =
       content === undefined || content === null
         ? touched.has(comment.path)
-        : splitLines(content)
-            .slice(comment.startLine - 1, comment.endLine)
-            .join('\n') !== comment.code || splitLines(content).length < comment.endLine
+        : commentQuote(splitLines(content).slice(comment.startLine - 1, comment.endLine)) !== comment.code ||
+          splitLines(content).length < comment.endLine
     return changed ? { ...comment, state: 'addressed' as const, updatedAt: now } : comment
   })
-}
-
-/** Every path the turn's own diff touched (both sides of a rename). */
-export function touchedPaths(own: DiffResult): Set<string> {
-  return new Set(own.fileDiffs.flatMap((f) => [f.oldPath, f.newPath].filter((p): p is string => p !== null)))
 }
 
 const fileOf = (diff: DiffResult, path: string): FileDiff | undefined =>

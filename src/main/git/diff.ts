@@ -55,20 +55,12 @@ export async function computeDiff(opts: DiffOptions): Promise<DiffResult> {
 
 async function diffOnce(opts: DiffOptions, gitDir: string): Promise<DiffResult> {
   const maxInline = opts.maxInlineBytes ?? DEFAULT_MAX_INLINE_BYTES
-  const target: StageTarget = {
-    workspace: resolve(opts.workspace),
-    gitDir,
-    indexFile: join(gitDir, DIFF_INDEX_FILE),
-    force: false,
-    signal: opts.signal,
-  }
+  const target = diffIndexTarget(opts.workspace, gitDir, opts.signal)
   if (!opts.baseline || opts.baseline.startsWith('-')) {
     throw new AppError('invalid_input', 'The baseline commit is not valid.')
   }
   try {
-    if (!(await pathExists(target.indexFile ?? ''))) {
-      await runGit(['read-tree', opts.baseline], repoOptions(target))
-    }
+    await seedDiffIndex(target, opts.baseline)
     const { changed, skipped } = await stageAll(target, false)
     // While git computes the patch, read (and hash) what `git add` reported as changed: the new
     // sides of modified files, verified against the blob ids once the diff has named them.
@@ -81,11 +73,7 @@ async function diffOnce(opts: DiffOptions, gitDir: string): Promise<DiffResult> 
       full = await diffAgainst(target, opts.baseline)
     }
     const fromDisk = newSides(target.workspace, full.entries, await reading, maxInline, dirsSeen)
-    const items: DiffItem[] = sectionsPerEntry(full.entries, full.patch).map((sections, i) => {
-      const stats = entryStats(sections)
-      return { entry: full.entries[i] as RawEntry, sections, binary: stats.binary, stats }
-    })
-    const files = items.filter((item) => !isGitlink(item.entry))
+    const files = diffItems(full)
     const contents = await resolveContents(files, fromDisk, maxInline, repoOptions(target))
     const result = buildDiffResult(files, full.patch, contents)
     if (skipped.length > 0) result.skipped = skipped
@@ -103,8 +91,29 @@ async function diffAgainst(target: StageTarget, baseline: string): Promise<Parse
 
 const isGitlink = (e: RawEntry): boolean => e.oldMode === GITLINK_MODE || e.newMode === GITLINK_MODE
 
+/** The workspace staged into the diff's own index (what computeDiff and the turn snapshots stage). */
+export function diffIndexTarget(workspace: string, gitDir: string, signal?: AbortSignal): StageTarget {
+  const dir = resolve(gitDir)
+  const indexFile = join(dir, DIFF_INDEX_FILE)
+  return { workspace: resolve(workspace), gitDir: dir, indexFile, force: false, signal }
+}
+
+/** The diff's index starts as the baseline's tree when there is none yet (then it is only refreshed). */
+export async function seedDiffIndex(target: StageTarget, baseline: string): Promise<void> {
+  if (!(await pathExists(target.indexFile ?? ''))) await runGit(['read-tree', baseline], repoOptions(target))
+}
+
 /** A raw entry with its patch sections and line counts: what a DiffResult is built from. */
 export type DiffItem = EntrySections & { stats: PatchStats }
+
+/** Each raw entry of `parsed` with its patch sections and line counts, gitlinks left out. */
+export function diffItems(parsed: ParsedDiff): DiffItem[] {
+  const items = sectionsPerEntry(parsed.entries, parsed.patch).map((sections, i): DiffItem => {
+    const stats = entryStats(sections)
+    return { entry: parsed.entries[i] as RawEntry, sections, binary: stats.binary, stats }
+  })
+  return items.filter((item) => !isGitlink(item.entry))
+}
 
 /** The DiffResult of raw entries (gitlinks left out), the whole patch, and their contents. */
 export function buildDiffResult(items: DiffItem[], patch: Buffer, contents: Contents): DiffResult {

@@ -23,8 +23,9 @@ export const lines = (n: number, edit: Record<number, string> = {}): string =>
 export async function reviewTask(
   original: Record<string, string | Buffer>,
   change: (ws: string) => Promise<void>,
+  opts: { dataDir?: string } = {},
 ) {
-  const dataDir = await tempDir('codex-review-')
+  const dataDir = opts.dataDir ?? (await tempDir('codex-review-'))
   const store = await TaskStore.open(dataDir)
   const input = submitTaskInputSchema.parse({ source: { kind: 'folder', path: dataDir }, prompt: 'p' })
   const task = newTaskRecord(input, defaultSettings())
