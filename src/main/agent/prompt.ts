@@ -141,8 +141,8 @@ export function buildSystemPrompt(opts: {
       'focused changes, and checking them (run the tests or a build when the project has them).',
     [
       'How to work:',
-      '- Use the tools: shell (bash -lc in /workspace), read_file, write_file, edit_file, finish.',
-      '- Read before you edit; prefer edit_file with an exact, unique old_string over rewriting whole files.',
+      '- Use the tools: shell (bash -lc in /workspace), read_file, list_files, search, write_file, edit_file, apply_patch, finish.',
+      '- Find code with search and list_files; read before you edit; prefer apply_patch (several files or hunks) or edit_file (an exact, unique old_string) over rewriting whole files.',
       '- Keep changes minimal and in the style of the surrounding code; do not reformat unrelated code.',
       '- Do not try to commit: the user reviews your changes as a diff.',
       '- When done, call finish with a short summary of what you changed and how you verified it.',

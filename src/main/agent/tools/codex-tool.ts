@@ -10,6 +10,19 @@ export type CodexToolRequest =
   | { op: 'write'; path: string; content: string }
   | { op: 'edit'; path: string; old_string: string; new_string: string }
   | { op: 'shell'; command: string; timeout_seconds: number; head_bytes?: number; tail_bytes?: number }
+  | { op: 'apply_patch'; patch: string }
+  | {
+      op: 'search'
+      pattern: string
+      path?: string
+      glob?: string
+      context?: number
+      case_sensitive?: boolean
+      literal?: boolean
+      max_matches?: number
+      max_bytes?: number
+    }
+  | { op: 'list'; path?: string; depth?: number; max_entries?: number }
 
 export interface CodexToolReply {
   ok: boolean

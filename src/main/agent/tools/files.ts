@@ -7,7 +7,7 @@ const path = z.string().min(1).describe('File path, relative to /workspace (or a
 export const readFileTool = defineTool({
   name: 'read_file',
   description:
-    'Read a text file with line numbers. Reads up to 2000 lines (100 KB) at a time; use start_line/end_line ' +
+    'Read a text file with line numbers. Reads up to 2000 lines (40 KB) at a time; use start_line/end_line ' +
     'to read other parts of a long file. Lines are shown without their line endings (a CRLF file says so).',
   schema: z.object({
     path,

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { capToolResult } from './budget'
 
 export interface ExecOptions {
   /** Enforced inside the container (coreutils `timeout`, SIGKILL 2 s later) and from the host as a backstop. */
@@ -51,7 +52,10 @@ export class ToolError extends Error {
   }
 }
 
-/** Builds a Tool whose arguments are validated with a zod schema; bad arguments become a ToolError. */
+/**
+ * Builds a Tool whose arguments are validated with a zod schema; bad arguments become a ToolError. Its
+ * output (and a ToolError's message) is capped by the tool result budget (budget.ts).
+ */
 export function defineTool<S extends z.ZodObject>(def: {
   name: string
   description: string
@@ -70,7 +74,13 @@ export function defineTool<S extends z.ZodObject>(def: {
       if (!parsed.success) {
         throw new ToolError(`Invalid arguments for ${def.name}:\n${z.prettifyError(parsed.error)}`)
       }
-      return def.run(parsed.data, ctx)
+      // Every result and every failure the model reads is held to the tool result budget.
+      try {
+        return capToolResult(await def.run(parsed.data, ctx))
+      } catch (err) {
+        if (err instanceof ToolError) throw new ToolError(capToolResult(err.message))
+        throw err
+      }
     },
   }
 }
