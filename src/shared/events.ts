@@ -22,8 +22,27 @@ export type AgentEvent =
       promptTokens: number
       completionTokens: number
       costUsd: number
+      /** The part of `promptTokens` served from the prompt cache. */
+      cachedPromptTokens?: number
+      /** False when the model has no price: `costUsd` is 0 and the cost limit cannot be checked. */
+      costKnown?: boolean
     }
   | { type: 'retry'; step: number; attempt: number; delayMs: number; reason: string }
+  /**
+   * The history was compacted before step `step`'s model call (estimated prompt tokens before and after).
+   * `summary`: the handoff summary the model wrote ('' when shortening old tool outputs was enough); the
+   * summary call's usage, when there was one, is in promptTokens/completionTokens/costUsd (not a step).
+   */
+  | {
+      type: 'compaction'
+      step: number
+      beforeTokens: number
+      afterTokens: number
+      summary: string
+      promptTokens?: number
+      completionTokens?: number
+      costUsd?: number
+    }
 
 export type ProgressPhase = 'import' | 'clone' | 'image' | 'container' | 'setup'
 

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { hostPatternSchema, phaseNetworkSchema, REGISTRY_HOSTS } from './network'
-import { agentRuntimeSchema } from './task'
+import { agentRuntimeSchema, contextWindowSchema } from './task'
 
 export const settingsSchema = z.object({
   model: z.string().min(1).default('gpt-4.1-mini'),
@@ -19,6 +19,8 @@ export const settingsSchema = z.object({
         .int()
         .min(1000)
         .default(30 * 60_000),
+      /** The model's context window in tokens, when the built-in table (agent/context-window.ts) is wrong or lacks it. */
+      contextWindow: contextWindowSchema.optional(),
     })
     .prefault({}),
   sandbox: z

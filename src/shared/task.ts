@@ -31,6 +31,9 @@ export const taskSourceSchema = z.discriminatedUnion('kind', [
 ])
 export type TaskSource = z.infer<typeof taskSourceSchema>
 
+/** A model's context window in tokens (an override of the built-in table). */
+export const contextWindowSchema = z.number().int().min(1000).max(10_000_000)
+
 export const taskLimitsSchema = z.object({
   maxSteps: z.number().int().min(1).max(1000),
   maxTokens: z.number().int().min(1000).max(100_000_000),
@@ -40,6 +43,8 @@ export const taskLimitsSchema = z.object({
     .int()
     .min(1000)
     .max(24 * 3600_000),
+  /** The model's context window in tokens; unset: Settings', else the built-in table's. */
+  contextWindow: contextWindowSchema.optional(),
 })
 export type TaskLimits = z.infer<typeof taskLimitsSchema>
 
@@ -110,7 +115,12 @@ export interface TaskUsage {
   steps: number
   promptTokens: number
   completionTokens: number
+  /** What the priced answers cost; with `costKnown: false` some answers had no price and are not in it. */
   costUsd: number
+  /** The part of `promptTokens` the API served from its prompt cache (priced at the cached rate). */
+  cachedPromptTokens?: number
+  /** False once an answer came from a model without a price (absent: every answer was priced). */
+  costKnown?: boolean
 }
 
 export interface TaskRecord {

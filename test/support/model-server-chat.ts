@@ -3,9 +3,10 @@ import { pieces } from './model-server-stream'
 import type { Reply } from './model-server-types'
 
 const chatUsage = (u: Reply['usage']) => ({
-  ...u,
+  prompt_tokens: u.prompt_tokens,
+  completion_tokens: u.completion_tokens,
   total_tokens: u.prompt_tokens + u.completion_tokens,
-  prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+  prompt_tokens_details: { cached_tokens: u.cached_tokens ?? 0, audio_tokens: 0 },
   completion_tokens_details: {
     reasoning_tokens: 0,
     audio_tokens: 0,

@@ -55,7 +55,7 @@ export function responseObject(reply: Reply, body: Record<string, unknown>, done
       done && !step.omitUsage
         ? {
             input_tokens: u.prompt_tokens,
-            input_tokens_details: { cached_tokens: 0 },
+            input_tokens_details: { cached_tokens: u.cached_tokens ?? 0 },
             output_tokens: u.completion_tokens,
             output_tokens_details: { reasoning_tokens: 0 },
             total_tokens: u.prompt_tokens + u.completion_tokens,

@@ -6,7 +6,8 @@ export type ScriptStep =
       text?: string
       /** `args` is sent JSON-encoded; a string is sent as it is (to send broken JSON). */
       toolCalls?: Array<{ name: string; args: unknown }>
-      usage?: { prompt_tokens: number; completion_tokens: number }
+      /** `cached_tokens`: the part of `prompt_tokens` reported as served from the prompt cache (default 0). */
+      usage?: { prompt_tokens: number; completion_tokens: number; cached_tokens?: number }
       delayMs?: number
       /** Streamed answers only: the text's pieces, one a chunk (default: the text split after each space). */
       chunks?: string[]
@@ -66,7 +67,7 @@ export interface Reply {
   model: string
   step: Answer
   toolCalls: Array<{ id: string; name: string; arguments: string }>
-  usage: { prompt_tokens: number; completion_tokens: number }
+  usage: { prompt_tokens: number; completion_tokens: number; cached_tokens?: number }
   /** Aborted when the client went away: a streamed answer stops. */
   gone: AbortSignal
 }

@@ -5,9 +5,11 @@ import { inputAsMessages, responseEvents, responseObject } from './model-server-
 import { sleep, writeEvents } from './model-server-stream'
 import type { ChatRequest, ModelServer, RecordedRequest, Reply, ScriptStep } from './model-server-types'
 import { isObject, validateChatRequest, validateResponsesRequest } from './model-server-validate'
+import { contextLengthError, serverTokens, type WindowRecord } from './model-server-window'
 
 export type { ChatMessage, ChatRequest, ModelServer, RecordedRequest, ScriptStep } from './model-server-types'
 export { validateChatRequest, validateResponsesRequest } from './model-server-validate'
+export { serverTokens, type WindowRecord } from './model-server-window'
 
 function send(
   res: ServerResponse,
@@ -39,9 +41,20 @@ async function readBody(req: IncomingMessage): Promise<string> {
 export async function startModelServer(
   script: ScriptStep[] | ((req: ChatRequest, index: number) => ScriptStep),
   /** `apis`: the APIs served (default both); a left-out one answers 404 like an endpoint without it. */
-  opts: { apiKey?: string; models?: string[]; apis?: Array<'chat' | 'responses'> } = {},
-): Promise<ModelServer> {
+  /**
+   * `contextWindow`: requests whose size (model-server-window.ts's estimate) exceeds it get OpenAI's
+   * `context_length_exceeded` 400 without using a script step, and answers report that size as prompt_tokens
+   * unless the step scripts its usage.
+   */
+  opts: {
+    apiKey?: string
+    models?: string[]
+    apis?: Array<'chat' | 'responses'>
+    contextWindow?: number
+  } = {},
+): Promise<ModelServer & WindowRecord> {
   const requests: ModelServer['requests'] = []
+  const sizes: WindowRecord['sizes'] = []
   const hits: ModelServer['hits'] = []
   let completions = 0
   const server = createServer((req, res) => {
@@ -101,6 +114,11 @@ export async function startModelServer(
     const problem = api === 'chat' ? validateChatRequest(raw) : validateResponsesRequest(raw)
     if (problem) return send(res, 400, apiError(problem))
     const body = raw as Record<string, unknown>
+    const tokens = serverTokens(body)
+    if (opts.contextWindow !== undefined) {
+      sizes.push({ tokens, refused: tokens > opts.contextWindow })
+      if (tokens > opts.contextWindow) return send(res, 400, contextLengthError(opts.contextWindow, tokens))
+    }
     const request = (api === 'chat' ? body : { ...body, messages: inputAsMessages(body) }) as ChatRequest
     const headers = Object.fromEntries(
       Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]),
@@ -137,7 +155,11 @@ export async function startModelServer(
         name: call.name,
         arguments: typeof call.args === 'string' ? call.args : JSON.stringify(call.args ?? {}),
       })),
-      usage: step.usage ?? { prompt_tokens: 100, completion_tokens: 20 },
+      usage:
+        step.usage ??
+        (opts.contextWindow !== undefined
+          ? { prompt_tokens: tokens, completion_tokens: 20 }
+          : { prompt_tokens: 100, completion_tokens: 20 }),
       gone: gone.signal,
     }
     const stream = body.stream === true
@@ -155,6 +177,7 @@ export async function startModelServer(
     baseURL: `http://127.0.0.1:${port}/v1`,
     requests,
     hits,
+    sizes,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections()

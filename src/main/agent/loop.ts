@@ -8,8 +8,11 @@ import type {
 import { AppError } from '../errors'
 import type { AgentEvent } from '../../shared/events'
 import { emptyUsage, type TaskUsage } from '../../shared/task'
-import { completeWithRetry, estimateCostUsd, redact, type PricingTable, type RetryPolicy } from './model'
+import { completeWithRetry, redact, type RetryPolicy } from './model'
+import { addAnswerUsage, priceAnswer, usageEvent, type PricingTable } from './pricing'
 import { ToolError, type Tool, type Workspace } from './tools/tool'
+import { contextWindowOf } from './context-window'
+import { ContextKeeper } from './context-keeper'
 
 export interface AgentLimits {
   maxSteps: number
@@ -37,6 +40,8 @@ export interface AgentRunOptions {
   toolNote?: (startedAt: number) => string | undefined
   /** Messages from the engine for the model, taken before each model call (the user allowed a host). */
   notes?: () => string[]
+  /** The model's context window in tokens (Settings or the task); unset: context-window.ts's table. */
+  contextWindow?: number
 }
 
 export interface AgentRunResult {
@@ -87,38 +92,57 @@ const toChatTool = (tool: Tool): ChatCompletionTool => ({
 /** Runs one agent turn: model calls and tool calls until the model finishes, or a limit ends it. */
 export async function runAgent(opts: AgentRunOptions): Promise<AgentRunResult> {
   const { client, limits, signal } = opts
-  const messages = [...opts.messages]
+  let messages = [...opts.messages]
   const usage: TaskUsage = { ...(opts.usageSoFar ?? emptyUsage()) }
   const byName = new Map(opts.tools.map((t) => [t.name, t]))
   const chatTools = opts.tools.map(toChatTool)
   const clean = (text: string): string => redact(text, [client.apiKey])
   const emit = (e: AgentEvent): void => opts.onEvent(e)
+  const keeper = new ContextKeeper({
+    client,
+    model: opts.model,
+    window: contextWindowOf(opts.model, opts.contextWindow).tokens,
+    tools: chatTools,
+    usage,
+    deadline: limits.deadline,
+    pricing: opts.pricing,
+    retry: opts.retry,
+    signal,
+    emit,
+    // The summary call's tokens and cost count: a budget it used up stops the task before the next call.
+    afterSummary: () => checkLimits(limits, usage, signal, false),
+  })
 
   for (;;) {
     checkLimits(limits, usage, signal, true)
     for (const note of opts.notes?.() ?? []) messages.push({ role: 'user', content: `[codex-sys] ${note}` })
     const step = ++usage.steps
-    const completion = await completeWithRetry(
-      client,
-      { model: opts.model, messages, tools: chatTools, tool_choice: 'auto' },
-      {
-        signal,
-        deadline: limits.deadline,
-        retry: opts.retry,
-        onRetry: (attempt, delayMs, reason) => emit({ type: 'retry', step, attempt, delayMs, reason }),
-      },
+    // The history may come back compacted (context-keeper.ts): the loop goes on from that one.
+    const fitted = await keeper.complete(messages, step, (history) =>
+      completeWithRetry(
+        client,
+        { model: opts.model, messages: history, tools: chatTools, tool_choice: 'auto' },
+        {
+          signal,
+          deadline: limits.deadline,
+          retry: opts.retry,
+          onRetry: (attempt, delayMs, reason) => emit({ type: 'retry', step, attempt, delayMs, reason }),
+        },
+      ),
     )
-    const promptTokens = completion.usage?.prompt_tokens ?? 0
-    const completionTokens = completion.usage?.completion_tokens ?? 0
-    const costUsd = estimateCostUsd(
+    const completion = fitted.completion
+    messages = fitted.messages
+    const answer = priceAnswer(
       opts.model,
-      { prompt_tokens: promptTokens, completion_tokens: completionTokens },
+      {
+        promptTokens: completion.usage?.prompt_tokens ?? 0,
+        completionTokens: completion.usage?.completion_tokens ?? 0,
+        cachedPromptTokens: completion.usage?.prompt_tokens_details?.cached_tokens,
+      },
       opts.pricing,
     )
-    usage.promptTokens += promptTokens
-    usage.completionTokens += completionTokens
-    usage.costUsd += costUsd
-    emit({ type: 'usage', step, promptTokens, completionTokens, costUsd })
+    addAnswerUsage(usage, answer)
+    emit(usageEvent(step, answer))
 
     const reply = completion.choices[0]?.message
     if (!reply) throw new AppError('model_error', 'The model API sent a reply without a message')

@@ -15,50 +15,6 @@ export function createModelClient(opts: { apiKey: string; baseURL?: string; time
   })
 }
 
-/** US dollars per million tokens. */
-export interface ModelPrice {
-  input: number
-  output: number
-}
-export type PricingTable = Record<string, ModelPrice>
-
-/** List prices of common models; a model not listed is charged as DEFAULT_PRICE so a spending cap still bites. */
-export const PRICES: PricingTable = {
-  'gpt-5': { input: 1.25, output: 10 },
-  'gpt-5-mini': { input: 0.25, output: 2 },
-  'gpt-5-nano': { input: 0.05, output: 0.4 },
-  'gpt-4.1': { input: 2, output: 8 },
-  'gpt-4.1-mini': { input: 0.4, output: 1.6 },
-  'gpt-4.1-nano': { input: 0.1, output: 0.4 },
-  'gpt-4o': { input: 2.5, output: 10 },
-  'gpt-4o-mini': { input: 0.15, output: 0.6 },
-  o3: { input: 2, output: 8 },
-  'o3-mini': { input: 1.1, output: 4.4 },
-  'o4-mini': { input: 1.1, output: 4.4 },
-}
-export const DEFAULT_PRICE: ModelPrice = { input: 2, output: 8 }
-
-/** The price of a model: exact name, else the longest listed prefix (dated snapshots), else the default. */
-export function priceOf(model: string, pricing: PricingTable = {}): ModelPrice {
-  const name = model.toLowerCase().replace(/^.*\//, '')
-  const table = { ...PRICES, ...pricing }
-  if (table[model]) return table[model]
-  if (table[name]) return table[name]
-  const prefix = Object.keys(table)
-    .filter((key) => name.startsWith(`${key.toLowerCase()}-`))
-    .sort((a, b) => b.length - a.length)[0]
-  return prefix ? (table[prefix] ?? DEFAULT_PRICE) : (pricing['*'] ?? DEFAULT_PRICE)
-}
-
-export function estimateCostUsd(
-  model: string,
-  usage: { prompt_tokens: number; completion_tokens: number },
-  pricing?: PricingTable,
-): number {
-  const price = priceOf(model, pricing)
-  return (usage.prompt_tokens * price.input + usage.completion_tokens * price.output) / 1_000_000
-}
-
 /**
  * Replaces each secret in a text. With `keyShaped`, also anything shaped like an OpenAI key (API error
  * messages echo masked keys); tool output is left otherwise intact, as the model must see files as they are.

@@ -31,9 +31,11 @@ export function formatLogLine(event: TaskEvent): string {
       return `${time} [step ${event.step}] ${event.name} ${event.ok ? 'ok' : 'failed'} in ${event.durationMs} ms\n${indent(output)}`
     }
     case 'usage':
-      return `${time} [step ${event.step}] tokens ${event.promptTokens} in / ${event.completionTokens} out, $${event.costUsd.toFixed(4)}\n`
+      return `${time} [step ${event.step}] tokens ${event.promptTokens} in / ${event.completionTokens} out, ${event.costKnown === false ? 'cost unknown' : `$${event.costUsd.toFixed(4)}`}\n`
     case 'retry':
       return `${time} [step ${event.step}] retry ${event.attempt} in ${event.delayMs} ms: ${event.reason}\n`
+    case 'compaction':
+      return formatCompaction(time, event)
     case 'diff':
       return `${time} diff${event.turn !== undefined ? ` after turn ${event.turn}` : ''}: ${event.diff.files} files, +${event.diff.additions} −${event.diff.deletions}\n`
     case 'outcome':
@@ -49,6 +51,18 @@ export function formatLogLine(event: TaskEvent): string {
       return `${time} error (${event.error.kind}): ${event.error.message}${event.error.hint ? ` — ${event.error.hint}` : ''}\n`
   }
 }
+
+/** "Context compacted: 118k → 21k tokens", and the handoff summary under it, whole (it is the history now). */
+function formatCompaction(time: string, event: Extract<TaskEvent, { type: 'compaction' }>): string {
+  const how = event.summary ? 'summarized' : 'old tool outputs shortened'
+  const cost = event.promptTokens
+    ? `; summary call ${event.promptTokens} in / ${event.completionTokens ?? 0} out, $${(event.costUsd ?? 0).toFixed(4)}`
+    : ''
+  const head = `${time} [step ${event.step}] context compacted: ${kTokens(event.beforeTokens)} → ${kTokens(event.afterTokens)} tokens (${how}${cost})\n`
+  return event.summary ? `${head}${indent(event.summary)}` : head
+}
+
+const kTokens = (n: number): string => (n >= 1000 ? `${Math.round(n / 1000)}k` : String(n))
 
 function indent(text: string): string {
   if (!text) return ''

@@ -1,5 +1,6 @@
 import type { TaskRecord, TaskUsage } from '../../shared/task'
 import { AppError } from '../errors'
+import { addAnswerUsage, usageEvent } from '../agent/pricing'
 import { ModelProxy, newPlaceholder, type ModelUsage } from '../network/model-proxy'
 import type { TurnDeps } from './turn-deps'
 
@@ -73,16 +74,9 @@ export function codexModelProxy(deps: TurnDeps, task: TaskRecord) {
   const used: TaskUsage = { ...deps.store.get(task.id).usage }
   const onUsage = (usage: ModelUsage): void => {
     used.steps++
-    used.promptTokens += usage.promptTokens
-    used.completionTokens += usage.completionTokens
-    used.costUsd += usage.costUsd
-    deps.emit({
-      type: 'usage',
-      step: used.steps,
-      promptTokens: usage.promptTokens,
-      completionTokens: usage.completionTokens,
-      costUsd: usage.costUsd,
-    })
+    const answer = { ...usage, costUsd: usage.costKnown ? usage.costUsd : null }
+    addAnswerUsage(used, answer)
+    deps.emit(usageEvent(used.steps, answer))
     void deps.store.update(task.id, { usage: { ...used } }).catch(() => undefined)
   }
   return {

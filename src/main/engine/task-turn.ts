@@ -1,6 +1,9 @@
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions'
+import type { AgentEvent } from '../../shared/events'
 import type { TaskRecord } from '../../shared/task'
+import { contextWindowOf, unknownWindowNote } from '../agent/context-window'
 import { runAgent } from '../agent/loop'
+import { usageAfter } from '../agent/pricing'
 import { createModelClient } from '../agent/model'
 import { buildSystemPrompt, discoverAgentsMd, initialMessages, repoTree } from '../agent/prompt'
 import { defaultTools } from '../agent/tools'
@@ -228,6 +231,12 @@ async function runAgentTurn(
 ): Promise<void> {
   const { store } = deps
   const client = createModelClient({ apiKey: deps.apiKey, baseURL: deps.baseURL })
+  const window = contextWindowOf(task.model, task.limits.contextWindow ?? deps.settings.limits.contextWindow)
+  // Said once a task, on its first turn.
+  if (window.source === 'default' && task.turns === 0)
+    deps.emit({ type: 'log', stream: 'system', text: `${unknownWindowNote(task.model)}\n` })
+  // The history comes back compacted when the context filled up: conversation.json keeps that one, so a
+  // follow-up starts from it.
   const result = await runAgent({
     client,
     model: task.model,
@@ -241,12 +250,18 @@ async function runAgentTurn(
       deadline: deps.deadline,
     },
     usageSoFar: task.usage,
+    contextWindow: window.tokens,
     signal: deps.signal,
     toolNote: (startedAt) => deps.notes.toolNote(startedAt),
     notes: () => deps.notes.take(),
     onEvent: (event) => {
       deps.emit(event)
       if (event.type === 'usage') void updateUsage(deps, task.id, event)
+      // A compaction's summary call is not a step, but its tokens and cost count.
+      if (event.type === 'compaction' && event.promptTokens !== undefined) {
+        const { step, promptTokens, completionTokens = 0, costUsd = 0 } = event
+        void updateUsage(deps, task.id, { type: 'usage', step, promptTokens, completionTokens, costUsd }, 0)
+      }
     },
   })
   await store.writeArtifact(task.id, 'conversation.json', JSON.stringify(result.messages))
@@ -254,20 +269,15 @@ async function runAgentTurn(
   await store.update(task.id, { usage: result.usage, summary: result.summary, turns: task.turns + 1 })
 }
 
+/** The live totals as answers arrive (cached tokens and an unknown cost kept); a summary call is no step. */
 async function updateUsage(
   deps: TurnDeps,
   taskId: string,
-  event: { promptTokens: number; completionTokens: number; costUsd: number },
+  event: Extract<AgentEvent, { type: 'usage' }>,
+  steps = 1,
 ): Promise<void> {
-  const usage = deps.store.get(taskId).usage
-  await deps.store.update(taskId, {
-    usage: {
-      steps: usage.steps + 1,
-      promptTokens: usage.promptTokens + event.promptTokens,
-      completionTokens: usage.completionTokens + event.completionTokens,
-      costUsd: usage.costUsd + event.costUsd,
-    },
-  })
+  const next = usageAfter(deps.store.get(taskId).usage, event)
+  await deps.store.update(taskId, { usage: { ...next, steps: next.steps - 1 + steps } })
 }
 
 async function finishWithDiff(deps: TurnDeps, taskId: string, turnStart: TurnStart): Promise<void> {

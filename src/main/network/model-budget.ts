@@ -1,5 +1,5 @@
 import { AppError } from '../errors'
-import { estimateCostUsd, type PricingTable } from '../agent/model'
+import { priceAnswer, type PricingTable } from '../agent/pricing'
 import type { ModelApi, PreparedRequest, ResponseFacts } from './model-usage'
 
 /** The model proxy's accounting: each answer's usage reported to the task, and the task's budget enforced. */
@@ -10,7 +10,11 @@ const BYTES_PER_TOKEN = 4
 export interface ModelUsage {
   promptTokens: number
   completionTokens: number
+  /** The part of `promptTokens` served from the prompt cache (priced at the cached rate). */
+  cachedPromptTokens: number
+  /** 0 when the model has no price (`costKnown: false`): then only the token limit can stop the task. */
   costUsd: number
+  costKnown: boolean
   /** The model that answered (as the answer says), else the request's, else the task's. */
   model: string
   api: ModelApi
@@ -85,12 +89,15 @@ export class BudgetKeeper {
       completionTokens: Math.ceil(answerBytes / BYTES_PER_TOKEN),
     }
     const model = facts.model ?? request.model ?? this.model ?? 'unknown'
-    const costUsd = estimateCostUsd(
+    const answer = priceAnswer(model, tokens, this.pricing)
+    const usage: ModelUsage = {
+      ...answer,
+      costUsd: answer.costUsd ?? 0,
+      costKnown: answer.costUsd !== null,
       model,
-      { prompt_tokens: tokens.promptTokens, completion_tokens: tokens.completionTokens },
-      this.pricing,
-    )
-    const usage: ModelUsage = { ...tokens, costUsd, model, api, estimated: !facts.usage }
+      api,
+      estimated: !facts.usage,
+    }
     safely(() => this.budget.onUsage(usage))
     this.check()
   }

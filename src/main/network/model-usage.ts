@@ -6,6 +6,8 @@ export type ModelApi = 'chat' | 'responses'
 export interface TokenCount {
   promptTokens: number
   completionTokens: number
+  /** The part of `promptTokens` served from the prompt cache, when the answer says. */
+  cachedPromptTokens?: number
 }
 
 /** What a response said about itself: its usage and the model that served it, when it said. */
@@ -28,13 +30,19 @@ export function parseJson(text: string): unknown {
   }
 }
 
-/** Reads `usage` (chat: prompt/completion tokens; responses: input/output tokens); undefined when absent. */
+/**
+ * Reads `usage` (chat: prompt/completion tokens and `prompt_tokens_details.cached_tokens`; responses: input/output
+ * tokens and `input_tokens_details.cached_tokens`); undefined when absent.
+ */
 export function readUsage(api: ModelApi, usage: unknown): TokenCount | undefined {
   if (!isObject(usage)) return undefined
   const prompt = count(api === 'chat' ? usage.prompt_tokens : usage.input_tokens)
   const completion = count(api === 'chat' ? usage.completion_tokens : usage.output_tokens)
   if (prompt === undefined && completion === undefined) return undefined
-  return { promptTokens: prompt ?? 0, completionTokens: completion ?? 0 }
+  const details = api === 'chat' ? usage.prompt_tokens_details : usage.input_tokens_details
+  const cached = isObject(details) ? count(details.cached_tokens) : undefined
+  const tokens: TokenCount = { promptTokens: prompt ?? 0, completionTokens: completion ?? 0 }
+  return cached ? { ...tokens, cachedPromptTokens: cached } : tokens
 }
 
 /** The usage and model of a non-streamed answer (a chat completion or a response object). */
@@ -140,7 +148,7 @@ export class SseUsageReader {
     }
   }
 
-  /** A line longer than any event worth reading: pass it on and forget the event it belongs to. */
+  /** A line longer than every event worth reading: pass it on and forget the event it belongs to. */
   private overflow(): void {
     if (this.dropUsageChunk) this.out.push(...this.raw, this.pending)
     this.raw = []

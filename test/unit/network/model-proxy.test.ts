@@ -1,6 +1,6 @@
 import OpenAI from 'openai'
 import { describe, expect, it } from 'vitest'
-import { estimateCostUsd } from '../../../src/main/agent/model'
+import { estimateCostUsd } from '../../../src/main/agent/pricing'
 import { ask, failure, REAL_KEY, rig, socketRequest } from './proxy-fixture'
 
 describe('model proxy: credentials and routes', () => {
@@ -33,6 +33,8 @@ describe('model proxy: credentials and routes', () => {
         promptTokens: 120,
         completionTokens: 30,
         costUsd: estimateCostUsd('gpt-4.1-mini', { prompt_tokens: 120, completion_tokens: 30 }),
+        cachedPromptTokens: 0,
+        costKnown: true,
         model: 'gpt-4.1-mini',
         api: 'chat',
         estimated: false,
@@ -186,6 +188,8 @@ describe('model proxy: streaming and usage', () => {
         promptTokens: 300,
         completionTokens: 7,
         costUsd: estimateCostUsd('gpt-5-mini', { prompt_tokens: 300, completion_tokens: 7 }),
+        cachedPromptTokens: 0,
+        costKnown: true,
         model: 'gpt-5-mini',
         api: 'responses',
         estimated: false,

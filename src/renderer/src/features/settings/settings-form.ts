@@ -14,6 +14,8 @@ export interface SettingsForm {
   maxTokens: string
   maxCostUsd: string
   timeLimitMin: string
+  /** The model's context window in tokens; empty: the built-in table's. */
+  contextWindow: string
   maxConcurrentTasks: string
   memoryMb: string
   cpus: string
@@ -51,6 +53,7 @@ export const FIELD_PATHS: Record<FormField, string> = {
   maxTokens: 'limits.maxTokens',
   maxCostUsd: 'limits.maxCostUsd',
   timeLimitMin: 'limits.timeLimitMs',
+  contextWindow: 'limits.contextWindow',
   maxConcurrentTasks: 'maxConcurrentTasks',
   memoryMb: 'sandbox.memoryMb',
   cpus: 'sandbox.cpus',
@@ -86,6 +89,7 @@ export function toForm(s: Settings): SettingsForm {
     maxTokens: String(s.limits.maxTokens),
     maxCostUsd: String(s.limits.maxCostUsd),
     timeLimitMin: String(Math.round((s.limits.timeLimitMs / 60_000) * 100) / 100),
+    contextWindow: s.limits.contextWindow ? String(s.limits.contextWindow) : '',
     maxConcurrentTasks: String(s.maxConcurrentTasks),
     memoryMb: String(s.sandbox.memoryMb),
     cpus: String(s.sandbox.cpus),
@@ -177,7 +181,9 @@ export function formToPatch(form: SettingsForm): {
       maxTokens: num('maxTokens'),
       maxCostUsd: num('maxCostUsd'),
       timeLimitMs: Math.round(num('timeLimitMin') * 60_000),
-    },
+      // Empty: the built-in table's (null removes the setting).
+      contextWindow: form.contextWindow.trim() ? num('contextWindow') : null,
+    } as SettingsPatch['limits'],
     sandbox: {
       memoryMb: num('memoryMb'),
       cpus: num('cpus'),

@@ -254,6 +254,17 @@ export function SettingsPage(): React.JSX.Element {
           />
           <Field
             {...common}
+            field="contextWindow"
+            label="Context window"
+            unit="tokens"
+            min={1000}
+            step={1000}
+            placeholder="From the model’s name"
+            help="How many tokens the model holds; the agent compacts its history at 85% of it. Empty: known models’ own, else 32k."
+            error={f.errors.contextWindow}
+          />
+          <Field
+            {...common}
             field="maxConcurrentTasks"
             label="Tasks at once"
             min={1}

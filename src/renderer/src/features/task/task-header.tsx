@@ -17,12 +17,21 @@ function elapsed(task: TaskRecord, now: number): number | undefined {
   return Math.max(0, end - start)
 }
 
+const cachedNote = (cached: number | undefined): string =>
+  cached ? ` (${cached.toLocaleString()} cached)` : ''
+
 const SOURCE_KINDS = { git: 'Git', zip: 'ZIP', folder: 'Folder' } as const
 
-function Stat({ label, value, title }: { label: string; value: string; title?: string }): React.JSX.Element {
+function Stat({ label, value, title }: { label?: string; value: string; title?: string }): React.JSX.Element {
   return (
     <span className="stat" title={title}>
-      <span className="stat-value">{value}</span> <span className="stat-label">{label}</span>
+      <span className="stat-value">{value}</span>
+      {label && (
+        <>
+          {' '}
+          <span className="stat-label">{label}</span>
+        </>
+      )}
     </span>
   )
 }
@@ -58,13 +67,20 @@ export function TaskHeader(props: {
         <Stat
           label="tokens"
           value={formatTokens(tokens)}
-          title={`${usage.promptTokens.toLocaleString()} prompt + ${usage.completionTokens.toLocaleString()} completion (limit ${limits.maxTokens.toLocaleString()})`}
+          title={`${usage.promptTokens.toLocaleString()} prompt${cachedNote(usage.cachedPromptTokens)} + ${usage.completionTokens.toLocaleString()} completion (limit ${limits.maxTokens.toLocaleString()})`}
         />
-        <Stat
-          label="cost"
-          value={formatCost(usage.costUsd)}
-          title={`$${usage.costUsd.toFixed(4)} of $${limits.maxCostUsd}`}
-        />
+        {usage.costKnown === false ? (
+          <Stat
+            value="cost unknown"
+            title={`The model has no price: the cost limit ($${limits.maxCostUsd}) cannot be checked; the token limit applies.`}
+          />
+        ) : (
+          <Stat
+            label="cost"
+            value={formatCost(usage.costUsd)}
+            title={`$${usage.costUsd.toFixed(4)} of $${limits.maxCostUsd}`}
+          />
+        )}
       </div>
       {(live || task.status === 'review') && (
         <div className="task-actions">

@@ -22,8 +22,22 @@ export type TimelineItem =
       promptTokens: number
       completionTokens: number
       costUsd: number
+      /** The model has no price: the step's cost is unknown. */
+      costUnknown?: boolean
+      /** The first such step: the row says once that the budget is enforced in tokens only. */
+      costNote?: boolean
     }
   | { kind: 'retry'; key: string; at: string; step: number; attempt: number; delayMs: number; reason: string }
+  /** The history was compacted before a step: estimated tokens before and after; the handoff summary ('' if none). */
+  | {
+      kind: 'compaction'
+      key: string
+      at: string
+      step: number
+      beforeTokens: number
+      afterTokens: number
+      summary: string
+    }
   | { kind: 'status'; key: string; at: string; status: TaskStatus; message?: string }
   | { kind: 'phase'; key: string; at: string; phase: ProgressPhase; message: string }
   | { kind: 'log'; key: string; at: string; stream: 'setup' | 'system'; text: string; lines: number }
@@ -69,6 +83,8 @@ export class TimelineBuilder {
   /** The row of each blocked request since the last status change, to count repeats there. */
   private readonly blockIndex = new Map<string, number>()
   private lastPhase: ProgressPhase | undefined
+  /** A step without a price was shown with its note (said once a timeline). */
+  private costNoted = false
   /** The latest progress report of the current turn (import, clone, image, container, setup). */
   progress: Progress | undefined
 
@@ -104,6 +120,7 @@ export class TimelineBuilder {
       }
       case 'usage': {
         const { promptTokens, completionTokens, costUsd } = e
+        const unknown = e.costKnown === false
         this.items.push({
           kind: 'usage',
           key,
@@ -112,12 +129,19 @@ export class TimelineBuilder {
           promptTokens,
           completionTokens,
           costUsd,
+          ...(unknown ? { costUnknown: true, costNote: !this.costNoted } : {}),
         })
+        this.costNoted ||= unknown
         return
       }
       case 'retry': {
         const { attempt, delayMs, reason } = e
         this.items.push({ kind: 'retry', key, at: e.at, step: e.step, attempt, delayMs, reason })
+        return
+      }
+      case 'compaction': {
+        const { step, beforeTokens, afterTokens, summary } = e
+        this.items.push({ kind: 'compaction', key, at: e.at, step, beforeTokens, afterTokens, summary })
         return
       }
       case 'status':

@@ -17,6 +17,9 @@ const PHASES = {
 /** A step's cost is often a fraction of a cent: show enough digits to tell steps apart. */
 const stepCost = (usd: number): string => (usd > 0 && usd < 0.01 ? `$${usd.toFixed(4)}` : formatCost(usd))
 
+const COST_UNKNOWN_NOTE =
+  'Cost unknown: this model has no price, so the cost limit cannot be checked; the budget is enforced in tokens only.'
+
 const time = (iso: string): string =>
   new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' })
 
@@ -34,14 +37,17 @@ export function TimelineRow({ item, ex }: { item: TimelineItem; ex: Expansion })
       return <ToolRow id={item.key} name={item.name} args={item.args} result={item.result} ex={ex} />
     case 'usage':
       return (
-        <div className="tl-step" title={`Step ${item.step} at ${time(item.at)}`}>
-          <span className="tl-step-label">Step {item.step}</span>
-          <span className="tl-step-rule" aria-hidden="true" />
-          <span className="tl-step-usage">
-            {formatTokens(item.promptTokens)} in · {formatTokens(item.completionTokens)} out ·{' '}
-            {stepCost(item.costUsd)}
-          </span>
-        </div>
+        <>
+          <div className="tl-step" title={`Step ${item.step} at ${time(item.at)}`}>
+            <span className="tl-step-label">Step {item.step}</span>
+            <span className="tl-step-rule" aria-hidden="true" />
+            <span className="tl-step-usage">
+              {formatTokens(item.promptTokens)} in · {formatTokens(item.completionTokens)} out ·{' '}
+              {item.costUnknown ? 'cost unknown' : stepCost(item.costUsd)}
+            </span>
+          </div>
+          {item.costNote && <div className="tl-note tl-warn">{COST_UNKNOWN_NOTE}</div>}
+        </>
       )
     case 'retry':
       return (
@@ -49,6 +55,8 @@ export function TimelineRow({ item, ex }: { item: TimelineItem; ex: Expansion })
           ↻ Model call retried (attempt {item.attempt}, after {formatDuration(item.delayMs)}): {item.reason}
         </div>
       )
+    case 'compaction':
+      return <CompactionRow item={item} ex={ex} />
     case 'status': {
       // The engine says "Follow-up" when one is queued and again when it starts preparing.
       const followUpQueued = item.message === 'Follow-up' && item.status === 'queued'
@@ -100,4 +108,34 @@ export function TimelineRow({ item, ex }: { item: TimelineItem; ex: Expansion })
     case 'blocked':
       return <BlockedRow item={item} />
   }
+}
+
+/** "Context compacted: 118k → 21k tokens", and the handoff summary the model wrote, to expand. */
+function CompactionRow(props: {
+  item: Extract<TimelineItem, { kind: 'compaction' }>
+  ex: Expansion
+}): React.JSX.Element {
+  const { item, ex } = props
+  return (
+    <div className="tl-log tl-compaction">
+      <div className="tl-label">
+        Context compacted: {formatTokens(item.beforeTokens)} → {formatTokens(item.afterTokens)} tokens
+        <span className="muted">
+          {' '}
+          —{' '}
+          {item.summary
+            ? 'the model’s handoff summary replaced the earlier steps'
+            : 'old tool outputs shortened'}
+        </span>
+      </div>
+      {item.summary && (
+        <OutputBlock
+          text={item.summary}
+          expanded={ex.isExpanded(item.key)}
+          onToggle={() => ex.toggle(item.key)}
+          label="summary"
+        />
+      )}
+    </div>
+  )
 }

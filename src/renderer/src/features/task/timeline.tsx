@@ -13,6 +13,7 @@ const ESTIMATES: Record<TimelineItem['kind'], number> = {
   tool: 96,
   usage: 28,
   retry: 30,
+  compaction: 60,
   status: 30,
   phase: 30,
   log: 140,
