@@ -29,6 +29,25 @@ export type AgentEvent =
     }
   | { type: 'retry'; step: number; attempt: number; delayMs: number; reason: string }
   /**
+   * Streamed model output, while the reply is being written (coalesced: at most one event per ~50 ms a step).
+   * `text` is appended to what the step's earlier deltas said; the step's `model_text` replaces it all.
+   */
+  | { type: 'model_text_delta'; step: number; text: string }
+  /**
+   * A streamed tool call: `callId` and `name` once they are known, `argsDelta` appended to its arguments so
+   * far. `index`: its place among the step's calls. The `tool_call` event replaces it.
+   */
+  | {
+      type: 'tool_call_delta'
+      step: number
+      index: number
+      callId?: string
+      name?: string
+      argsDelta: string
+    }
+  /** The stream of step `step` broke off: whatever its deltas showed is void (the call is retried whole). */
+  | { type: 'model_stream_reset'; step: number; reason: string }
+  /**
    * The history was compacted before step `step`'s model call (estimated prompt tokens before and after).
    * `summary`: the handoff summary the model wrote ('' when shortening old tool outputs was enough); the
    * summary call's usage, when there was one, is in promptTokens/completionTokens/costUsd (not a step).

@@ -22,7 +22,13 @@ export function chatCompletion(reply: Reply) {
     content: step.text ?? null,
     refusal: null,
     ...(toolCalls.length
-      ? { tool_calls: toolCalls.map((c) => ({ id: c.id, type: 'function', function: c })) }
+      ? {
+          tool_calls: toolCalls.map((c) => ({
+            id: c.id,
+            type: 'function',
+            function: { name: c.name, arguments: c.arguments },
+          })),
+        }
       : {}),
   }
   return {

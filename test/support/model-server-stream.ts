@@ -6,7 +6,10 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 export const pieces = (step: Answer): string[] =>
   step.chunks ?? (step.text ? (step.text.match(/[^ ]+ */g) ?? [step.text]) : [])
 
-/** Writes server-sent events one by one, pausing `chunkDelayMs` between them, until the client goes away. */
+/**
+ * Writes server-sent events one by one, pausing `chunkDelayMs` between them, until the client goes away (or,
+ * with `dropAfterEvents`, until the server resets the connection mid-stream).
+ */
 export async function writeEvents(
   res: ServerResponse,
   reply: Reply,
@@ -20,6 +23,7 @@ export async function writeEvents(
   for (const [i, e] of events.entries()) {
     if (i > 0 && reply.step.chunkDelayMs) await sleep(reply.step.chunkDelayMs)
     if (reply.gone.aborted) return
+    if (i === reply.step.dropAfterEvents) return void res.destroy()
     const data = typeof e.data === 'string' ? e.data : JSON.stringify(e.data)
     res.write(`${e.event ? `event: ${e.event}\n` : ''}data: ${data}\n\n`)
   }

@@ -13,6 +13,8 @@ export type ScriptStep =
       chunks?: string[]
       /** Streamed answers only: the pause before each chunk after the first. */
       chunkDelayMs?: number
+      /** Streamed answers only: reset the connection after this many events (a stream dropped mid-reply). */
+      dropAfterEvents?: number
       /** Leave usage out of the answer (servers that do not report it). */
       omitUsage?: boolean
     }

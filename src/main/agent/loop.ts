@@ -13,6 +13,7 @@ import { addAnswerUsage, priceAnswer, usageEvent, type PricingTable } from './pr
 import { ToolError, type Tool, type Workspace } from './tools/tool'
 import { contextWindowOf } from './context-window'
 import { ContextKeeper } from './context-keeper'
+import { StepDeltas } from './step-deltas'
 
 export interface AgentLimits {
   maxSteps: number
@@ -42,6 +43,8 @@ export interface AgentRunOptions {
   notes?: () => string[]
   /** The model's context window in tokens (Settings or the task); unset: context-window.ts's table. */
   contextWindow?: number
+  /** Stream the model's replies: deltas are events while a reply is written (model_text_delta…). */
+  stream?: boolean
 }
 
 export interface AgentRunResult {
@@ -117,6 +120,7 @@ export async function runAgent(opts: AgentRunOptions): Promise<AgentRunResult> {
     checkLimits(limits, usage, signal, true)
     for (const note of opts.notes?.() ?? []) messages.push({ role: 'user', content: `[codex-sys] ${note}` })
     const step = ++usage.steps
+    const deltas = opts.stream ? new StepDeltas(step, emit, clean) : undefined
     // The history may come back compacted (context-keeper.ts): the loop goes on from that one.
     const fitted = await keeper.complete(messages, step, (history) =>
       completeWithRetry(
@@ -127,9 +131,12 @@ export async function runAgent(opts: AgentRunOptions): Promise<AgentRunResult> {
           deadline: limits.deadline,
           retry: opts.retry,
           onRetry: (attempt, delayMs, reason) => emit({ type: 'retry', step, attempt, delayMs, reason }),
+          stream: deltas,
         },
       ),
     )
+    // The last deltas go out before the step's complete events.
+    deltas?.flush()
     const completion = fitted.completion
     messages = fitted.messages
     const answer = priceAnswer(

@@ -4,6 +4,7 @@ import type {
   ChatCompletionCreateParamsNonStreaming,
 } from 'openai/resources/chat/completions'
 import { AppError } from '../errors'
+import { StreamDropped, streamCompletion, type StreamSink } from './chat-stream'
 
 export function createModelClient(opts: { apiKey: string; baseURL?: string; timeoutMs?: number }): OpenAI {
   // maxRetries 0: the loop retries by itself so every retry is visible as an event.
@@ -37,6 +38,8 @@ export interface CompleteOptions {
   deadline: number
   retry?: Partial<RetryPolicy>
   onRetry(attempt: number, delayMs: number, reason: string): void
+  /** Set: the call streams, its deltas told here; a stream that breaks off is retried as a whole call. */
+  stream?: StreamSink
 }
 
 const cancelled = (): AppError => new AppError('cancelled', 'The task was cancelled')
@@ -106,6 +109,7 @@ function toAppError(err: unknown, model: string, secret: string | null): AppErro
 }
 
 function retryReason(err: unknown): string | undefined {
+  if (err instanceof StreamDropped) return 'stream dropped'
   if (err instanceof OpenAI.APIConnectionError)
     return err instanceof OpenAI.APIConnectionTimeoutError ? 'timeout' : 'connection error'
   if (!(err instanceof OpenAI.APIError) || err.status === undefined) return undefined
@@ -114,7 +118,10 @@ function retryReason(err: unknown): string | undefined {
   return undefined
 }
 
-/** One chat completion with retries (429, 5xx, connection errors) and the user-facing error mapping. */
+/**
+ * One chat completion (streamed when `opts.stream` is set) with retries (429, 5xx, connection errors, a
+ * dropped stream) and the user-facing error mapping.
+ */
 export async function completeWithRetry(
   client: OpenAI,
   body: ChatCompletionCreateParamsNonStreaming,
@@ -126,10 +133,11 @@ export async function completeWithRetry(
     const remaining = opts.deadline - Date.now()
     if (remaining <= 0) throw outOfTime(opts.deadline)
     try {
-      return await client.chat.completions.create(body, {
-        signal: opts.signal,
-        timeout: Math.min(client.timeout, remaining),
-      })
+      const request = { signal: opts.signal, timeout: Math.min(client.timeout, remaining) }
+      // Only a completed attempt returns: a dropped stream's usage is never counted.
+      return await (opts.stream
+        ? streamCompletion(client, body, request, opts.stream)
+        : client.chat.completions.create(body, request))
     } catch (err) {
       if (opts.signal?.aborted) throw cancelled()
       if (Date.now() >= opts.deadline) throw outOfTime(opts.deadline)

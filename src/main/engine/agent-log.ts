@@ -36,6 +36,11 @@ export function formatLogLine(event: TaskEvent): string {
       return `${time} [step ${event.step}] retry ${event.attempt} in ${event.delayMs} ms: ${event.reason}\n`
     case 'compaction':
       return formatCompaction(time, event)
+    // The transcript keeps complete steps only: a streamed reply is logged whole by its model_text/tool_call.
+    case 'model_text_delta':
+    case 'tool_call_delta':
+    case 'model_stream_reset':
+      return ''
     case 'diff':
       return `${time} diff${event.turn !== undefined ? ` after turn ${event.turn}` : ''}: ${event.diff.files} files, +${event.diff.additions} −${event.diff.deletions}\n`
     case 'outcome':

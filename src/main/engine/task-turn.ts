@@ -251,6 +251,7 @@ async function runAgentTurn(
     },
     usageSoFar: task.usage,
     contextWindow: window.tokens,
+    stream: true,
     signal: deps.signal,
     toolNote: (startedAt) => deps.notes.toolNote(startedAt),
     notes: () => deps.notes.take(),

@@ -12,7 +12,19 @@ export interface ToolResult {
 
 /** One row of the timeline: events folded for reading (a call and its result together, log chunks grouped). */
 export type TimelineItem =
-  | { kind: 'message'; key: string; at: string; step: number; text: string }
+  /** `streaming`: the model is still writing it (its deltas so far); the step's model_text replaces it. */
+  | { kind: 'message'; key: string; at: string; step: number; text: string; streaming?: boolean }
+  /** A tool call the model is still writing: its name and its arguments' text so far. */
+  | {
+      kind: 'tool_draft'
+      key: string
+      at: string
+      step: number
+      index: number
+      callId?: string
+      name: string
+      argsText: string
+    }
   | { kind: 'tool'; key: string; at: string; step: number; name: string; args: unknown; result?: ToolResult }
   | {
       kind: 'usage'
@@ -87,6 +99,8 @@ export class TimelineBuilder {
   private costNoted = false
   /** The latest progress report of the current turn (import, clone, image, container, setup). */
   progress: Progress | undefined
+  /** The step whose reply is streaming, its text row and its tool-call drafts (by the call's index). */
+  private stream: { step: number; text?: number; drafts: Map<number, number> } | undefined
 
   /** True when `events` continues what was folded (same first event, at least as long). */
   continues(events: readonly TaskEvent[]): boolean {
@@ -102,14 +116,30 @@ export class TimelineBuilder {
 
   private add(e: TaskEvent): void {
     const key = `e${e.seq}`
+    // A later step, or a new status: what an earlier stream left unfinished (never sent whole) goes.
+    if (this.stream && (e.type === 'status' || ('step' in e && e.step > this.stream.step))) this.settle()
     switch (e.type) {
+      case 'model_text_delta':
+        this.addTextDelta(key, e)
+        return
+      case 'tool_call_delta':
+        this.addCallDelta(key, e)
+        return
+      case 'model_stream_reset':
+        if (this.stream?.step === e.step) this.settle()
+        return
       case 'model_text':
-        if (e.text.trim()) this.items.push({ kind: 'message', key, at: e.at, step: e.step, text: e.text })
+        this.addMessage(key, e)
         return
-      case 'tool_call':
-        this.toolIndex.set(e.callId, this.items.length)
-        this.items.push({ kind: 'tool', key, at: e.at, step: e.step, name: e.name, args: e.args })
+      case 'tool_call': {
+        const draft = this.takeDraft(e.step, e.callId)
+        const row = { kind: 'tool' as const, key, at: e.at, step: e.step, name: e.name, args: e.args }
+        const index = draft ?? this.items.length
+        this.toolIndex.set(e.callId, index)
+        if (draft === undefined) this.items.push(row)
+        else this.items[draft] = { ...row, key: this.items[draft]!.key }
         return
+      }
       case 'tool_result': {
         const result = { ok: e.ok, output: e.output, durationMs: e.durationMs }
         const index = this.toolIndex.get(e.callId)
@@ -176,6 +206,94 @@ export class TimelineBuilder {
       case 'network_blocked':
         this.addBlock(key, e)
     }
+  }
+
+  private streamOf(step: number): NonNullable<TimelineBuilder['stream']> {
+    if (this.stream?.step !== step) this.stream = { step, drafts: new Map() }
+    return this.stream
+  }
+
+  private addTextDelta(key: string, e: Extract<TaskEvent, { type: 'model_text_delta' }>): void {
+    const stream = this.streamOf(e.step)
+    const row = stream.text === undefined ? undefined : this.items[stream.text]
+    if (row?.kind === 'message') {
+      this.items[stream.text!] = { ...row, text: row.text + e.text }
+      return
+    }
+    stream.text = this.items.length
+    this.items.push({ kind: 'message', key, at: e.at, step: e.step, text: e.text, streaming: true })
+  }
+
+  private addCallDelta(key: string, e: Extract<TaskEvent, { type: 'tool_call_delta' }>): void {
+    const stream = this.streamOf(e.step)
+    const index = stream.drafts.get(e.index)
+    const row = index === undefined ? undefined : this.items[index]
+    if (row?.kind === 'tool_draft') {
+      const { callId = row.callId, name = row.name } = e
+      this.items[index!] = { ...row, callId, name, argsText: row.argsText + e.argsDelta }
+      return
+    }
+    stream.drafts.set(e.index, this.items.length)
+    const { step, callId, name = '', argsDelta } = e
+    this.items.push({
+      kind: 'tool_draft',
+      key,
+      at: e.at,
+      step,
+      index: e.index,
+      callId,
+      name,
+      argsText: argsDelta,
+    })
+  }
+
+  /** The step's complete text: it replaces the streamed row in place (same key), or is a new row. */
+  private addMessage(key: string, e: Extract<TaskEvent, { type: 'model_text' }>): void {
+    const at = this.stream?.step === e.step ? this.stream.text : undefined
+    if (at !== undefined) this.stream!.text = undefined
+    if (!e.text.trim()) return
+    const row = { kind: 'message' as const, key, at: e.at, step: e.step, text: e.text }
+    if (at === undefined) this.items.push(row)
+    else this.items[at] = { ...row, key: this.items[at]!.key }
+  }
+
+  /** The row of the step's draft of this call, taken out of the drafts (the complete call replaces it). */
+  private takeDraft(step: number, callId: string): number | undefined {
+    if (this.stream?.step !== step) return undefined
+    for (const [i, row] of this.stream.drafts) {
+      const item = this.items[row]
+      if (item?.kind !== 'tool_draft' || item.callId !== callId) continue
+      this.stream.drafts.delete(i)
+      return row
+    }
+    return undefined
+  }
+
+  /** Drops the stream's rows that were not replaced by complete ones (a reset, or never sent whole). */
+  private settle(): void {
+    const stream = this.stream
+    this.stream = undefined
+    if (!stream) return
+    const gone = new Set(stream.drafts.values())
+    if (stream.text !== undefined) gone.add(stream.text)
+    if (gone.size) this.removeRows(gone)
+  }
+
+  private removeRows(gone: ReadonlySet<number>): void {
+    const moved = new Map<number, number>()
+    const kept: TimelineItem[] = []
+    this.items.forEach((item, i) => {
+      if (gone.has(i)) return
+      moved.set(i, kept.length)
+      kept.push(item)
+    })
+    this.items = kept
+    for (const map of [this.toolIndex, this.blockIndex])
+      for (const [id, i] of map) {
+        const to = moved.get(i)
+        if (to === undefined) map.delete(id)
+        else map.set(id, to)
+      }
   }
 
   private addBlock(key: string, e: Extract<TaskEvent, { type: 'network_blocked' }>): void {

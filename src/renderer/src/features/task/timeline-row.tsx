@@ -28,11 +28,16 @@ export function TimelineRow({ item, ex }: { item: TimelineItem; ex: Expansion })
   switch (item.kind) {
     case 'message':
       return (
-        <div className="tl-message">
+        <div className={`tl-message${item.streaming ? ' is-streaming' : ''}`}>
           <div className="tl-label">Agent</div>
-          <div className="tl-message-text">{item.text}</div>
+          <div className="tl-message-text">
+            {item.text}
+            {item.streaming && <WritingCursor />}
+          </div>
         </div>
       )
+    case 'tool_draft':
+      return <ToolDraftRow item={item} />
     case 'tool':
       return <ToolRow id={item.key} name={item.name} args={item.args} result={item.result} ex={ex} />
     case 'usage':
@@ -108,6 +113,41 @@ export function TimelineRow({ item, ex }: { item: TimelineItem; ex: Expansion })
     case 'blocked':
       return <BlockedRow item={item} />
   }
+}
+
+/** A draft shows the tail of its arguments: a long file being written stays one cheap row. */
+const DRAFT_ARGS_CHARS = 2000
+
+/** A blinking caret after text the model is still writing. */
+function WritingCursor(): React.JSX.Element {
+  return (
+    <span className="tl-writing" role="status" aria-label="writing…">
+      <span className="tl-caret" aria-hidden="true" />
+    </span>
+  )
+}
+
+/** A tool call the model is still writing: its name, and its arguments as they arrive (raw JSON so far). */
+function ToolDraftRow({ item }: { item: Extract<TimelineItem, { kind: 'tool_draft' }> }): React.JSX.Element {
+  return (
+    <div className="tl-tool is-draft">
+      <div className="tl-tool-head">
+        <span className="tool-icon" aria-hidden="true">
+          ⚙
+        </span>
+        <span className="tool-name">{item.name || 'tool call'}</span>
+        <span className="tool-state running muted">writing…</span>
+      </div>
+      {item.argsText && (
+        <pre className="tool-json tl-draft-args">
+          {item.argsText.length > DRAFT_ARGS_CHARS
+            ? `…${item.argsText.slice(-DRAFT_ARGS_CHARS)}`
+            : item.argsText}
+          <WritingCursor />
+        </pre>
+      )}
+    </div>
+  )
 }
 
 /** "Context compacted: 118k → 21k tokens", and the handoff summary the model wrote, to expand. */

@@ -11,6 +11,7 @@ const STICK_PX = 48
 const ESTIMATES: Record<TimelineItem['kind'], number> = {
   message: 64,
   tool: 96,
+  tool_draft: 72,
   usage: 28,
   retry: 30,
   compaction: 60,
