@@ -12,7 +12,18 @@ import { launchBrowser } from '../support/browser'
 import { writeFiles } from '../support/files'
 import { startGitServer } from '../support/git-server'
 import { startGitHubDouble } from '../support/github-double'
-import { asFile, finish, gitRaw, lastUserMessage, tool } from '../support/review-api'
+import {
+  API,
+  asFile,
+  edit,
+  finish,
+  gitRaw,
+  lastUserMessage,
+  tool,
+  UTIL_V0,
+  UTIL_V1,
+  withLine,
+} from '../support/review-api'
 import {
   boxState,
   clickModifiedLine,
@@ -30,30 +41,12 @@ import { tempDir } from '../support/tmp'
 const TOKEN = 'ghp_e2eReviewLoop_0a1b2c3d4e5f6a7b'
 const TIMEOUT = 420_000
 
-/** src/api.js: two functions far enough apart that changing one line of each gives two hunks. */
-const API = [
-  'export function getUser(id) {',
-  '  return db.users.find(id)',
-  '}',
-  ...Array.from({ length: 12 }, (_, i) => `// note ${i + 1}`),
-  'export function listUsers() {',
-  '  return db.users.all()',
-  '}',
-]
 const GET_V1 = 'return db.users.find(String(id))'
 const GET_V2 = 'return id === undefined ? null : db.users.find(String(id))'
 const LIST_V1 = 'return db.users.all({ limit: 100 })'
-const UTIL_V0 = 'export const clamp = (n) => Math.max(0, n)\n'
-const UTIL_V1 = 'export const clamp = (n, max = 10) => Math.min(max, Math.max(0, n))\n'
 const REASON = 'listUsers is public: keep its signature'
 const COMMENT = 'Guard against a missing id here.'
 const NOTE = 'Please make getUser safe for a missing id.'
-
-const withLine = (lines: readonly string[], at: number, text: string): string[] =>
-  lines.map((l, i) => (i === at - 1 ? text : l))
-
-const edit = (path: string, from: string, to: string) =>
-  tool('edit_file', { path, old_string: from, new_string: to })
 
 /** Turn 1's edits: both functions of src/api.js (two hunks), and src/util.js. */
 const TURN_ONE = [

@@ -15,10 +15,12 @@ import { startGitHubDouble } from '../support/github-double'
 import { withTestAppServer } from '../support/services'
 import { tempDir } from '../support/tmp'
 import {
+  API,
   asFile,
   call,
   changedPaths,
   commitAll,
+  edit,
   fileOf,
   finish,
   git,
@@ -29,38 +31,23 @@ import {
   numberedLines,
   refusal,
   tool,
+  UTIL_V0,
+  UTIL_V1,
   waitForTurn,
+  withLine,
 } from '../support/review-api'
 
 const execFileAsync = promisify(execFile)
 const TOKEN = 'ghp_reviewLoopToken_0a1b2c3d4e5f6a7b'
 const TURN_TIMEOUT = 400_000
 
-/** src/api.js: two functions far enough apart that changing one line of each gives two hunks. */
-const API = [
-  'export function getUser(id) {',
-  '  return db.users.find(id)',
-  '}',
-  ...Array.from({ length: 12 }, (_, i) => `// note ${i + 1}`),
-  'export function listUsers() {',
-  '  return db.users.all()',
-  '}',
-]
 const GET_V1 = '  return db.users.find(String(id))'
 const GET_V2 = '  return id === undefined ? null : db.users.find(String(id))'
 const LIST_V1 = '  return db.users.all({ limit: 100 })'
-const UTIL_V0 = 'export const clamp = (n) => Math.max(0, n)\n'
-const UTIL_V1 = 'export const clamp = (n, max = 10) => Math.min(max, Math.max(0, n))\n'
 const REASON = "don't touch the public API"
 const NOTE = 'Please make getUser safe for a missing id.'
 const COMMENT_CHANGED = 'Guard against a missing id here.'
 const COMMENT_KEPT = 'Is 10 the right default?'
-
-const withLine = (lines: readonly string[], at: number, text: string): string[] =>
-  lines.map((l, i) => (i === at - 1 ? text : l))
-
-const edit = (path: string, from: string, to: string) =>
-  tool('edit_file', { path, old_string: from, new_string: to })
 
 describe('the review loop over the HTTP API, on the real engine', () => {
   it(

@@ -140,3 +140,25 @@ export const asFile = (lines: readonly string[]): string => lines.map((l) => `${
 export const tool = (name: string, args: Record<string, unknown>) => ({ toolCalls: [{ name, args }] })
 
 export const finish = (summary: string) => tool('finish', { summary })
+
+/** The review-loop scenario's src/api.js: two functions far enough apart that changing one line of each gives two hunks. */
+export const API = [
+  'export function getUser(id) {',
+  '  return db.users.find(id)',
+  '}',
+  ...Array.from({ length: 12 }, (_, i) => `// note ${i + 1}`),
+  'export function listUsers() {',
+  '  return db.users.all()',
+  '}',
+]
+/** The scenario's src/util.js, before and after turn 1. */
+export const UTIL_V0 = 'export const clamp = (n) => Math.max(0, n)\n'
+export const UTIL_V1 = 'export const clamp = (n, max = 10) => Math.min(max, Math.max(0, n))\n'
+
+/** `lines` with line `at` (1-based) replaced by `text`. */
+export const withLine = (lines: readonly string[], at: number, text: string): string[] =>
+  lines.map((l, i) => (i === at - 1 ? text : l))
+
+/** A scripted edit_file step. */
+export const edit = (path: string, from: string, to: string) =>
+  tool('edit_file', { path, old_string: from, new_string: to })

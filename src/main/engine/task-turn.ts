@@ -36,7 +36,7 @@ const MAX_SETUP_SCRIPT_BYTES = 1024 * 1024
  *  3. (first turn) read AGENTS.md and the tree for the prompt;
  *  4. run the agent in a fresh container (its network policy: none by default), removed when the turn ends;
  *  5. compute the diff against the baseline, and the turn's own (turn-review.ts: a snapshot at its start,
- *     before any container, and at its end).
+ *     before the first container, and at its end).
  */
 export async function runTurn(taskId: string, followUp: string | undefined, deps: TurnDeps): Promise<void> {
   const { store, signal } = deps

@@ -32,7 +32,7 @@ import { HttpError } from './http-io'
  * page, served from another origin, calls the seed API (POST /api/task, GET /api/task/{id}/status,
  * GET /api/logs/{id}/{file}) with plain fetch. Exactly the listed origins get CORS headers on those routes
  * (and their preflights), and their seed form posts pass (2); nothing else changes for them (every other
- * route answers them as any other site) nor for any other origin. They still need the token unless the
+ * route answers them as it answers every other site) nor for other origins. They still need the token unless the
  * server needs none (`--no-token`), in the Authorization header: our cookie is never taken from them
  * (a same-site page could make the browser attach it) and credentials are never allowed cross-origin.
  */

@@ -43,7 +43,7 @@ const AUTO_PR_LOST: AppErrorData = {
   hint: 'Open the pull request from the review in the app, or submit the task again with github_token.',
 }
 
-/** The error an auto-PR ended with, as the seed status reports it (failed), if any. */
+/** The error an auto-PR ended with, as the seed status reports it (failed); undefined when none. */
 export function autoPrError(auto: AutoPrState): AppErrorData | undefined {
   if (auto.state === 'failed') return auto.error
   if (auto.state === 'lost') return AUTO_PR_LOST

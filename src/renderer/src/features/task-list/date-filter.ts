@@ -1,7 +1,7 @@
 import type { TaskRecord } from '../../../../shared/task'
 
 /**
- * When a task was created: any time, today, the last 7 days (today and the 6 before), or a range of
+ * When a task was created: at whatever time, today, the last 7 days (today and the 6 before), or a range of
  * days `from`–`to` (YYYY-MM-DD as an `<input type="date">` gives them, both inclusive, either may be
  * empty for an open end). Days are the user's local calendar days.
  */

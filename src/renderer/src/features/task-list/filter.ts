@@ -32,7 +32,7 @@ function haystack(task: TaskRecord): string {
 const termsOf = (query: string): string[] => query.toLowerCase().split(/\s+/).filter(Boolean)
 
 /**
- * Tasks with the status, every word of the query (any order, case-insensitive) and, given a window, created
+ * Tasks with the status, every word of the query (in whichever order, case-insensitive) and, given a window, created
  * inside it; order is kept.
  */
 export function filterTasks(
@@ -52,7 +52,7 @@ export function filterTasks(
 
 /**
  * The filters in effect, in words ("status Review", "search “zebra”", "created today"), for saying what
- * hides tasks. A date filter without a window (any time; an empty, invalid or inverted range) is not in effect.
+ * hides tasks. A date filter without a window (all times; an empty, invalid or inverted range) is not in effect.
  */
 export function activeFilters(
   filter: StatusFilter,
