@@ -235,6 +235,10 @@ export const BASE_OPTIONS = {
     "ui-monospace, 'SF Mono', 'Cascadia Code', 'JetBrains Mono', Menlo, Consolas, 'DejaVu Sans Mono', monospace",
   renderLineHighlight: 'none',
   stickyScroll: { enabled: false },
+  // Monaco's word highlighter keeps one query for every editor, naming a model by its URI, and looks that
+  // model up again later: after the review swapped a file's models (another turn, a follow-up) the lookup
+  // rejects with "Model not found" unhandled. A review has no use for occurrence highlights.
+  occurrencesHighlight: 'off',
   glyphMargin: true,
   lineDecorationsWidth: 14,
 } satisfies monaco.editor.IEditorOptions
