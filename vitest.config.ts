@@ -52,6 +52,20 @@ export default defineConfig({
           maxWorkers: 1,
         },
       },
+      {
+        test: {
+          // Faults injected for real (`npm run test:faults`), after every other project: the suite kills and
+          // restarts daemons and processes. Its table and closing line come from fault-report.ts.
+          name: 'faults',
+          include: ['test/faults/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/support/global-setup.ts', 'test/faults/support/fault-report.ts'],
+          sequence: { groupOrder: 4 },
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
+          maxWorkers: 1,
+        },
+      },
     ],
   },
 })

@@ -45,6 +45,11 @@ export interface AgentRunOptions {
   contextWindow?: number
   /** Stream the model's replies: deltas are events while a reply is written (model_text_delta…). */
   stream?: boolean
+  /**
+   * Told the history after each whole step (the model's reply and every tool result it asked for), so that
+   * a turn cut off mid-way can go on from there; never with a tool call split from its result.
+   */
+  onStep?: (messages: ChatCompletionMessageParam[]) => void
 }
 
 export interface AgentRunResult {
@@ -180,6 +185,7 @@ export async function runAgent(opts: AgentRunOptions): Promise<AgentRunResult> {
       else checkLimits(limits, usage, signal, false)
     }
     if (summary !== null) return { summary, usage, messages }
+    opts.onStep?.(messages)
   }
 }
 

@@ -44,7 +44,11 @@ export function createHandlers(services: Services): Handlers {
     'github.status': () => github.status(),
     'github.repos': ({ page, query }) => github.repos(page, query),
     'settings.get': async () => settings.get(),
-    'settings.update': (patch) => settings.update(patch),
+    'settings.update': async (patch) => {
+      const next = await settings.update(patch)
+      engine.settingsChanged()
+      return next
+    },
     'secrets.status': () => secrets.status(endpoints()),
     // A secret is bound to the endpoint in the settings when it is entered; it is sent nowhere else.
     'secrets.set': async ({ name, value }) => {

@@ -293,8 +293,13 @@ export class TaskEngine {
     })
   }
 
-  private schedule(id: string, followUp: string | undefined): void {
+  /** Applies saved settings at once: a raised (or lowered) concurrency limit holds for the waiting tasks now. */
+  settingsChanged(): void {
     this.queue.setLimit(this.opts.settings().maxConcurrentTasks)
+  }
+
+  private schedule(id: string, followUp: string | undefined): void {
+    this.settingsChanged()
     this.queue.enqueue(id, () => this.execute(id, followUp))
   }
 
