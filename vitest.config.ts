@@ -59,7 +59,11 @@ export default defineConfig({
           name: 'faults',
           include: ['test/faults/**/*.test.ts'],
           environment: 'node',
-          globalSetup: ['test/support/global-setup.ts', 'test/faults/support/fault-report.ts'],
+          globalSetup: [
+            'test/support/global-setup.ts',
+            'test/support/build-renderer.ts',
+            'test/faults/support/fault-report.ts',
+          ],
           sequence: { groupOrder: 4 },
           testTimeout: 300_000,
           hookTimeout: 600_000,
