@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { hostPatternSchema, phaseNetworkSchema, REGISTRY_HOSTS } from './network'
-import { agentRuntimeSchema, contextWindowSchema } from './task'
+import { agentRuntimeSchema, contextWindowSchema, reasoningEffortSchema } from './task'
 
 export const settingsSchema = z.object({
   model: z.string().min(1).default('gpt-4.1-mini'),
@@ -8,6 +8,12 @@ export const settingsSchema = z.object({
   runtime: agentRuntimeSchema.default('builtin'),
   /** OpenAI-compatible endpoint; unset means the SDK's default. */
   baseUrl: z.url().optional(),
+  /** The built-in loop's wire API: `auto` is the Responses API on api.openai.com, Chat Completions elsewhere. */
+  modelApi: z.enum(['auto', 'chat', 'responses']).default('auto'),
+  /** The reasoning effort of a task that names none; unset: the model's default. */
+  reasoningEffort: reasoningEffortSchema.optional(),
+  /** A streamed model reply that sends nothing for this many seconds is cut off and retried. */
+  streamIdleSeconds: z.number().min(1).max(3600).default(60),
   maxConcurrentTasks: z.number().int().min(1).max(16).default(2),
   limits: z
     .object({
@@ -97,6 +103,28 @@ export type Settings = z.infer<typeof settingsSchema>
 export type SettingsInput = z.input<typeof settingsSchema>
 
 export const defaultSettings = (): Settings => settingsSchema.parse({})
+
+/** OpenAI's own API host: what an unset base URL means. */
+export const OPENAI_API_HOST = 'api.openai.com'
+
+/**
+ * The wire API the built-in loop uses for an endpoint: the setting, or for `auto` the Responses API on
+ * OpenAI's own API (unset base URL) and Chat Completions on every other OpenAI-compatible server (Ollama,
+ * vLLM, LM Studio), which may lack the Responses API.
+ */
+export function resolveModelApi(settings: Pick<Settings, 'modelApi' | 'baseUrl'>): {
+  api: 'chat' | 'responses'
+  auto: boolean
+} {
+  if (settings.modelApi !== 'auto') return { api: settings.modelApi, auto: false }
+  let host = OPENAI_API_HOST
+  try {
+    if (settings.baseUrl) host = new URL(settings.baseUrl).hostname
+  } catch {
+    host = ''
+  }
+  return { api: host === OPENAI_API_HOST ? 'responses' : 'chat', auto: true }
+}
 
 /**
  * A change to the settings: each top-level field, nested objects (limits, sandbox, zip) field by field, and

@@ -26,6 +26,7 @@ export function inputAsMessages(body: Record<string, unknown>): ChatMessage[] {
 export function responseObject(reply: Reply, body: Record<string, unknown>, done: boolean) {
   const { step, toolCalls } = reply
   const output: unknown[] = []
+  if (done) output.push(...reasoningItems(reply))
   if (done && step.text !== undefined) output.push(messageItem(reply, step.text, 'completed'))
   if (done) for (const call of toolCalls) output.push(functionCallItem(call, 'completed'))
   const u = reply.usage
@@ -66,6 +67,15 @@ export function responseObject(reply: Reply, body: Record<string, unknown>, done
   }
 }
 
+/** The reply's reasoning items, as a reasoning model sends them when asked for `reasoning.encrypted_content`. */
+const reasoningItems = (reply: Reply) =>
+  (reply.step.reasoning ?? []).map((r, i) => ({
+    id: `rs_${reply.index}_${i}`,
+    type: 'reasoning',
+    summary: r.summary ? [{ type: 'summary_text', text: r.summary }] : [],
+    encrypted_content: r.encrypted_content,
+  }))
+
 const messageItem = (reply: Reply, text: string | null, status: string) => ({
   id: `msg_${reply.index}`,
   type: 'message',
@@ -94,6 +104,13 @@ export function responseEvents(
   add('response.in_progress', { response: responseObject(reply, body, false) })
   let outputIndex = 0
   const { step } = reply
+  for (const item of reasoningItems(reply)) {
+    add('response.output_item.added', {
+      output_index: outputIndex,
+      item: { ...item, encrypted_content: null },
+    })
+    add('response.output_item.done', { output_index: outputIndex++, item })
+  }
   if (step.text !== undefined) {
     const ids = { item_id: `msg_${reply.index}`, output_index: outputIndex, content_index: 0 }
     add('response.output_item.added', {

@@ -17,7 +17,18 @@ export type ScriptStep =
       dropAfterEvents?: number
       /** Leave usage out of the answer (servers that do not report it). */
       omitUsage?: boolean
+      /** Streamed answers only: stop sending (the connection kept open) after this many events. */
+      stallAfterEvents?: number
+      /**
+       * Responses API only: reasoning items put first in the output, each with its `encrypted_content`
+       * (ids `rs_<request>_<i>`), as OpenAI's reasoning models send them with `store: false`.
+       */
+      reasoning?: Array<{ encrypted_content: string; summary?: string }>
     }
+  /** The connection reset before an answer (no status line). */
+  | { fault: 'reset'; delayMs?: number }
+  /** A raw answer: what a proxy in the way, or a truncated body, sends (`body` as it is). */
+  | { fault: 'raw'; status: number; contentType: string; body: string; delayMs?: number }
   | {
       status: number
       error: { message: string; type?: string; code?: string }
@@ -60,8 +71,8 @@ export interface ModelServer {
   close(): Promise<void>
 }
 
-/** A scripted answer (not an HTTP error). */
-export type Answer = Extract<ScriptStep, { text?: string }>
+/** A scripted answer (not an HTTP error, not a fault). */
+export type Answer = Exclude<ScriptStep, { status: number } | { fault: string }>
 
 /** One answer being written: the step, with its tool calls' ids and its usage filled in. */
 export interface Reply {

@@ -58,5 +58,35 @@ export function validateResponsesRequest(body: unknown): string | null {
   if (typeof body.model !== 'string' || !body.model) return "Missing required parameter: 'model'."
   if (typeof body.input !== 'string' && !Array.isArray(body.input))
     return "Missing required parameter: 'input'."
+  return Array.isArray(body.input) ? validateInputItems(body.input as unknown[], body.store === false) : null
+}
+
+const followsReasoning = (item: unknown): boolean =>
+  isObject(item) && (item.type === 'function_call' || item.role === 'assistant' || item.type === 'message')
+
+/**
+ * The checks OpenAI makes of `input` items that this server's clients get wrong most easily: a reasoning
+ * item must carry its encrypted content when nothing is stored, and be followed by the item it came with;
+ * a function call's output must answer a call sent before it.
+ */
+function validateInputItems(input: unknown[], stateless: boolean): string | null {
+  const calls = new Set<string>()
+  for (const [i, item] of input.entries()) {
+    if (!isObject(item)) return `input[${i}]: expected an object.`
+    if (item.type === 'reasoning') {
+      if (stateless && typeof item.encrypted_content !== 'string') {
+        return `Item with id '${String(item.id)}' not found. Items are not persisted when \`store\` is set to false.`
+      }
+      let next = i + 1
+      while (isObject(input[next]) && (input[next] as Record<string, unknown>).type === 'reasoning') next++
+      if (!followsReasoning(input[next])) {
+        return `Item '${String(item.id)}' of type 'reasoning' was provided without its required following item.`
+      }
+    }
+    if (item.type === 'function_call' && typeof item.call_id === 'string') calls.add(item.call_id)
+    if (item.type === 'function_call_output' && !calls.has(String(item.call_id))) {
+      return `No tool call found for function call output with call_id ${String(item.call_id)}.`
+    }
+  }
   return null
 }

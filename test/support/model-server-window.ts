@@ -10,9 +10,10 @@ export interface WindowRecord {
   sizes: Array<{ tokens: number; refused: boolean }>
 }
 
-/** The server's own estimate of a request's prompt tokens: its messages' and tools' JSON, bytes / 3. */
+/** The server's own estimate of a request's prompt tokens: its messages' (or input's) and tools' JSON, bytes / 3. */
 export function serverTokens(body: Record<string, unknown>): number {
-  const bytes = Buffer.byteLength(JSON.stringify({ messages: body.messages, tools: body.tools }), 'utf8')
+  const { messages, input, instructions, tools } = body
+  const bytes = Buffer.byteLength(JSON.stringify({ messages, instructions, input, tools }), 'utf8')
   return Math.ceil(bytes / 3)
 }
 

@@ -140,6 +140,11 @@ export async function startModelServer(
       )
     }
     if (step.delayMs) await sleep(step.delayMs)
+    if ('fault' in step) {
+      if (step.fault === 'reset') return void req.socket.destroy()
+      res.writeHead(step.status, { 'content-type': step.contentType })
+      return void res.end(step.body)
+    }
     if ('status' in step) {
       const { message, type = 'invalid_request_error', code = null } = step.error
       return send(res, step.status, { error: { message, type, param: null, code } }, step.headers)

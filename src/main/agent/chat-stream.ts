@@ -6,22 +6,14 @@ import type {
   ChatCompletionMessageFunctionToolCall,
 } from 'openai/resources/chat/completions'
 import type { CompletionUsage } from 'openai/resources/completions'
+import { readStream, type StreamReader, type StreamRequest, type StreamSink } from './stream-guard'
 
-/** What a streamed reply says while it is being written. */
-export interface StreamSink {
-  text(piece: string): void
-  toolCall(index: number, part: { callId?: string; name?: string; argsDelta: string }): void
-  /** The attempt's stream broke off after it began: every delta it sent is void. */
-  reset(reason: string): void
-}
-
-/** A stream that broke off after it began (a reset connection, an error mid-stream, no end): retried whole. */
-export class StreamDropped extends Error {}
+export { StreamDropped, type StreamSink } from './stream-guard'
 
 type FinishReason = ChatCompletion.Choice['finish_reason']
 
 /** Puts a streamed chat completion back together, exactly as the API answers it without streaming. */
-export class ChatStreamAssembler {
+export class ChatStreamAssembler implements StreamReader<ChatCompletionChunk> {
   private id = ''
   private created = 0
   private model = ''
@@ -39,7 +31,7 @@ export class ChatStreamAssembler {
     return this.finish !== null
   }
 
-  add(chunk: ChatCompletionChunk): void {
+  consume(chunk: ChatCompletionChunk): void {
     this.id ||= chunk.id
     this.created ||= chunk.created
     this.model ||= chunk.model
@@ -107,58 +99,20 @@ export class ChatStreamAssembler {
 /**
  * One streamed chat completion (`include_usage`: the last chunk carries the usage), its deltas told to
  * `sink` as they arrive, assembled into the completion the non-streaming call returns. A stream that breaks
- * off after it began, or is still going after `request.timeout`, throws StreamDropped after telling the sink
- * to discard what it showed.
+ * off, stalls or outlasts its time throws StreamDropped (stream-guard.ts).
  */
 export async function streamCompletion(
   client: OpenAI,
   body: ChatCompletionCreateParamsNonStreaming,
-  request: { signal?: AbortSignal; timeout: number },
+  request: StreamRequest,
   sink: StreamSink,
 ): Promise<ChatCompletion> {
-  // The client's timeout ends with the headers: this one holds for the whole stream.
-  const call = new AbortController()
-  const cancel = (): void => call.abort()
-  request.signal?.addEventListener('abort', cancel, { once: true })
-  const timer = setTimeout(cancel, request.timeout)
-  const timedOut = (): boolean => call.signal.aborted && !request.signal?.aborted
   const assembler = new ChatStreamAssembler(sink)
-  try {
-    const stream = await client.chat.completions
-      .create(
-        { ...body, stream: true, stream_options: { include_usage: true } },
-        { signal: call.signal, timeout: request.timeout },
-      )
-      .catch((err: unknown) => {
-        throw timedOut() ? new StreamDropped("The model's stream timed out", { cause: err }) : err
-      })
-    // An aborted stream may just end: a stream without its finish is as broken as one that threw.
-    let failure: unknown = new Error('it ended before the reply did')
-    try {
-      for await (const chunk of stream) assembler.add(chunk)
-    } catch (err) {
-      failure = err
-    }
-    if (!assembler.finished)
-      throw dropped(assembler, sink, failure, request.signal?.aborted === true, timedOut())
-  } finally {
-    clearTimeout(timer)
-    request.signal?.removeEventListener('abort', cancel)
-  }
+  await readStream(request, sink, assembler, (signal) =>
+    client.chat.completions.create(
+      { ...body, stream: true, stream_options: { include_usage: true } },
+      { signal, timeout: request.timeout },
+    ),
+  )
   return assembler.result()
-}
-
-/** The error a stream broken off mid-reply ends with, once the sink was told its deltas are void. */
-function dropped(
-  assembler: ChatStreamAssembler,
-  sink: StreamSink,
-  err: unknown,
-  cancelled: boolean,
-  timedOut: boolean,
-): unknown {
-  const reason = cancelled ? 'cancelled' : timedOut ? 'stream timed out' : 'stream dropped'
-  if (assembler.began) sink.reset(reason)
-  if (cancelled) return err
-  const why = timedOut ? 'timed out' : `broke off: ${err instanceof Error ? err.message : String(err)}`
-  return new StreamDropped(`The model's stream ${why}`, { cause: err })
 }

@@ -8,7 +8,8 @@ import { AppError } from '../errors'
 import type { AgentEvent } from '../../shared/events'
 import type { TaskUsage } from '../../shared/task'
 import { handoffRequest, preservedPrefix, recentStart, shortenToolOutputs, withSummary } from './compaction'
-import { completeWithRetry, type RetryPolicy } from './model'
+import type { RetryPolicy } from './model'
+import { callModel, type ModelEndpoint } from './model-call'
 import { addAnswerUsage, priceAnswer, type PricingTable } from './pricing'
 import { Calibration, estimatePromptTokens, estimateToolTokens } from './token-estimate'
 
@@ -24,8 +25,10 @@ const HANDOFF_SHARE = 0.5
 const SUMMARY_SHARE = 0.1
 
 export interface KeeperOptions {
-  client: OpenAI
-  model: string
+  /** The summary call goes where the loop's calls go, over the same API. */
+  endpoint: ModelEndpoint
+  /** The stream idle timeout of the summary call (ms). */
+  idleMs?: number
   /** The context window in tokens. */
   window: number
   tools: ChatCompletionTool[]
@@ -176,16 +179,18 @@ export class ContextKeeper {
     summary: string
     usage: { promptTokens: number; completionTokens: number; costUsd: number }
   }> {
-    const { client, model, usage } = this.opts
+    const { endpoint, usage } = this.opts
+    const { model } = endpoint
     const budget = Math.floor((HANDOFF_SHARE * this.window) / this.calibration.ratio)
     const call = (share: number) =>
-      completeWithRetry(
-        client,
-        { model, messages: handoffRequest(messages, Math.floor(budget * share)) },
+      callModel(
+        endpoint,
+        { messages: handoffRequest(messages, Math.floor(budget * share)) },
         {
           signal: this.opts.signal,
           deadline: this.opts.deadline,
           retry: this.opts.retry,
+          idleMs: this.opts.idleMs,
           onRetry: (attempt, delayMs, reason) =>
             this.opts.emit({ type: 'retry', step, attempt, delayMs, reason: `${reason} (context summary)` }),
         },

@@ -1,14 +1,15 @@
 import type OpenAI from 'openai'
 import type {
-  ChatCompletionAssistantMessageParam,
   ChatCompletionMessageParam,
   ChatCompletionMessageToolCall,
   ChatCompletionTool,
 } from 'openai/resources/chat/completions'
 import { AppError } from '../errors'
 import type { AgentEvent } from '../../shared/events'
-import { emptyUsage, type TaskUsage } from '../../shared/task'
-import { completeWithRetry, redact, type RetryPolicy } from './model'
+import { emptyUsage, type ReasoningEffort, type TaskUsage } from '../../shared/task'
+import { redact, type RetryPolicy } from './model'
+import { callModel, type ModelEndpoint, type WireApi } from './model-call'
+import { reasoningOf, type AssistantMessage } from './responses-call'
 import { addAnswerUsage, priceAnswer, usageEvent, type PricingTable } from './pricing'
 import { ToolError, type Tool, type Workspace } from './tools/tool'
 import { contextWindowOf } from './context-window'
@@ -45,6 +46,12 @@ export interface AgentRunOptions {
   contextWindow?: number
   /** Stream the model's replies: deltas are events while a reply is written (model_text_delta…). */
   stream?: boolean
+  /** The wire API of the endpoint (default Chat Completions); the history is kept as chat messages either way. */
+  api?: WireApi
+  /** The reasoning effort the user chose; unset: the model's default. */
+  reasoningEffort?: ReasoningEffort
+  /** A streamed reply that sends nothing for this long (ms) is retried (default 60 s). */
+  streamIdleMs?: number
   /**
    * Told the history after each whole step (the model's reply and every tool result it asked for), so that
    * a turn cut off mid-way can go on from there; never with a tool call split from its result.
@@ -106,9 +113,15 @@ export async function runAgent(opts: AgentRunOptions): Promise<AgentRunResult> {
   const chatTools = opts.tools.map(toChatTool)
   const clean = (text: string): string => redact(text, [client.apiKey])
   const emit = (e: AgentEvent): void => opts.onEvent(e)
-  const keeper = new ContextKeeper({
+  const endpoint: ModelEndpoint = {
     client,
     model: opts.model,
+    api: opts.api,
+    reasoningEffort: opts.reasoningEffort,
+  }
+  const keeper = new ContextKeeper({
+    endpoint,
+    idleMs: opts.streamIdleMs,
     window: contextWindowOf(opts.model, opts.contextWindow).tokens,
     tools: chatTools,
     usage,
@@ -125,18 +138,19 @@ export async function runAgent(opts: AgentRunOptions): Promise<AgentRunResult> {
     checkLimits(limits, usage, signal, true)
     for (const note of opts.notes?.() ?? []) messages.push({ role: 'user', content: `[codex-sys] ${note}` })
     const step = ++usage.steps
-    const deltas = opts.stream ? new StepDeltas(step, emit, clean) : undefined
+    const deltas = opts.stream ? new StepDeltas(step, emit, clean, undefined, [client.apiKey]) : undefined
     // The history may come back compacted (context-keeper.ts): the loop goes on from that one.
     const fitted = await keeper.complete(messages, step, (history) =>
-      completeWithRetry(
-        client,
-        { model: opts.model, messages: history, tools: chatTools, tool_choice: 'auto' },
+      callModel(
+        endpoint,
+        { messages: history, tools: chatTools },
         {
           signal,
           deadline: limits.deadline,
           retry: opts.retry,
           onRetry: (attempt, delayMs, reason) => emit({ type: 'retry', step, attempt, delayMs, reason }),
           stream: deltas,
+          idleMs: opts.streamIdleMs,
         },
       ),
     )
@@ -158,15 +172,19 @@ export async function runAgent(opts: AgentRunOptions): Promise<AgentRunResult> {
 
     const reply = completion.choices[0]?.message
     if (!reply) throw new AppError('model_error', 'The model API sent a reply without a message')
-    const text = reply.content || reply.refusal || ''
+    // The key never goes further than the API that knows it: not into the history, the summary or events.
+    const text = clean(reply.content || reply.refusal || '')
     const calls = reply.tool_calls ?? []
-    const assistant: ChatCompletionAssistantMessageParam = {
+    const assistant: AssistantMessage = {
       role: 'assistant',
-      content: reply.content ?? null,
+      content: reply.content ? clean(reply.content) : (reply.content ?? null),
     }
     if (calls.length) assistant.tool_calls = calls
+    // The Responses API's reasoning items ride on the message, to be sent back with it (responses-call.ts).
+    const reasoning = reasoningOf(reply)
+    if (reasoning) assistant.reasoning = reasoning
     messages.push(assistant)
-    if (text.trim()) emit({ type: 'model_text', step, text: clean(text) })
+    if (text.trim()) emit({ type: 'model_text', step, text })
     if (!calls.length) return { summary: text.trim(), usage, messages }
 
     let summary: string | null = null

@@ -4,7 +4,8 @@ import type {
   ChatCompletionCreateParamsNonStreaming,
 } from 'openai/resources/chat/completions'
 import { AppError } from '../errors'
-import { StreamDropped, streamCompletion, type StreamSink } from './chat-stream'
+import { streamCompletion } from './chat-stream'
+import { StreamDropped, type StreamRequest, type StreamSink } from './stream-guard'
 
 export function createModelClient(opts: { apiKey: string; baseURL?: string; timeoutMs?: number }): OpenAI {
   // maxRetries 0: the loop retries by itself so every retry is visible as an event.
@@ -40,7 +41,12 @@ export interface CompleteOptions {
   onRetry(attempt: number, delayMs: number, reason: string): void
   /** Set: the call streams, its deltas told here; a stream that breaks off is retried as a whole call. */
   stream?: StreamSink
+  /** A stream that sends nothing for this long (ms) is retried (default stream-guard's 60 s). */
+  idleMs?: number
 }
+
+/** A reply that arrived whole but is not what the API answers (a proxy's page, a truncated body): retried. */
+export class MalformedReply extends Error {}
 
 const cancelled = (): AppError => new AppError('cancelled', 'The task was cancelled')
 const outOfTime = (deadline: number): AppError =>
@@ -109,7 +115,9 @@ function toAppError(err: unknown, model: string, secret: string | null): AppErro
 }
 
 function retryReason(err: unknown): string | undefined {
-  if (err instanceof StreamDropped) return 'stream dropped'
+  if (err instanceof StreamDropped) return err.reason
+  if (err instanceof SyntaxError) return 'reply not valid JSON'
+  if (err instanceof MalformedReply) return 'reply not a completion'
   if (err instanceof OpenAI.APIConnectionError)
     return err instanceof OpenAI.APIConnectionTimeoutError ? 'timeout' : 'connection error'
   if (!(err instanceof OpenAI.APIError) || err.status === undefined) return undefined
@@ -118,43 +126,72 @@ function retryReason(err: unknown): string | undefined {
   return undefined
 }
 
+/** The reply itself when it has the shape of a completion (the SDK hands back a non-JSON body as text). */
+function checkedCompletion(reply: unknown): ChatCompletion {
+  const choices = (reply as { choices?: unknown } | null)?.choices
+  if (typeof reply !== 'object' || !Array.isArray(choices))
+    throw new MalformedReply('The model API sent a reply that is not a chat completion')
+  return reply as ChatCompletion
+}
+
 /**
  * One chat completion (streamed when `opts.stream` is set) with retries (429, 5xx, connection errors, a
- * dropped stream) and the user-facing error mapping.
+ * dropped or stalled stream, a reply that is not JSON) and the user-facing error mapping.
  */
-export async function completeWithRetry(
+export function completeWithRetry(
   client: OpenAI,
   body: ChatCompletionCreateParamsNonStreaming,
   opts: CompleteOptions,
 ): Promise<ChatCompletion> {
+  return withRetry(client, body.model, opts, async (request) =>
+    opts.stream
+      ? streamCompletion(client, body, request, opts.stream)
+      : checkedCompletion(
+          await client.chat.completions.create(body, { signal: request.signal, timeout: request.timeout }),
+        ),
+  )
+}
+
+/**
+ * The retry loop of every model call, whichever API: `attempt` makes one call; failures worth retrying
+ * (retryReason) wait (Retry-After, else backoff with jitter) and go again, each told to `opts.onRetry`;
+ * the others, and the last, become the AppError the user sees. Only a completed attempt returns, so a
+ * dropped stream's usage is never counted.
+ */
+export async function withRetry<T>(
+  client: OpenAI,
+  model: string,
+  opts: CompleteOptions,
+  attempt: (request: StreamRequest) => Promise<T>,
+): Promise<T> {
   const policy = { ...DEFAULT_RETRY, ...opts.retry }
-  for (let attempt = 1; ; attempt++) {
+  for (let tries = 1; ; tries++) {
     if (opts.signal?.aborted) throw cancelled()
     const remaining = opts.deadline - Date.now()
     if (remaining <= 0) throw outOfTime(opts.deadline)
     try {
-      const request = { signal: opts.signal, timeout: Math.min(client.timeout, remaining) }
-      // Only a completed attempt returns: a dropped stream's usage is never counted.
-      return await (opts.stream
-        ? streamCompletion(client, body, request, opts.stream)
-        : client.chat.completions.create(body, request))
+      return await attempt({
+        signal: opts.signal,
+        timeout: Math.min(client.timeout, remaining),
+        idleMs: opts.idleMs,
+      })
     } catch (err) {
       if (opts.signal?.aborted) throw cancelled()
       if (Date.now() >= opts.deadline) throw outOfTime(opts.deadline)
       const reason = retryReason(err)
-      if (!reason) throw toAppError(err, body.model, client.apiKey)
-      if (attempt >= policy.maxAttempts) {
+      if (!reason) throw toAppError(err, model, client.apiKey)
+      if (tries >= policy.maxAttempts) {
         const last = err instanceof OpenAI.APIError ? apiMessage(err, client.apiKey) : reason
-        throw new AppError('model_error', `The model API kept failing (${attempt} attempts): ${last}`, {
+        throw new AppError('model_error', `The model API kept failing (${tries} attempts): ${last}`, {
           hint: 'The service may be down or overloaded; try again later.',
-          details: { attempts: attempt, status: err instanceof OpenAI.APIError ? err.status : undefined },
+          details: { attempts: tries, status: err instanceof OpenAI.APIError ? err.status : undefined },
         })
       }
-      const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1))
+      const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (tries - 1))
       const hinted = err instanceof OpenAI.APIError ? retryAfterMs(err) : undefined
       const delayMs = Math.round(Math.min(policy.maxDelayMs, hinted ?? backoff * (0.5 + Math.random() / 2)))
       if (Date.now() + delayMs >= opts.deadline) throw outOfTime(opts.deadline)
-      opts.onRetry(attempt, delayMs, reason)
+      opts.onRetry(tries, delayMs, reason)
       await sleep(delayMs, opts.signal)
     }
   }

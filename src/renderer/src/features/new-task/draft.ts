@@ -1,6 +1,6 @@
 import { useSyncExternalStore } from 'react'
 import type { NetworkPhase } from '../../../../shared/network'
-import type { AgentRuntime } from '../../../../shared/task'
+import type { AgentRuntime, ReasoningEffort } from '../../../../shared/task'
 import type { PhaseDraft } from '../../lib/network'
 
 export type SourceTab = 'folder' | 'zip' | 'git'
@@ -22,6 +22,8 @@ export interface Draft {
   model: string
   /** '': the default from Settings; else an AgentRuntime. */
   runtime: '' | AgentRuntime
+  /** '': the default from Settings (else the model's); else a ReasoningEffort. */
+  reasoningEffort: '' | ReasoningEffort
   /** Minutes; empty: the default from Settings. */
   timeLimitMin: string
   setupScript: string
@@ -43,6 +45,7 @@ export const emptyDraft = (): Draft => ({
   focusFiles: '',
   model: '',
   runtime: '',
+  reasoningEffort: '',
   timeLimitMin: '',
   setupScript: '',
   network: {},

@@ -1,6 +1,6 @@
 import { NETWORK_PHASES, type NetworkPhase } from '../../../../shared/network'
 import { defaultSettings, type Settings } from '../../../../shared/settings'
-import type { AgentRuntime } from '../../../../shared/task'
+import { REASONING_EFFORTS, type AgentRuntime, type ReasoningEffort } from '../../../../shared/task'
 import { ChevronIcon } from '../../lib/icons'
 import { toPhaseDraft } from '../../lib/network'
 import { PhaseNetworkFields } from '../../lib/network-fields'
@@ -75,6 +75,8 @@ function TaskNetwork({ draft, settings, errors }: Props): React.JSX.Element {
 const RUNTIME_NAMES: Record<AgentRuntime, string> = { builtin: 'Built-in agent', codex: 'Codex CLI' }
 const runtimeName = (runtime: AgentRuntime): string => RUNTIME_NAMES[runtime]
 const runtimeOf = (value: string): Draft['runtime'] => (value === 'builtin' || value === 'codex' ? value : '')
+const effortOf = (value: string): Draft['reasoningEffort'] =>
+  REASONING_EFFORTS.includes(value as ReasoningEffort) ? (value as ReasoningEffort) : ''
 
 /** Optional per-task settings: title, focus files, model, time limit, setup script, network per phase. */
 export function TaskOptions({ draft, settings, errors }: Props): React.JSX.Element {
@@ -92,7 +94,9 @@ export function TaskOptions({ draft, settings, errors }: Props): React.JSX.Eleme
         <ChevronIcon size={14} className="disclosure-chevron" />
         Options
         {!open && (
-          <span className="muted small">title, focus files, runtime, model, time limit, setup, network</span>
+          <span className="muted small">
+            title, focus files, runtime, model, effort, time limit, setup, network
+          </span>
         )}
       </button>
       {open && (
@@ -150,6 +154,21 @@ export function TaskOptions({ draft, settings, errors }: Props): React.JSX.Eleme
               onChange={(e) => updateDraft({ model: e.target.value })}
               spellCheck={false}
             />
+          </label>
+          <label className="stack">
+            <span className="sublabel">Reasoning effort</span>
+            <select
+              className="input"
+              value={draft.reasoningEffort}
+              onChange={(e) => updateDraft({ reasoningEffort: effortOf(e.target.value) })}
+            >
+              <option value="">Default ({settings?.reasoningEffort ?? 'the model’s'})</option>
+              {REASONING_EFFORTS.map((effort) => (
+                <option key={effort} value={effort}>
+                  {effort}
+                </option>
+              ))}
+            </select>
           </label>
           <div className="stack">
             <label className="stack">

@@ -10,6 +10,11 @@ export interface SettingsForm {
   /** The default agent runtime of a new task: 'builtin' or 'codex' (AGENT_RUNTIMES). */
   runtime: string
   baseUrl: string
+  /** The built-in loop's wire API: 'auto', 'chat' or 'responses'. */
+  modelApi: string
+  /** '' (the model's default) or one of REASONING_EFFORTS. */
+  reasoningEffort: string
+  streamIdleSeconds: string
   maxSteps: string
   maxTokens: string
   maxCostUsd: string
@@ -49,6 +54,9 @@ export const FIELD_PATHS: Record<FormField, string> = {
   model: 'model',
   runtime: 'runtime',
   baseUrl: 'baseUrl',
+  modelApi: 'modelApi',
+  reasoningEffort: 'reasoningEffort',
+  streamIdleSeconds: 'streamIdleSeconds',
   maxSteps: 'limits.maxSteps',
   maxTokens: 'limits.maxTokens',
   maxCostUsd: 'limits.maxCostUsd',
@@ -85,6 +93,9 @@ export function toForm(s: Settings): SettingsForm {
     model: s.model,
     runtime: s.runtime,
     baseUrl: s.baseUrl ?? '',
+    modelApi: s.modelApi,
+    reasoningEffort: s.reasoningEffort ?? '',
+    streamIdleSeconds: String(s.streamIdleSeconds),
     maxSteps: String(s.limits.maxSteps),
     maxTokens: String(s.limits.maxTokens),
     maxCostUsd: String(s.limits.maxCostUsd),
@@ -175,6 +186,10 @@ export function formToPatch(form: SettingsForm): {
     model: form.model.trim(),
     runtime: form.runtime === 'codex' ? 'codex' : 'builtin',
     baseUrl: baseUrl || null,
+    modelApi: form.modelApi as Settings['modelApi'],
+    // Empty: the model's default (null removes the setting).
+    reasoningEffort: (form.reasoningEffort || null) as SettingsPatch['reasoningEffort'],
+    streamIdleSeconds: num('streamIdleSeconds'),
     maxConcurrentTasks: num('maxConcurrentTasks'),
     limits: {
       maxSteps: num('maxSteps'),

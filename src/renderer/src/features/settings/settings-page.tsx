@@ -10,6 +10,7 @@ import { ImagePanel } from '../system/image-panel'
 import { DockerSection } from './docker-section'
 import { Field, Section } from './fields'
 import { GitHubStatusView } from './github-status'
+import { ModelApiFields } from './model-api-fields'
 import { NetworkSection } from './network-section'
 import { SecretField } from './secret-field'
 import { ThemePicker } from './theme-picker'
@@ -115,6 +116,7 @@ export function SettingsPage(): React.JSX.Element {
             error={f.errors.baseUrl}
           />
         </div>
+        <ModelApiFields form={f.form} set={f.set} errors={f.errors} />
         {secrets?.backend === 'session' && (
           <p className="notice warn" role="note">
             No system keychain is available, so keys are kept for this session only and asked for again after
