@@ -8,6 +8,7 @@ export const CALL_NAMES = [
   'tasks.get',
   'tasks.cancel',
   'tasks.followUp',
+  'tasks.resume',
   'tasks.events',
   'tasks.diff',
   'tasks.artifact',

@@ -170,6 +170,11 @@ export const calls = {
   'tasks.get': z.object({ id: taskId }).strict(),
   'tasks.cancel': z.object({ id: taskId }).strict(),
   'tasks.followUp': z.object({ id: taskId, prompt: z.string().trim().min(1).max(100_000) }).strict(),
+  /**
+   * Goes on with an interrupted task, or one that failed for a reason outside it (Docker, the model API, the
+   * disk): the workspace and the conversation so far are kept, a new container starts (see resumeCheck).
+   */
+  'tasks.resume': z.object({ id: taskId }).strict(),
   'tasks.events': z.object({ id: taskId, afterSeq: z.number().int().min(-1).optional() }).strict(),
   /** The whole task's diff (baseline → now), or one turn's own (`turn`: its start → its end). */
   'tasks.diff': diffInputSchema,
@@ -242,6 +247,7 @@ export interface CallOutputs {
   'tasks.get': TaskRecord
   'tasks.cancel': TaskRecord
   'tasks.followUp': TaskRecord
+  'tasks.resume': TaskRecord
   'tasks.events': TaskEvent[]
   'tasks.diff': DiffResult
   'tasks.artifact': { name: ArtifactName; content: string | null }

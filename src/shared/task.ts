@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import type { AppErrorData } from './errors'
+import type { AppErrorData, ErrorKind } from './errors'
 import type { DiffSummary } from './diff'
 import { phaseNetworkSchema, type TaskNetwork } from './network'
 import type { DiscardRecord, HunkExclusion, ReviewComment, TurnSnapshot } from './review'
@@ -56,6 +56,11 @@ export const AGENT_RUNTIMES = ['builtin', 'codex'] as const
 export const agentRuntimeSchema = z.enum(AGENT_RUNTIMES)
 export type AgentRuntime = z.infer<typeof agentRuntimeSchema>
 
+/** How hard a reasoning model thinks (the API's `reasoning.effort`); unset: the model's default. */
+export const REASONING_EFFORTS = ['minimal', 'low', 'medium', 'high'] as const
+export const reasoningEffortSchema = z.enum(REASONING_EFFORTS)
+export type ReasoningEffort = z.infer<typeof reasoningEffortSchema>
+
 export const submitTaskInputSchema = z.object({
   source: taskSourceSchema,
   prompt: z.string().trim().min(1, 'Describe the task').max(100_000),
@@ -64,6 +69,8 @@ export const submitTaskInputSchema = z.object({
   model: z.string().min(1).max(200).optional(),
   /** The agent runtime; Settings' default when not given. */
   runtime: agentRuntimeSchema.optional(),
+  /** The reasoning effort; Settings' when not given, else the model's default. */
+  reasoningEffort: reasoningEffortSchema.optional(),
   /** A setup script run (with network) before the agent; overrides the repository's setup.sh. */
   setupScript: z.string().max(200_000).optional(),
   limits: taskLimitsSchema.partial().optional(),
@@ -132,6 +139,8 @@ export interface TaskRecord {
   model: string
   /** The agent runtime, fixed at submit (absent on records from before it existed: the built-in loop). */
   runtime?: AgentRuntime
+  /** The reasoning effort, fixed at submit (absent: Settings' at run time, else the model's default). */
+  reasoningEffort?: ReasoningEffort
   focusFiles: string[]
   setupScript?: string
   limits: TaskLimits
@@ -166,6 +175,15 @@ export interface TaskRecord {
   outcomes?: TaskOutcome[]
   /** A follow-up waiting to run (queued, or cut short by a restart): it runs as a follow-up, never as a first turn. */
   pendingFollowUp?: string
+  /**
+   * The turn in progress, as far as it got: `turns` when it started (stale once `turns` moved on), its review
+   * start, and `step` once the agent phase began (conversation.json holds the history up to that step).
+   */
+  checkpoint?: TurnCheckpoint
+  /** A resume waiting to run: why the turn it goes on from stopped (told to the agent). */
+  pendingResume?: string
+  /** Whether `tasks.resume` would take it (see resumeCheck), set when the task settles. */
+  resumable?: boolean
   /** A branch pushed for a pull request not opened yet: a retry reuses it instead of pushing again. */
   pendingPublish?: { remote: string; branch: string; commit: string }
   error?: AppErrorData
@@ -176,3 +194,44 @@ export const emptyUsage = (): TaskUsage => ({ steps: 0, promptTokens: 0, complet
 /** A Git source not cloned yet: its first turn, before the baseline (the seed's `cloning`). */
 export const awaitsFirstClone = (task: TaskRecord): boolean =>
   task.source.kind === 'git' && !task.baselineCommit && task.turns === 0
+
+export interface TurnCheckpoint {
+  turns: number
+  review: { turn: number; start: string }
+  step?: number
+}
+
+/** Failures from outside the task (Docker, the model API, the disk, a stop of the app): a resume may get past them. */
+export const RESUMABLE_ERROR_KINDS: readonly ErrorKind[] = [
+  'interrupted',
+  'docker_unavailable',
+  'container_failed',
+  'model_error',
+  'rate_limited',
+  'disk_full',
+]
+
+/** `fromScratch`: the import had not finished, so the resume starts again from the import. */
+export type ResumeCheck = { ok: true; fromScratch: boolean } | { ok: false; why: string }
+
+/** Whether a task can be resumed, and why not: the engine, the UI and the CLI all ask this. */
+export function resumeCheck(task: TaskRecord): ResumeCheck {
+  if (task.status !== 'interrupted' && task.status !== 'failed') {
+    return {
+      ok: false,
+      why: `Only an interrupted or failed task can be resumed; this one is ${task.status}.`,
+    }
+  }
+  const kind = task.error?.kind ?? (task.status === 'interrupted' ? 'interrupted' : 'internal')
+  if (!RESUMABLE_ERROR_KINDS.includes(kind)) {
+    return {
+      ok: false,
+      why: `This task failed for a reason of its own (${kind}), which a resume would meet again. Retry it from scratch instead.`,
+    }
+  }
+  const agentStarted = task.checkpoint?.turns === task.turns && task.checkpoint.step !== undefined
+  if (task.turns > 0 && !agentStarted && !task.pendingFollowUp) {
+    return { ok: false, why: 'The follow-up that was cut off is not kept, so there is nothing to resume.' }
+  }
+  return { ok: true, fromScratch: !task.baselineCommit }
+}

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -6,8 +5,9 @@ import Docker from 'dockerode'
 import { describe, expect, it } from 'vitest'
 import { listTaskContainers } from '../../src/main/docker/sandbox'
 import { TaskEngine } from '../../src/main/engine/task-engine'
-import { requireDocker, testBaseImage } from '../support/docker'
+import { requireDocker } from '../support/docker'
 import { openTestEngine, waitForEvent, waitForStatus } from '../support/engine'
+import { crashMidTurn } from '../support/resume-crash'
 import {
   startModelServer,
   type ChatMessage,
@@ -167,47 +167,23 @@ describe('the task lifecycle', () => {
   it('marks a task interrupted after the engine dies, and removes its container', async () => {
     const root = await tempDir()
     const repo = await makeRepo(root, { 'a.txt': 'a\n' })
-    const model = await startModelServer([SLEEP])
     const dataDir = join(root, 'data')
-    // The command-line entry is the engine process that dies: killed with SIGKILL mid-task.
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'src/main/cli/task.ts', '--folder', repo, '--data-dir', dataDir, '--json', 'sleep'],
-      {
-        env: {
-          ...process.env,
-          OPENAI_API_KEY: 'sk-cli',
-          OPENAI_BASE_URL: model.baseURL,
-          OPENAI_MODEL: 'scripted',
-          CODEX_BASE_IMAGE: testBaseImage(),
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    )
-    let output = ''
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()))
+    // The command-line entry is the engine process that dies: killed with SIGKILL mid-task, its container alive.
+    const { taskId } = await crashMidTurn({
+      repo,
+      dataDir,
+      prompt: 'sleep',
+      script: [SLEEP],
+      toolCalls: 1,
+      savedStep: -1,
+    })
+    const model = await startModelServer([])
+    const engine = await openTestEngine({ dataDir, baseURL: model.baseURL })
     try {
-      const deadline = Date.now() + 120_000
-      while (!output.includes('"type":"tool_call"')) {
-        if (Date.now() > deadline || child.exitCode !== null)
-          throw new Error(`the CLI did not reach the tool call:\n${output}`)
-        await new Promise((r) => setTimeout(r, 100))
-      }
-      const taskId = /"taskId":"([^"]+)"/.exec(output)![1]!
-      expect(await containersOf(taskId)).toBe(1)
-      child.kill('SIGKILL')
-      await new Promise((r) => child.once('exit', r))
-
-      const engine = await openTestEngine({ dataDir, baseURL: model.baseURL })
-      try {
-        expect(engine.get(taskId)).toMatchObject({ status: 'interrupted', error: { kind: 'interrupted' } })
-        expect(await containersOf(taskId)).toBe(0)
-      } finally {
-        await engine.close()
-      }
+      expect(engine.get(taskId)).toMatchObject({ status: 'interrupted', error: { kind: 'interrupted' } })
+      expect(await containersOf(taskId)).toBe(0)
     } finally {
-      child.kill('SIGKILL')
+      await engine.close()
       await model.close()
     }
   })

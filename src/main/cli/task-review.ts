@@ -3,10 +3,12 @@
  *
  *   npm run task -- --comment ID --file src/app.ts --line 12-14 [--side new|old] --text "Why this?"
  *   npm run task -- --request-changes ID [--note "Also add a test."]
+ *   npm run task -- --resume ID
  *
  * `--request-changes` sends the review (the note, the open comments, the left-out and discarded changes)
  * as a follow-up turn and follows that turn as a new task is followed: its events as they happen, then
- * the diff. Exit codes as for a task: 0 in review, 1 failed, 2 bad arguments, 130 interrupted.
+ * the diff. `--resume` goes on with an interrupted task (or one Docker, the model API or the disk stopped),
+ * followed the same way. Exit codes as for a task: 0 in review, 1 failed, 2 bad arguments, 130 interrupted.
  */
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -15,6 +17,7 @@ import { commentInputSchema, taskId, type CommentInput } from '../../shared/revi
 import { isSettled, type TaskRecord } from '../../shared/task'
 import type { ReviewService } from '../engine/review-service'
 import type { TaskStore } from '../engine/task-store'
+import { AppError } from '../errors'
 import { defaultDataDir } from './paths'
 import { jsonLine, terminalText } from './terminal-text'
 
@@ -25,10 +28,14 @@ export const REVIEW_USAGE = `Review a task in review (ID: its id, as printed whe
   --request-changes ID [--note TEXT]
                        a follow-up turn whose message is the review: the note, the open comments with
                        their code, the changes left out or discarded with their reasons and patches;
-                       followed like a task, then the diff`
+                       followed like a task, then the diff
+  --resume ID          go on with a task that was interrupted (or failed because of Docker, the model
+                       API or the disk): its workspace and conversation are kept, a new container
+                       starts; followed like a task, then the diff`
 
 export type ReviewCommand =
   | { kind: 'request-changes'; id: string; note?: string; dataDir: string; json: boolean }
+  | { kind: 'resume'; id: string; dataDir: string; json: boolean }
   | { kind: 'comment'; input: CommentInput & { action: 'add' }; dataDir: string; json: boolean }
 
 export type ParsedReviewCommand =
@@ -36,7 +43,7 @@ export type ParsedReviewCommand =
 
 /** The review command `argv` asks for; undefined when it asks for none (a new task). */
 export function parseReviewCommand(argv: string[]): ParsedReviewCommand | undefined {
-  if (!argv.some((a) => /^--(request-changes|comment)(=|$)/.test(a))) return undefined
+  if (!argv.some((a) => /^--(request-changes|comment|resume)(=|$)/.test(a))) return undefined
   let values: ReturnType<typeof parseReviewOptions>['values']
   try {
     const parsed = parseReviewOptions(argv)
@@ -54,6 +61,14 @@ export function parseReviewCommand(argv: string[]): ParsedReviewCommand | undefi
   }
   if (values['request-changes'] !== undefined && values.comment !== undefined) {
     return { ok: false, message: 'Give either --comment or --request-changes, not both.' }
+  }
+  if (values.resume !== undefined && (values['request-changes'] ?? values.comment) !== undefined) {
+    return { ok: false, message: 'Give --resume alone, without --comment or --request-changes.' }
+  }
+  if (values.resume !== undefined) {
+    const id = taskId.safeParse(values.resume)
+    if (!id.success) return { ok: false, message: `--resume: "${values.resume}" is not a task id.` }
+    return { ok: true, value: { kind: 'resume', id: id.data, ...common } }
   }
   if (values['request-changes'] !== undefined) {
     const id = taskId.safeParse(values['request-changes'])
@@ -101,6 +116,7 @@ function parseReviewOptions(argv: string[]) {
     allowPositionals: true,
     options: {
       'request-changes': { type: 'string' },
+      resume: { type: 'string' },
       note: { type: 'string' },
       comment: { type: 'string' },
       file: { type: 'string' },
@@ -119,6 +135,8 @@ export interface ReviewEngine {
   subscribe(listener: (event: TaskEvent) => void): () => void
   get(id: string): TaskRecord
   cancel(id: string): Promise<TaskRecord>
+  /** For --resume (TaskEngine has it). */
+  resume?: (id: string) => Promise<TaskRecord>
   review: Pick<ReviewService, 'comment' | 'requestChanges'>
   store: Pick<TaskStore, 'readArtifact' | 'paths'>
 }
@@ -148,9 +166,10 @@ export async function runReviewCommand(
   return followRequest(engine, command, output)
 }
 
+/** Starts the turn the command asks for (a follow-up from the review, or a resume) and follows it. */
 async function followRequest(
   engine: ReviewEngine,
-  command: ReviewCommand & { kind: 'request-changes' },
+  command: ReviewCommand & { kind: 'request-changes' | 'resume' },
   output: ReviewOutput,
 ): Promise<number> {
   let settle: () => void = () => undefined
@@ -164,7 +183,8 @@ async function followRequest(
   })
   let interrupted = false
   try {
-    await engine.review.requestChanges(command.id, command.note)
+    if (command.kind === 'resume') await resumeOf(engine)(command.id)
+    else await engine.review.requestChanges(command.id, command.note)
     output.onInterrupt?.(() => {
       interrupted = true
       void engine.cancel(command.id)
@@ -174,6 +194,11 @@ async function followRequest(
     unsubscribe()
   }
   return reportTaskEnd(engine, command.id, command.json, output, interrupted)
+}
+
+function resumeOf(engine: ReviewEngine): (id: string) => Promise<TaskRecord> {
+  if (!engine.resume) throw new AppError('unsupported', 'This engine cannot resume tasks.')
+  return engine.resume.bind(engine)
 }
 
 /**

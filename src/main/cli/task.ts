@@ -6,6 +6,7 @@
  *   npm run task -- --git https://github.com/o/r.git --branch dev "update the docs"
  *   npm run task -- --folder ./repo --runtime codex "add a README"
  *   npm run task -- --request-changes ID --note "also add a test"   (and --comment: see task-review.ts)
+ *   npm run task -- --resume ID   (an interrupted task goes on where it stopped: see task-review.ts)
  *
  * Reads the key from OPENAI_API_KEY, the endpoint from OPENAI_BASE_URL, the model from --model or
  * OPENAI_MODEL. Exit code 0 when the task reaches review, 1 when it fails, 2 for bad arguments,
@@ -44,7 +45,7 @@ import {
 import { eventText, terminalText } from './terminal-text'
 
 const USAGE = `Usage: npm run task -- (--folder DIR | --zip FILE | --git URL [--branch B]) [options] "task description"
-       npm run task -- --comment ID … | --request-changes ID [--note TEXT]   (see below)
+       npm run task -- --comment ID … | --request-changes ID [--note TEXT] | --resume ID   (see below)
 
 Options:
   --model M            model name (default: $OPENAI_MODEL, else ${defaultSettings().model})

@@ -21,6 +21,8 @@ export function newTaskRecord(
     status: 'queued',
     model: input.model ?? settings.model,
     runtime: input.runtime ?? settings.runtime,
+    // Kept as chosen when submitted, like the model: a later change in Settings does not move a task.
+    reasoningEffort: input.reasoningEffort ?? settings.reasoningEffort,
     focusFiles: input.focusFiles,
     setupScript: input.setupScript,
     limits: { ...settings.limits, ...definedOnly(input.limits ?? {}) },

@@ -10,6 +10,7 @@ import { progressLine } from './progress-words'
 import { TaskActionsContext, type TaskActions } from './task-actions'
 import { TaskHeader } from './task-header'
 import { OutcomeList } from './outcome-list'
+import { ResumeBar } from './resume-bar'
 import { TaskOutcome } from './task-outcome'
 import { Timeline } from './timeline'
 import { useTimeline } from './use-timeline'
@@ -56,6 +57,7 @@ export function TaskPage({ id }: { id: string }): React.JSX.Element {
       <TaskHeader task={task} onError={setActionError} />
       {actionError && <ErrorView error={actionError} onDismiss={() => setActionError(null)} />}
       <TaskOutcome task={task} onOpen={setArtifact} />
+      <ResumeBar task={task} onError={setActionError} />
       <OutcomeList task={task} />
       {line && <ProgressBar progress={line} />}
       <div className="task-subbar">

@@ -2,7 +2,7 @@ import type { AppErrorData } from '../../../../shared/errors'
 import type { DiffSummary } from '../../../../shared/diff'
 import type { ProgressPhase, TaskEvent } from '../../../../shared/events'
 import type { NetworkBlock } from '../../../../shared/network'
-import type { TaskStatus } from '../../../../shared/task'
+import { isSettled, type TaskStatus } from '../../../../shared/task'
 
 export interface ToolResult {
   ok: boolean
@@ -25,7 +25,17 @@ export type TimelineItem =
       name: string
       argsText: string
     }
-  | { kind: 'tool'; key: string; at: string; step: number; name: string; args: unknown; result?: ToolResult }
+  | {
+      kind: 'tool'
+      key: string
+      at: string
+      step: number
+      name: string
+      args: unknown
+      result?: ToolResult
+      /** The turn ended (a crash, a cancel, a failure) before the call's result came: it runs no more. */
+      cutOff?: boolean
+    }
   | {
       kind: 'usage'
       key: string
@@ -178,6 +188,7 @@ export class TimelineBuilder {
         this.lastPhase = undefined
         this.blockIndex.clear()
         if (e.status === 'queued') this.progress = undefined
+        if (isSettled(e.status)) this.cutOpenCalls()
         this.items.push({ kind: 'status', key, at: e.at, status: e.status, message: e.message })
         return
       case 'progress':
@@ -222,6 +233,14 @@ export class TimelineBuilder {
     }
     stream.text = this.items.length
     this.items.push({ kind: 'message', key, at: e.at, step: e.step, text: e.text, streaming: true })
+  }
+
+  /** Tool calls the turn's end left without a result: they run no more. */
+  private cutOpenCalls(): void {
+    for (const index of this.toolIndex.values()) {
+      const call = this.items[index]
+      if (call?.kind === 'tool' && !call.result && !call.cutOff) this.items[index] = { ...call, cutOff: true }
+    }
   }
 
   private addCallDelta(key: string, e: Extract<TaskEvent, { type: 'tool_call_delta' }>): void {

@@ -39,7 +39,16 @@ export function TimelineRow({ item, ex }: { item: TimelineItem; ex: Expansion })
     case 'tool_draft':
       return <ToolDraftRow item={item} />
     case 'tool':
-      return <ToolRow id={item.key} name={item.name} args={item.args} result={item.result} ex={ex} />
+      return (
+        <ToolRow
+          id={item.key}
+          name={item.name}
+          args={item.args}
+          result={item.result}
+          cutOff={item.cutOff}
+          ex={ex}
+        />
+      )
     case 'usage':
       return (
         <>

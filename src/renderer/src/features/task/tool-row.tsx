@@ -101,7 +101,13 @@ function ToolArgs(props: { name: string; args: unknown; id: string; ex: Expansio
   }
 }
 
-function ResultBadge({ result }: { result?: ToolResult }): React.JSX.Element {
+function ResultBadge({ result, cutOff }: { result?: ToolResult; cutOff?: boolean }): React.JSX.Element {
+  if (!result && cutOff)
+    return (
+      <span className="tool-state failed" title="The turn ended before this call finished">
+        ✗ cut off
+      </span>
+    )
   if (!result)
     return (
       <span className="tool-state running" aria-label="Running">
@@ -125,9 +131,10 @@ export function ToolRow(props: {
   name: string
   args: unknown
   result?: ToolResult
+  cutOff?: boolean
   ex: Expansion
 }): React.JSX.Element {
-  const { id, name, args, result, ex } = props
+  const { id, name, args, result, cutOff, ex } = props
   const showOutput = result && name !== 'finish' && !(name === 'edit_file' && result.ok)
   return (
     <div className={`tl-tool${result && !result.ok ? ' is-failed' : ''}`}>
@@ -136,7 +143,7 @@ export function ToolRow(props: {
           {ICONS[name] ?? '⚙'}
         </span>
         <span className="tool-name">{name}</span>
-        <ResultBadge result={result} />
+        <ResultBadge result={result} cutOff={cutOff} />
       </div>
       <ToolArgs name={name} args={args} id={id} ex={ex} />
       {showOutput && (
