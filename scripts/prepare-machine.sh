@@ -5,9 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 # The FAT/exFAT tools mount a disk without exec bits, symlinks or case (test/support/vfat.ts); podman,
-# rootlesskit and the rest run the rootless engines (scripts/rootless-podman.sh).
+# rootlesskit and the rest run the rootless engines (scripts/rootless-podman.sh); iproute2 gives the fault
+# suite's private dockerd a bridge of its own (test/support/private-dockerd.ts).
 packages=(docker.io debootstrap git unzip zip ca-certificates openssl curl python3 chromium dbus gnome-keyring
-  dosfstools exfatprogs exfat-fuse podman uidmap slirp4netns fuse-overlayfs catatonit runc rootlesskit)
+  iproute2 dosfstools exfatprogs exfat-fuse podman uidmap slirp4netns fuse-overlayfs catatonit runc rootlesskit)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

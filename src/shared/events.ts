@@ -90,3 +90,5 @@ export type AppEvent =
   | { kind: 'task'; event: TaskEvent }
   | { kind: 'image'; progress: ImageProgressEvent }
   | { kind: 'task-updated'; task: TaskRecord }
+  /** The Docker engine went away or came back (pushed on each edge; `system.status` has the details). */
+  | { kind: 'docker'; reachable: boolean; error?: AppErrorData }

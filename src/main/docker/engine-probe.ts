@@ -1,7 +1,14 @@
+import { connect } from 'node:net'
 import type Docker from 'dockerode'
 import type { DockerStatus } from '../../shared/system'
 import { AppError } from '../errors'
-import { checkDocker, dockerEndpointOf, dockerHostSettingOf, reconnectDocker } from './client'
+import {
+  checkDocker,
+  dockerEndpointOf,
+  dockerHostSettingOf,
+  dockerStatusCode,
+  reconnectDocker,
+} from './client'
 import { discoveryDefaults, resolveDockerEndpoint, type DiscoveryEnv } from './engine-discovery'
 import { engineInstalled } from './engine-install'
 import { clampSandboxLimits } from './engine-limits'
@@ -130,4 +137,50 @@ export class EngineProbe {
       }
     }
   }
+}
+
+/** What one quick look at the engine found: it answers, nothing is there, or it did not answer in time. */
+export type EngineLiveness = 'up' | 'down' | 'slow'
+
+type PingWithSignal = (this: Docker, opts: { abortSignal: AbortSignal }) => Promise<unknown>
+
+const isAbort = (err: unknown): boolean =>
+  err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError')
+
+/**
+ * One look at the engine, bounded by `timeoutMs`. `light`: for a local socket, only whether something
+ * accepts a connection there (no request, so an idle Docker Desktop is not kept awake); otherwise, and for
+ * remote engines, GET /_ping. Never throws.
+ */
+export async function pingEngine(
+  docker: Docker,
+  opts: { timeoutMs: number; light?: boolean },
+): Promise<EngineLiveness> {
+  const socketPath = (docker.modem as { socketPath?: unknown } | undefined)?.socketPath
+  if (opts.light && typeof socketPath === 'string' && socketPath) {
+    return connectsWithin(socketPath, opts.timeoutMs)
+  }
+  try {
+    const ping = docker.ping as unknown as PingWithSignal
+    await ping.call(docker, { abortSignal: AbortSignal.timeout(opts.timeoutMs) })
+    return 'up'
+  } catch (err) {
+    if (isAbort(err)) return 'slow'
+    // An engine that answered with an error status is there.
+    return dockerStatusCode(err) === undefined ? 'down' : 'up'
+  }
+}
+
+function connectsWithin(path: string, timeoutMs: number): Promise<EngineLiveness> {
+  return new Promise((resolve) => {
+    const socket = connect(path)
+    const done = (result: EngineLiveness): void => {
+      clearTimeout(timer)
+      socket.destroy()
+      resolve(result)
+    }
+    const timer = setTimeout(() => done('slow'), timeoutMs)
+    socket.once('connect', () => done('up'))
+    socket.once('error', () => done('down'))
+  })
 }

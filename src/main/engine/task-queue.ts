@@ -1,10 +1,11 @@
 /**
  * Runs at most `limit` jobs at once; the rest wait in the order they came.
- * A job that has not started can be withdrawn.
+ * A job that has not started can be withdrawn. While paused (Docker went away), no waiting job starts.
  */
 export class TaskQueue {
   private readonly waiting: Array<{ id: string; run: () => Promise<void> }> = []
   private readonly active = new Set<string>()
+  private paused = false
 
   constructor(private limit: number) {}
 
@@ -26,6 +27,21 @@ export class TaskQueue {
     this.pump()
   }
 
+  /** Holds every waiting job where it is (running ones go on) until `resume`. */
+  pause(): void {
+    this.paused = true
+  }
+
+  /** Lets waiting jobs start again, in order, up to the limit. */
+  resume(): void {
+    this.paused = false
+    this.pump()
+  }
+
+  get isPaused(): boolean {
+    return this.paused
+  }
+
   isActive(id: string): boolean {
     return this.active.has(id)
   }
@@ -39,7 +55,7 @@ export class TaskQueue {
   }
 
   private pump(): void {
-    while (this.active.size < this.limit && this.waiting.length) {
+    while (!this.paused && this.active.size < this.limit && this.waiting.length) {
       const job = this.waiting.shift()!
       this.active.add(job.id)
       void job

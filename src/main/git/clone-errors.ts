@@ -40,6 +40,13 @@ export function cloneError(
       details,
     })
   }
+  // The server went away mid-transfer (curl's "transfer closed", git's "early EOF").
+  if (/rpc failed|transfer closed|early eof|invalid index-pack output|unexpected disconnect/.test(text)) {
+    return new AppError('git_failed', `The clone of ${ctx.url} was cut off before it finished.`, {
+      hint: 'The server closed the connection mid-transfer; nothing was imported. Try again once it is reachable.',
+      details,
+    })
+  }
   if (
     /could not resolve host|failed to connect|connection refused|timed out|network is unreachable/.test(text)
   ) {

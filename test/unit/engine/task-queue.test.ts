@@ -56,3 +56,26 @@ describe('TaskQueue', () => {
     gate.resolve()
   })
 })
+
+describe('TaskQueue pause', () => {
+  it('starts no waiting job while paused (running ones go on), then goes on in order', async () => {
+    const queue = new TaskQueue(2)
+    const started: string[] = []
+    const gate = deferred()
+    queue.enqueue('a', async () => {
+      started.push('a')
+      await gate.promise
+    })
+    queue.pause()
+    queue.enqueue('b', async () => void started.push('b'))
+    queue.enqueue('c', async () => void started.push('c'))
+    queue.setLimit(3)
+    gate.resolve()
+    await new Promise((r) => setTimeout(r, 0))
+    expect(started).toEqual(['a'])
+    expect(queue.waitingIds).toEqual(['b', 'c'])
+    expect(queue.isPaused).toBe(true)
+    queue.resume()
+    expect(started).toEqual(['a', 'b', 'c'])
+  })
+})

@@ -97,6 +97,7 @@ export function fakeEngine(tasks: TaskRecord[] = []) {
       return () => recordListeners.delete(listener)
     },
     image: { onProgress: () => () => undefined },
+    dockerRestarts: { onChange: () => () => undefined },
   }
   return {
     engine,

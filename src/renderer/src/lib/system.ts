@@ -1,6 +1,7 @@
 import { useSyncExternalStore } from 'react'
 import type { AppErrorData } from '../../../shared/errors'
-import type { SystemStatus } from '../../../shared/system'
+import type { AppEvent } from '../../../shared/events'
+import type { DockerStatus, SystemStatus } from '../../../shared/system'
 import { api } from './api'
 import { settle } from './errors'
 
@@ -14,11 +15,25 @@ export interface SystemSnapshot {
   checkedAt?: number
 }
 
-/** Docker and agent-image status, shared by the Docker screen, the banner and Settings. */
+/**
+ * Docker and agent-image status, shared by the Docker screen, the banner and Settings. The engine pushes
+ * each Docker edge (gone, back) as an event: the status changes at once, then a check fills in the rest.
+ */
 class SystemStore {
   private snapshot: SystemSnapshot = { checking: false }
   private readonly listeners = new Set<() => void>()
   private inFlight: Promise<void> | undefined
+
+  constructor() {
+    api.onEvent((event: AppEvent) => {
+      if (event.kind !== 'docker') return
+      const status = this.snapshot.status
+      if (status)
+        this.set({ ...this.snapshot, status: { ...status, docker: dockerAfter(status.docker, event) } })
+      // A check already under way may have asked before the edge: ask again after it.
+      void (this.inFlight ?? Promise.resolve()).then(() => this.refresh())
+    })
+  }
 
   subscribe = (listener: () => void): (() => void) => {
     this.listeners.add(listener)
@@ -49,6 +64,12 @@ class SystemStore {
     this.snapshot = next
     for (const listener of this.listeners) listener()
   }
+}
+
+/** The Docker status an edge event implies, until the next check says more. */
+function dockerAfter(docker: DockerStatus, event: Extract<AppEvent, { kind: 'docker' }>): DockerStatus {
+  if (event.reachable) return { ...docker, reachable: true, state: 'ready', error: undefined }
+  return { ...docker, reachable: false, state: 'not_running', error: event.error }
 }
 
 let store: SystemStore | undefined

@@ -14,12 +14,17 @@ interface Props {
 /**
  * Shows the app once the Docker engine answers; until then a full-window screen that says what to
  * install or start, with "Check again" and an automatic re-check. "Continue anyway" lets a user read
- * past tasks and fix Settings without Docker.
+ * past tasks and fix Settings without Docker. Once the app was shown, Docker going away later does not
+ * hide it again: the sidebar's indicator and the banner say so (their tasks stay in view).
  */
 export function DockerGate({ children, intervalMs = 5_000 }: Props): React.JSX.Element {
-  const { status, error, checking } = useSystem()
+  const { status, error, checking, checkedAt } = useSystem()
   const [bypassed, setBypassed] = useState(false)
+  const [mountedAt] = useState(() => Date.now())
+  // Let in by a check of this screen's own (not by what an earlier one left in the store).
+  const [shown, setShown] = useState(false)
   const blocked = !status?.docker.reachable
+  if (!blocked && !shown && (checkedAt ?? 0) >= mountedAt) setShown(true)
 
   useEffect(() => {
     void systemStore().refresh()
@@ -34,7 +39,7 @@ export function DockerGate({ children, intervalMs = 5_000 }: Props): React.JSX.E
     return () => clearInterval(timer)
   }, [blocked, intervalMs])
 
-  if (!blocked || bypassed) return <>{children}</>
+  if (!blocked || bypassed || shown) return <>{children}</>
   if (!status && !error) {
     return (
       <div className="splash" role="status" aria-live="polite">

@@ -16,7 +16,7 @@ export function ImageBanner(): React.JSX.Element | null {
   if (!status.docker.reachable) {
     return (
       <div className="banner error" role="status">
-        <span>Docker is not reachable: new tasks can’t run until it is.</span>
+        <span>Docker is not reachable: tasks wait in the queue and start once it answers again.</span>
         <div className="banner-actions">
           <button type="button" className="button small" onClick={() => void systemStore().refresh()}>
             Check again
