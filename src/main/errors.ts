@@ -1,4 +1,5 @@
 import type { AppErrorData, ErrorKind } from '../shared/errors'
+import { diskFullData, isDiskFull, pathOf } from './util/disk-space'
 
 /** An error the user can act on: a kind the UI switches on, what failed, and what to do next. */
 export class AppError extends Error {
@@ -26,15 +27,14 @@ export class AppError extends Error {
   }
 }
 
-const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT'])
-
-/** Turns anything thrown into error data fit for a user: never a stack trace. */
+/**
+ * Turns anything thrown into error data fit for a user: never a stack trace. A full disk, however it
+ * surfaced (ENOSPC, git's "No space left on device" inside a git_failed), is the one disk-full error.
+ */
 export function toErrorData(err: unknown): AppErrorData {
+  if (err instanceof AppError && err.kind === 'disk_full') return err.toData()
+  if (isDiskFull(err)) return diskFullData(pathOf(err))
   if (err instanceof AppError) return err.toData()
-  const code = (err as { code?: unknown } | null)?.code
-  if (typeof code === 'string' && DISK_FULL_CODES.has(code)) {
-    return { kind: 'disk_full', message: 'The disk is full.', hint: 'Free some disk space and try again.' }
-  }
   const message = err instanceof Error ? err.message : String(err)
   return { kind: 'internal', message: message.split('\n')[0] || 'Unexpected error' }
 }

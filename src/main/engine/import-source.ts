@@ -1,4 +1,5 @@
-import { join } from 'node:path'
+import { stat } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
 import type { ProgressPhase } from '../../shared/events'
 import type { Settings } from '../../shared/settings'
 import type { TaskSource } from '../../shared/task'
@@ -7,6 +8,8 @@ import { importGitUrl } from '../sources/git-url'
 import { importZip } from '../sources/zip'
 import { gitTokenFor } from './git-token'
 import { renameWithRetry } from '../util/fs'
+import { assertFreeSpace, diskFullError, isDiskFull } from '../util/disk-full'
+import { measureFolder } from '../sources/folder-size'
 
 export interface ImportProgressReport {
   phase: ProgressPhase
@@ -26,7 +29,17 @@ export interface ImportedSource {
   warnings: string[]
 }
 
-/** Brings a task's code into its workspace, whatever the source; the original is never modified. */
+/** Room an import leaves on the disk beyond its own size: the baseline, logs, the task's HOME. */
+export const IMPORT_MARGIN_BYTES = 16 * 1024 * 1024
+const IMPORT_MARGIN_RATIO = 0.1
+
+type ImportOptions = Parameters<typeof importSource>[0]
+
+/**
+ * Brings a task's code into its workspace, whatever the source; the original is never modified. It
+ * refuses to start when the disk holding the workspace has less free than the source's size plus a
+ * margin, and a disk that fills up meanwhile fails it with the one disk-full error.
+ */
 export async function importSource(opts: {
   source: TaskSource
   dest: string
@@ -37,6 +50,23 @@ export async function importSource(opts: {
   signal: AbortSignal
   onProgress: (p: ImportProgressReport) => void
 }): Promise<ImportedSource> {
+  try {
+    await assertRoomFor(opts.source, opts.dest)
+    return await copySource(opts)
+  } catch (err) {
+    throw isDiskFull(err) ? diskFullError(opts.dest, err) : err
+  }
+}
+
+/** What the source will take on the disk, as far as it is known cheaply (a Git URL's size is not). */
+async function assertRoomFor(source: TaskSource, dest: string): Promise<void> {
+  let bytes = 0
+  if (source.kind === 'folder') bytes = (await measureFolder(source.path).catch(() => ({ bytes: 0 }))).bytes
+  if (source.kind === 'zip') bytes = (await stat(source.path).catch(() => ({ size: 0 }))).size
+  assertFreeSpace(dirname(dest), bytes, IMPORT_MARGIN_BYTES + bytes * IMPORT_MARGIN_RATIO)
+}
+
+async function copySource(opts: ImportOptions): Promise<ImportedSource> {
   const { source, dest, signal, onProgress } = opts
   switch (source.kind) {
     case 'folder': {

@@ -13,6 +13,7 @@ import { createGitHub, forkRepo, gitHubRepoOf, openPullRequest, repoInfo } from 
 import { gitTokenFor } from './git-token'
 import { pathExists } from '../util/fs'
 import type { TaskStore } from './task-store'
+import { rethrowDiskFull } from '../util/disk-full'
 
 export type PublishRequest = z.output<typeof publishInputSchema>
 
@@ -47,7 +48,7 @@ export async function publish(input: PublishRequest, deps: PublishDeps): Promise
     baseline: task.baselineCommit,
     excluded: task.excludedPaths ?? [],
     excludedHunks: task.excludedHunks,
-  })
+  }).catch(rethrowDiskFull(paths.dir))
   if (!result.files.length && input.kind !== 'export') {
     throw new AppError('invalid_input', 'There is nothing to publish: no changed file is included.', {
       hint: 'Include at least one changed file in the review.',
@@ -191,6 +192,10 @@ async function publishBranch(
     token: gitTokenFor(remoteUrl, settings, deps.githubToken),
     branch: previous?.branch ?? input.branch ?? defaultBranchName(settings),
     reuse: previous ? { branch: previous.branch, commit: previous.commit } : undefined,
+    // Recorded before the push: an app killed while it ran reuses this branch and commit on the retry.
+    beforePush: async (attempt) => {
+      await store.update(task.id, { pendingPublish: { remote: remoteUrl, ...attempt } })
+    },
   })
   const at = new Date().toISOString()
   if (input.kind === 'push' || !github || !onGitHub) {

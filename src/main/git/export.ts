@@ -9,6 +9,7 @@ import { gitFailed, runGit, type GitOptions } from './git'
 import { describeProblems, unsafePaths, type PathProblem } from './path-names'
 import { indexInfoRecord, isRevision, isSymlinkMode, treeChanges } from './tree-entries'
 import { renameWithRetry } from '../util/fs'
+import { diskFullError, isDiskFull } from '../util/disk-full'
 
 /**
  * Exports of the accepted change: a patch in git's format (binary-safe, renames, modes; applies with
@@ -115,7 +116,7 @@ export async function exportZip(opts: ExportZipOptions): Promise<number> {
     return (await stat(dest)).size
   } catch (err) {
     await rm(partial, { force: true })
-    throw gitFailed(err, 'Could not export the ZIP')
+    throw isDiskFull(err) ? diskFullError(dest, err) : gitFailed(err, 'Could not export the ZIP')
   } finally {
     await rm(noAttributes, { recursive: true, force: true })
   }

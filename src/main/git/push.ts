@@ -28,6 +28,11 @@ export interface PushBranchOptions {
   token?: string
   branch: string
   reuse?: { branch: string; commit: string }
+  /**
+   * Told the branch and commit just before they are pushed: a caller that records them can reuse them
+   * when the push is cut off after it reached the remote (the retry then pushes nothing, makes no `-2`).
+   */
+  beforePush?: (attempt: { branch: string; commit: string }) => Promise<void>
   signal?: AbortSignal
 }
 
@@ -67,6 +72,7 @@ export async function pushBranch(opts: PushBranchOptions): Promise<PushBranchRes
       const there = heads.get(branch)
       if (there === commit) return { branch, commit, pushed: false }
       if (there !== undefined) continue
+      await opts.beforePush?.({ branch, commit })
       const outcome = await push(opts.remoteUrl, commit, branch, remote, { ...ctx, branch }, opts.token)
       if (outcome === 'pushed') return { branch, commit, pushed: true }
     }

@@ -40,7 +40,7 @@ export interface FolderImportResult {
 }
 
 /** Rules of one `.gitignore`, relative to the directory (a `/`-joined relative path) that holds it. */
-interface IgnoreLevel {
+export interface IgnoreLevel {
   dir: string
   rules: Ignore
 }
@@ -59,7 +59,7 @@ const SLICE_MS = 15
  * Copies a folder into `dest` (missing or an empty folder), leaving the original untouched: `.git` and whatever the
  * `.gitignore` files exclude are skipped, symlinks (and junctions) are copied as links and never followed,
  * and files are cloned copy-on-write where the filesystem can. Where `dest` cannot hold symlinks, each is
- * written as a file holding its target and the result warns (link-fallback.ts). On any failure `dest` is
+ * written as a file holding its target and the result warns (link-fallback.ts). On a failure `dest` is
  * removed.
  *
  * The copy runs in short synchronous slices: per-file promises cost more than the copy itself on small
@@ -299,7 +299,7 @@ class FolderCopier {
 
 const CANNOT_CLONE = new Set(['ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'EINVAL', 'ENOSYS', 'ENOTTY'])
 
-function withGitignore(
+export function withGitignore(
   absDir: string,
   rel: string,
   entries: Dirent[],
@@ -311,7 +311,7 @@ function withGitignore(
 }
 
 /** Git semantics: the deepest `.gitignore` with a verdict on the path wins. */
-function isIgnored(levels: IgnoreLevel[], rel: string, isDir: boolean): boolean {
+export function isIgnored(levels: IgnoreLevel[], rel: string, isDir: boolean): boolean {
   for (let i = levels.length - 1; i >= 0; i--) {
     const level = levels[i]!
     const local = level.dir ? rel.slice(level.dir.length + 1) : rel
