@@ -7,6 +7,7 @@ import { fetchWith, rawRequest } from '../support/http'
 import { buildZip } from '../support/make-zip'
 import { withTestAppServer } from '../support/services'
 import { NodeEventSource } from '../support/sse-client'
+import { until } from '../support/until'
 
 const JSON_CALL = { 'content-type': 'application/json', 'x-codex-sys': '1' }
 
@@ -19,19 +20,6 @@ async function call(env: Env, name: string, body: string): Promise<{ status: num
     body,
   })
   return { status: res.status, json: await res.json() }
-}
-
-function until<T>(check: () => T | undefined, timeoutMs = 120_000, what = 'condition'): Promise<T> {
-  const started = Date.now()
-  return new Promise((resolve, reject) => {
-    const tick = (): void => {
-      const value = check()
-      if (value !== undefined) return resolve(value)
-      if (Date.now() - started > timeoutMs) return reject(new Error(`timed out waiting for ${what}`))
-      setTimeout(tick, 50)
-    }
-    tick()
-  })
 }
 
 const engineListeners = (engine: unknown): number => (engine as { listeners: Set<unknown> }).listeners.size

@@ -2,8 +2,9 @@ import { request, type ClientRequest } from 'node:http'
 
 /**
  * A minimal EventSource for Node (Node 20 has none), enough for the HTTP bridge and for tests: `data:`
- * lines become messages, comments (heartbeats) are recorded, and a dropped or refused stream ends CLOSED
- * with an error. It does not reconnect by itself (the bridge replaces closed streams).
+ * lines become messages (with the newest `id:` as `lastEventId`), comments (heartbeats) are recorded, and a
+ * dropped or refused stream ends CLOSED with an error. It does not reconnect by itself (the bridge replaces
+ * closed streams); `lastEventId` in the options sends `Last-Event-ID` as a browser's reconnect does.
  */
 export class NodeEventSource {
   static readonly CONNECTING = 0
@@ -11,14 +12,17 @@ export class NodeEventSource {
   static readonly CLOSED = 2
   readyState = NodeEventSource.CONNECTING
   status: number | undefined
-  onmessage: ((event: { data: string }) => void) | null = null
+  onmessage: ((event: { data: string; lastEventId?: string }) => void) | null = null
   onerror: ((event: unknown) => void) | null = null
   onopen: (() => void) | null = null
   readonly comments: string[] = []
+  lastEventId = ''
   private readonly req: ClientRequest
 
-  constructor(url: string, opts: { headers?: Record<string, string> } = {}) {
-    this.req = request(url, { headers: { accept: 'text/event-stream', ...opts.headers } }, (res) => {
+  constructor(url: string, opts: { headers?: Record<string, string>; lastEventId?: string } = {}) {
+    const headers: Record<string, string> = { accept: 'text/event-stream', ...opts.headers }
+    if (opts.lastEventId !== undefined) headers['last-event-id'] = opts.lastEventId
+    this.req = request(url, { headers }, (res) => {
       this.status = res.statusCode
       if (res.statusCode !== 200) {
         res.resume()
@@ -48,13 +52,20 @@ export class NodeEventSource {
     this.req.destroy()
   }
 
+  /** The connection breaks (a network drop): the stream ends CLOSED with an error, as a refused one does. */
+  drop(): void {
+    this.req.destroy()
+    this.fail()
+  }
+
   private block(text: string): void {
     const data: string[] = []
     for (const line of text.split('\n')) {
       if (line.startsWith(':')) this.comments.push(line.slice(1).trim())
       else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''))
+      else if (line.startsWith('id:')) this.lastEventId = line.slice(3).replace(/^ /, '')
     }
-    if (data.length) this.onmessage?.({ data: data.join('\n') })
+    if (data.length) this.onmessage?.({ data: data.join('\n'), lastEventId: this.lastEventId })
   }
 
   private fail(): void {

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { CALL_NAMES, type CallName } from '../../shared/contract'
-import { subscribeAppEvents } from '../engine/app-events'
 import { invokeCall, type Handlers } from '../engine/handlers'
 import type { Services } from '../services'
+import { EventFeed, STREAM_RETRY_MS } from './event-feed'
 import type { SeedAutoPr } from './seed-auto-pr'
 import type { SeedProgressTracker } from './seed-progress'
 import { HttpError, readBody, sendError, sendJson, statusForError } from './http-io'
@@ -15,6 +15,8 @@ export interface ServerContext {
   heartbeatMs: number
   /** Open event streams, ended when the server closes. */
   streams: Set<ServerResponse>
+  /** The numbered app events every stream reads (made with the server; opened here when a context has none). */
+  feed?: EventFeed
   /** The seed API's state of this process: github_token auto-PRs and the tasks' newest progress. */
   seed: { autoPr: SeedAutoPr; progress: SeedProgressTracker }
 }
@@ -49,7 +51,10 @@ export async function handleCall(
   sendJson(res, result.ok ? 200 : statusForError(result.error), result)
 }
 
-/** GET /api/events: every AppEvent as Server-Sent Events, with a heartbeat comment. */
+/**
+ * GET /api/events: every AppEvent as Server-Sent Events with an `id:` (see EventFeed), and a heartbeat
+ * comment. A reconnect that sends `Last-Event-ID` first gets the events it missed, as far as they are kept.
+ */
 export function handleEvents(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): void {
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
@@ -57,12 +62,17 @@ export function handleEvents(ctx: ServerContext, req: IncomingMessage, res: Serv
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
   })
-  res.write('retry: 2000\n\n')
+  res.write(`retry: ${STREAM_RETRY_MS}\n\n`)
   ctx.streams.add(res)
-  const stop = subscribeAppEvents(ctx.services.engine, (event) => {
-    if (res.writableLength > STREAM_BACKLOG_LIMIT) return void res.destroy()
-    res.write(`data: ${JSON.stringify(event)}\n\n`)
-  })
+  const feed = (ctx.feed ??= new EventFeed(ctx.services.engine))
+  const lastEventId = req.headers['last-event-id']
+  const stop = feed.subscribe(
+    (id, data) => {
+      if (res.writableLength > STREAM_BACKLOG_LIMIT) return void res.destroy()
+      res.write(`id: ${id}\ndata: ${data}\n\n`)
+    },
+    typeof lastEventId === 'string' ? lastEventId : undefined,
+  )
   const heartbeat = setInterval(() => res.write(': ping\n\n'), ctx.heartbeatMs)
   const cleanup = (): void => {
     clearInterval(heartbeat)

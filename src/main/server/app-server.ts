@@ -6,6 +6,7 @@ import type { Services } from '../services'
 import { AppError } from '../errors'
 import { createAccessPolicy, generateToken, isLoopbackHost, type AccessPolicy } from './access'
 import { handleCall, handleEvents, handleUpload, type ServerContext } from './api-routes'
+import { EventFeed } from './event-feed'
 import { HttpError, rawSegments, sendError, setCommonHeaders, statusForError } from './http-io'
 import { SeedAutoPr } from './seed-auto-pr'
 import { SeedProgressTracker } from './seed-progress'
@@ -70,6 +71,7 @@ export async function createAppServer(services: Services, opts: AppServerOptions
     uploadDir: opts.uploadDir,
     heartbeatMs: opts.heartbeatMs ?? 15_000,
     streams: new Set(),
+    feed: new EventFeed(services.engine),
     seed: {
       autoPr: new SeedAutoPr(services.engine, services.settings),
       progress: new SeedProgressTracker(services.engine),
@@ -96,6 +98,7 @@ export async function createAppServer(services: Services, opts: AppServerOptions
       })
   })
   const closeSeed = (): void => {
+    ctx.feed?.close()
     ctx.seed.autoPr.close()
     ctx.seed.progress.close()
   }
