@@ -1,7 +1,10 @@
-import { access, mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
+import { access, mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createBaseline } from '../../src/main/git/baseline'
 import { runGit } from '../../src/main/git/git'
+import { pushBranch } from '../../src/main/git/push'
+import { buildResultTree } from '../../src/main/git/result-tree'
 import { importGitUrl } from '../../src/main/sources/git-url'
 import { startGitServer, type GitServer } from '../support/git-server'
 import { grepTree } from '../support/grep-tree'
@@ -176,28 +179,49 @@ describe('importGitUrl against a real git server', () => {
     }
   })
 
-  it('accepts a push with the token in a header (what publishing will do)', async () => {
-    const work = await tempDir()
-    await importGitUrl({ url: lockedUrl, token: TOKEN, dest: work, allowLocalHttp: true, keepGitDir: true })
-    await writeFile(join(work, 'pushed.txt'), 'pushed\n')
-    await runGit(['add', 'pushed.txt'], { cwd: work })
-    await runGit(['commit', '-q', '-m', 'push me'], { cwd: work })
-    const header = `Authorization: Basic ${tokenForms[1]}`
-    const env = { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'http.extraHeader', GIT_CONFIG_VALUE_0: header }
-    await runGit(['push', '-q', lockedUrl, 'HEAD:refs/heads/ai-changes'], {
-      cwd: work,
-      env,
-      secrets: [TOKEN],
+  it('takes a push through the publish path (pushBranch and its own token header); none without the token', async () => {
+    const root = await tempDir()
+    const ws = join(root, 'ws')
+    const upstream = join(root, 'upstream.git')
+    const gitDir = join(root, 'git')
+    const { commit } = await importGitUrl({
+      url: lockedUrl,
+      token: TOKEN,
+      dest: ws,
+      allowLocalHttp: true,
+      keepGitDir: true,
     })
+    // As the engine leaves a git task: the clone's .git moved out, a baseline, the agent's change.
+    await rename(join(ws, '.git'), upstream)
+    const baseline = await createBaseline({ workspace: ws, gitDir })
+    await writeFile(join(ws, 'pushed.txt'), 'pushed\n')
+    const { tree } = await buildResultTree({ gitDir, workspace: ws, baseline, excluded: [] })
+    const push = (branch: string, token?: string) =>
+      pushBranch({
+        upstreamDir: upstream,
+        gitDir,
+        tree,
+        parent: commit,
+        message: 'push me\n',
+        author: { name: 'Ada Lovelace', email: 'ada@example.com' },
+        remoteUrl: lockedUrl,
+        token,
+        branch,
+      })
+
+    expect(await push('ai-changes', TOKEN)).toMatchObject({ branch: 'ai-changes', pushed: true })
     const pushed = await runGit(['show', 'refs/heads/ai-changes:pushed.txt'], {
       gitDir: join(locked.root, 'private.git'),
     })
     expect(pushed.stdout).toBe('pushed\n')
-    const denied = await runGit(['push', '-q', lockedUrl, 'HEAD:refs/heads/other'], {
-      cwd: work,
-      successExitCodes: [128],
-    })
-    expect(denied.stderr).toMatch(/could not read Username|Authentication failed/)
+    const sent = locked.requests.filter((r) => r.url.includes('git-receive-pack'))
+    expect(sent.length).toBeGreaterThan(0)
+    expect(sent.every((r) => r.authorized)).toBe(true)
+
+    const denied = await appErrorOf(push('other'))
+    expect(denied.kind).toBe('auth_failed')
+    expect(await locked.branchTip('private', 'other')).toBeNull()
+    for (const form of tokenForms) expect(await grepTree(root, form)).toEqual([])
   })
 
   it('cancels a running clone: git is stopped and the destination cleaned', async () => {

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import { connect, createServer, type Socket } from 'node:net'
 import { join } from 'node:path'
 import type Docker from 'dockerode'
@@ -9,6 +10,40 @@ declare module 'vitest' {
   export interface ProvidedContext {
     codexTestImage: string
     codexTestBaseImage: string
+    /** The file global-setup.ts writes a TestImageState to once the agent image is there (or failed). */
+    codexTestImageState: string
+  }
+}
+
+/** Whether the agent image of the run is there: its tag, or why it could not be built. */
+export type TestImageState = { ready: string } | { error: string }
+
+/** How long a test file waits for the agent image the global setup builds in the background. */
+const IMAGE_WAIT_MS = 15 * 60_000
+const IMAGE_POLL_MS = 200
+
+/**
+ * Resolves once the agent image of the run is there; throws with the build's error when it failed, or
+ * after IMAGE_WAIT_MS. Outside a vitest project with the global setup, there is nothing to wait for.
+ */
+export async function waitForTestImage(): Promise<void> {
+  let file: string | undefined
+  try {
+    file = inject('codexTestImageState')
+  } catch {
+    file = undefined
+  }
+  if (!file) return
+  const deadline = Date.now() + IMAGE_WAIT_MS
+  for (;;) {
+    const text = await readFile(file, 'utf8').catch(() => undefined)
+    const state = text ? (JSON.parse(text) as TestImageState) : undefined
+    if (state && 'error' in state) throw new Error(state.error)
+    if (state) return
+    if (Date.now() > deadline) {
+      throw new Error(`The agent image was not built within ${IMAGE_WAIT_MS / 60_000} minutes.`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, IMAGE_POLL_MS))
   }
 }
 

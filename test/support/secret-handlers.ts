@@ -6,11 +6,15 @@ import { currentEndpoints } from '../../src/main/secrets/endpoints'
 import { memorySettings } from './services'
 import type { SecretStore, Services, SystemService } from '../../src/main/services'
 
-/** An engine that must not be touched: only settings.* and secrets.* calls are exercised. */
+/**
+ * An engine that must not be touched: only settings.* and secrets.* calls are exercised. It may be told the
+ * settings changed (settings.update does), which hands nothing back.
+ */
 const untouchedEngine = new Proxy(
-  {},
+  { settingsChanged: () => undefined },
   {
-    get: (_target, key) => {
+    get: (target, key) => {
+      if (key === 'settingsChanged') return target.settingsChanged
       throw new Error(`the engine was used (${String(key)}) by a settings/secrets call`)
     },
   },

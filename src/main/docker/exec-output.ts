@@ -92,14 +92,25 @@ export class HeadTailBuffer {
   }
 }
 
-/** Collects an exec's two streams with a shared byte cap, forwarding decoded text as it comes. */
+/** Said once, in place of what a stream forwards past its `maxStreamedBytes`. */
+export const streamedCapNote = (maxStreamedBytes: number): string =>
+  `\n[… more than ${Math.round(maxStreamedBytes / (1024 * 1024))} MB of output: the rest is not shown as it comes …]\n`
+
+/**
+ * Collects an exec's two streams with a shared byte cap, forwarding decoded text as it comes. Every byte is
+ * drained and counted; what is kept stays head and tail. At most `maxStreamedBytes` (both streams together)
+ * is forwarded: past it, one note, then nothing more, so a flood does not flood the timeline too.
+ */
 export class ExecOutput {
   private readonly buffers: Record<StreamName, HeadTailBuffer>
   private readonly decoders: Record<StreamName, StringDecoder>
+  private streamed = 0
+  private streamStopped = false
 
   constructor(
     maxBytes: number,
     private readonly onOutput?: (chunk: string, stream: StreamName) => void,
+    private readonly maxStreamedBytes = Number.POSITIVE_INFINITY,
   ) {
     // stdout gets most of the room; stderr is usually short but must not be lost.
     const stderrCap = Math.floor(maxBytes / 4)
@@ -109,10 +120,22 @@ export class ExecOutput {
 
   push(stream: StreamName, payload: Buffer): void {
     this.buffers[stream].push(payload)
-    if (this.onOutput) {
-      const text = this.decoders[stream].write(payload)
-      if (text) this.onOutput(text, stream)
+    if (this.onOutput && !this.streamStopped) this.forward(this.onOutput, stream, payload)
+  }
+
+  private forward(
+    onOutput: (chunk: string, stream: StreamName) => void,
+    stream: StreamName,
+    payload: Buffer,
+  ): void {
+    this.streamed += payload.length
+    if (this.streamed > this.maxStreamedBytes) {
+      this.streamStopped = true
+      onOutput(streamedCapNote(this.maxStreamedBytes), stream)
+      return
     }
+    const text = this.decoders[stream].write(payload)
+    if (text) onOutput(text, stream)
   }
 
   get truncated(): boolean {

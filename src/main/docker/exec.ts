@@ -17,6 +17,11 @@ import type {
 export interface ExecOptions extends WorkspaceExecOptions {
   env?: Record<string, string>
   onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void
+  /**
+   * At most this much output (both streams together) goes to `onOutput`; past it, one note and nothing
+   * more, while the rest is still drained and kept head and tail (default: no limit).
+   */
+  maxStreamedBytes?: number
 }
 
 export interface ExecResult extends WorkspaceExecResult {
@@ -52,9 +57,15 @@ export function execEnv(marker: string, env: Record<string, string> = {}): strin
   return out
 }
 
-/** Kills every process carrying the exec's marker (the command and whatever it started). */
-const KILL_SCRIPT =
-  'for d in /proc/[0-9]*; do grep -qzx "$1=$2" "$d/environ" 2>/dev/null && kill -9 "${d#/proc/}" 2>/dev/null; done; true'
+/**
+ * Kills every process carrying the exec's marker (the command and whatever it started). One scan misses a
+ * process forked while it ran: scans repeat until one finds none (at most 50).
+ */
+const KILL_SCRIPT = [
+  'i=0; while [ "$i" -lt 50 ]; do i=$((i+1)); found=0',
+  'for d in /proc/[0-9]*; do grep -qzx "$1=$2" "$d/environ" 2>/dev/null && kill -9 "${d#/proc/}" 2>/dev/null && found=1; done',
+  '[ "$found" = 0 ] && break; done; true',
+].join('\n')
 
 async function killMarked(container: Docker.Container, user: SandboxUser, marker: string): Promise<void> {
   try {
@@ -114,7 +125,11 @@ export async function runExec(
     throw toDockerAppError(err, 'Could not run a command in the task container')
   }
 
-  const output = new ExecOutput(opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES, opts.onOutput)
+  const output = new ExecOutput(
+    opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
+    opts.onOutput,
+    opts.maxStreamedBytes,
+  )
   const demux = createDemuxer((name, payload) => output.push(name, payload))
   const watch = watchExit(exec, stream)
   let hostTimedOut = false

@@ -30,6 +30,7 @@ export function createHandlers(services: Services): Handlers {
     'tasks.get': async ({ id }) => engine.get(id),
     'tasks.cancel': ({ id }) => engine.cancel(id),
     'tasks.followUp': ({ id, prompt }) => engine.followUp(id, prompt),
+    'tasks.resume': ({ id }) => engine.resume(id),
     'tasks.events': ({ id, afterSeq }) => engine.events(id, afterSeq),
     'tasks.diff': ({ id, turn }) => engine.diff(id, turn),
     'tasks.artifact': async ({ id, name }) => ({ name, content: (await engine.artifact(id, name)) ?? null }),

@@ -12,12 +12,11 @@ import {
   type TaskRecord,
 } from '../../shared/task'
 import { createDockerClient } from '../docker/client'
-import type { Sandbox } from '../docker/sandbox'
-import { AppError, toErrorData } from '../errors'
+import { AppError } from '../errors'
 import { computeDiff } from '../git/diff'
 import { validateBranch, validateGitUrl } from '../git/url-policy'
 import { saveDiffSnapshot } from './diff-snapshot'
-import { NetworkNotes } from './network-notes'
+import { DockerRestarts } from './docker-restarts'
 import { formatLogLine } from './agent-log'
 import { publish, type PublishRequest } from './publish'
 import { saveWorkspaceFile } from './workspace-edit'
@@ -25,11 +24,14 @@ import { AgentImage } from './agent-image'
 import { HostEnvironment } from './host-environment'
 import { newTaskRecord } from './new-task'
 import { recoverTasks } from './recovery'
+import { prepareResume } from './resume'
+import type { TurnPlan } from './resume-plan'
 import { ReviewService } from './review-service'
 import { WorkspaceGate } from './workspace-gate'
 import { TaskQueue } from './task-queue'
 import { TaskStore } from './task-store'
-import { runTurn, type DockerClient } from './task-turn'
+import { TaskRunner } from './task-run'
+import type { DockerClient } from './task-turn'
 
 export interface EngineOptions {
   dataDir: string
@@ -49,15 +51,6 @@ export interface EngineOptions {
 type Listener = (event: TaskEvent) => void
 type RecordListener = (task: TaskRecord) => void
 
-/** What a running task needs so that it can be stopped from outside. */
-interface ActiveRun {
-  controller: AbortController
-  sandbox?: Sandbox
-  timer?: NodeJS.Timeout
-  /** What the agent is told about the network (blocked requests, hosts the user allowed). */
-  notes: NetworkNotes
-}
-
 /**
  * The task engine: submit, watch, cancel and follow up tasks. Plain Node, no Electron: the desktop app,
  * the headless server and the command line all drive this one class.
@@ -65,14 +58,17 @@ interface ActiveRun {
 export class TaskEngine {
   private readonly listeners = new Set<Listener>()
   private readonly recordListeners = new Set<RecordListener>()
-  private readonly runs = new Map<string, ActiveRun>()
+  /** The turns running now (task-run.ts). */
+  private readonly runner: TaskRunner
   private readonly publishing = new Map<string, Promise<TaskOutcome>>()
   private readonly queue: TaskQueue
   /** Host access to each task's workspace: never while one of its containers is alive. */
-  private readonly workspace = new WorkspaceGate((id) => Boolean(this.runs.get(id)?.sandbox))
+  private readonly workspace = new WorkspaceGate((id) => this.runner.hasSandbox(id))
   private readonly host: HostEnvironment
   readonly docker: DockerClient
   readonly image: AgentImage
+  /** Docker going away and coming back (docker-restarts.ts); the UI's Docker indicator listens to it. */
+  readonly dockerRestarts: DockerRestarts
   /** The review: exclusions, comments, discards, "Request changes", each turn's diff. */
   readonly review: ReviewService
 
@@ -84,6 +80,18 @@ export class TaskEngine {
     this.docker = opts.docker ?? createDockerClient({ host: opts.settings().docker.host })
     this.host = new HostEnvironment(opts.dataDir, opts.settings, this.docker)
     this.image = new AgentImage(this.docker, opts.agentImage, async () => (await this.host.hostTrust()).pem)
+    this.runner = new TaskRunner({
+      ...opts,
+      store,
+      docker: this.docker,
+      host: this.host,
+      workspace: this.workspace,
+      ensureImage: (onProgress, variant) => this.ensureImage(onProgress, variant),
+      emit: (id, body) => this.emit(id, body),
+      dockerGone: (err) => this.dockerRestarts.interruption(err),
+    })
+    const restartDeps = { docker: this.docker, store, queue: this.queue, runner: this.runner }
+    this.dockerRestarts = new DockerRestarts(restartDeps)
     this.review = new ReviewService({
       store,
       workspace: this.workspace,
@@ -93,6 +101,8 @@ export class TaskEngine {
     store.onChange = (task) => {
       for (const listener of this.recordListeners) listener(task)
     }
+    // A write the disk refused (it is full) ends the task's turn at once, with the disk-full error.
+    store.onWriteFailure = (id, error) => void this.runner.stop(id, error)
   }
 
   /**
@@ -109,16 +119,13 @@ export class TaskEngine {
     return recoverTasks({
       store: this.store,
       docker: this.docker,
-      schedule: (id, followUp) => this.schedule(id, followUp),
+      schedule: (id, plan) => this.schedule(id, plan),
       interrupt: (id, message, hint) => this.markInterrupted(id, message, hint),
     })
   }
 
-  private async markInterrupted(id: string, message: string, hint: string): Promise<void> {
-    const error = new AppError('interrupted', message, { hint }).toData()
-    await this.store.update(id, { status: 'interrupted', error, finishedAt: new Date().toISOString() })
-    this.emit(id, { type: 'error', error })
-    this.emit(id, { type: 'status', status: 'interrupted' })
+  private markInterrupted(id: string, message: string, hint: string): Promise<void> {
+    return this.runner.markInterrupted(id, message, hint)
   }
 
   async submit(input: SubmitTaskInput): Promise<TaskRecord> {
@@ -140,7 +147,7 @@ export class TaskEngine {
     const task = newTaskRecord(value, settings, this.opts.idPrefix)
     await this.store.create(task)
     this.emit(task.id, { type: 'status', status: 'queued' })
-    this.schedule(task.id, undefined)
+    this.schedule(task.id, { kind: 'first' })
     return task
   }
 
@@ -159,7 +166,15 @@ export class TaskEngine {
       pendingFollowUp: prompt.trim(),
     })
     this.emit(id, { type: 'status', status: 'queued', message: 'Follow-up' })
-    this.schedule(id, prompt.trim())
+    this.schedule(id, { kind: 'followUp', prompt: prompt.trim() })
+    return next
+  }
+
+  /** Goes on with a task cut off from outside (resumeCheck): same workspace, the conversation so far. */
+  async resume(id: string): Promise<TaskRecord> {
+    const next = await prepareResume(this.store, id, this.runner.runs.has(id))
+    this.emit(id, { type: 'status', status: 'queued', message: 'Resume' })
+    this.schedule(id, { kind: 'resume' })
     return next
   }
 
@@ -199,7 +214,7 @@ export class TaskEngine {
     const task = this.store.get(id)
     const allowed = [...new Set([...(task.allowedHosts ?? []), parsed.data])].sort()
     const next = await this.store.update(id, { allowedHosts: allowed })
-    this.runs.get(id)?.notes.allowed(parsed.data)
+    this.runner.runs.get(id)?.notes.allowed(parsed.data)
     this.emit(id, { type: 'log', stream: 'system', text: `Allowed for this task: ${parsed.data}\n` })
     return next
   }
@@ -270,27 +285,19 @@ export class TaskEngine {
       this.emit(id, { type: 'status', status: 'cancelled' })
       return this.store.get(id)
     }
-    await this.stopRun(id, new AppError('cancelled', 'The task was cancelled.'))
+    await this.runner.stop(id, new AppError('cancelled', 'The task was cancelled.'))
     return this.store.get(id)
   }
 
   /** Cancels every running task and waits for their containers to go. */
   async close(): Promise<void> {
+    this.dockerRestarts.close()
     for (const id of this.queue.waitingIds) this.queue.withdraw(id)
     await Promise.all(
-      [...this.runs.keys()].map((id) => this.stopRun(id, new AppError('cancelled', 'codex-sys is closing.'))),
+      [...this.runner.runs.keys()].map((id) =>
+        this.runner.stop(id, new AppError('cancelled', 'codex-sys is closing.')),
+      ),
     )
-  }
-
-  private async stopRun(id: string, reason: AppError): Promise<void> {
-    const run = this.runs.get(id)
-    if (!run) return
-    run.controller.abort(reason)
-    await run.sandbox?.kill().catch(() => undefined)
-    await new Promise<void>((resolve) => {
-      const check = (): void => (this.runs.has(id) ? void setTimeout(check, 20) : resolve())
-      check()
-    })
   }
 
   /** Applies saved settings at once: a raised (or lowered) concurrency limit holds for the waiting tasks now. */
@@ -298,77 +305,9 @@ export class TaskEngine {
     this.queue.setLimit(this.opts.settings().maxConcurrentTasks)
   }
 
-  private schedule(id: string, followUp: string | undefined): void {
+  private schedule(id: string, plan: TurnPlan): void {
     this.settingsChanged()
-    this.queue.enqueue(id, () => this.execute(id, followUp))
-  }
-
-  private async execute(id: string, followUp: string | undefined): Promise<void> {
-    const run: ActiveRun = { controller: new AbortController(), notes: new NetworkNotes() }
-    this.runs.set(id, run)
-    const task = this.store.get(id)
-    // The time limit holds for each turn: a follow-up gets the same budget as the first run.
-    const deadline = Date.now() + task.limits.timeLimitMs
-    run.timer = setTimeout(
-      () => {
-        const minutes = Math.round(task.limits.timeLimitMs / 60_000)
-        void this.stopRun(
-          id,
-          new AppError('timeout', `The task hit its time limit (${minutes} min).`, {
-            hint: 'Give the task a longer time limit in its options or in Settings, or narrow it down.',
-          }),
-        )
-      },
-      Math.max(0, deadline - Date.now()),
-    )
-    try {
-      const apiKey = await this.opts.apiKey()
-      if (!apiKey) {
-        throw new AppError('auth_failed', 'No model API key is set.', {
-          hint: 'Add your API key in Settings (or set OPENAI_API_KEY for the command line).',
-        })
-      }
-      await runTurn(id, followUp, {
-        store: this.store,
-        settings: this.opts.settings(),
-        docker: this.docker,
-        ensureImage: (onProgress, variant) => this.ensureImage(onProgress, variant),
-        apiKey,
-        baseURL: this.opts.settings().baseUrl,
-        githubToken: await this.opts.githubToken?.(),
-        emit: (body) => this.emit(id, body),
-        signal: run.controller.signal,
-        deadline,
-        onSandbox: (sandbox) => {
-          run.sandbox = sandbox
-        },
-        stop: (reason) => void this.stopRun(id, reason),
-        notes: run.notes,
-        caBundlePath: (await this.host.hostTrust()).path,
-        proxyTransport: () => this.host.proxyTransport(),
-        exclusive: (fn) => this.workspace.exclusive(id, fn),
-        workspaceCheckMs: this.opts.workspaceCheckMs,
-      })
-    } catch (err) {
-      await this.settleFailure(id, run.controller.signal.aborted ? run.controller.signal.reason : err)
-    } finally {
-      clearTimeout(run.timer)
-      await run.sandbox?.remove().catch(() => undefined)
-      this.runs.delete(id)
-    }
-  }
-
-  private async settleFailure(id: string, err: unknown): Promise<void> {
-    const error = toErrorData(err)
-    const status = error.kind === 'cancelled' ? 'cancelled' : 'failed'
-    await this.store.update(id, {
-      status,
-      error: status === 'failed' ? error : undefined,
-      pendingFollowUp: undefined,
-      finishedAt: new Date().toISOString(),
-    })
-    if (status === 'failed') this.emit(id, { type: 'error', error })
-    this.emit(id, { type: 'status', status, message: error.message })
+    this.queue.enqueue(id, () => this.runner.execute(id, plan))
   }
 
   private async ensureImage(

@@ -3,6 +3,7 @@ import type { AgentEvent } from '../../shared/events'
 import type { TaskRecord } from '../../shared/task'
 import { contextWindowOf, unknownWindowNote } from '../agent/context-window'
 import { runAgent } from '../agent/loop'
+import { modelCallOptions } from '../agent/model-call'
 import { usageAfter } from '../agent/pricing'
 import { createModelClient } from '../agent/model'
 import { buildSystemPrompt, discoverAgentsMd, initialMessages, repoTree } from '../agent/prompt'
@@ -14,17 +15,22 @@ import { recordBaseline } from '../git/baseline'
 import { computeDiff } from '../git/diff'
 import { readWorkspaceFileSync } from '../util/workspace-read'
 import { codexModelProxy, modelBaseUrl, probeResponsesApi } from './codex-model'
-import { codexPrompt, runCodexTurn } from './codex-turn'
+import { CODEX_THREAD_ARTIFACT, codexPrompt, runCodexTurn } from './codex-turn'
 import { saveDiffSnapshot } from './diff-snapshot'
 import { importSource } from './import-source'
 import { inSandbox, phaseNetworkOf } from './phase-sandbox'
 import { networkForPrompt } from './phase-network'
+import { clearPartialImport, conversationKeeper, markAgentStep } from './resume'
+import { PLAN_MESSAGES, turnSteps, type TurnPlan, type TurnSteps } from './resume-plan'
 import { watchSetupSilence } from './setup-watch'
 import { checkSignal, setStatus, type TurnDeps } from './turn-deps'
 import { endTurnReview, startTurnReview, type TurnStart } from './turn-review'
 
 export type { DockerClient, TurnDeps } from './turn-deps'
+export type { TurnPlan } from './resume-plan'
 
+/** What of a setup's output reaches setup.log and the timeline as it comes. */
+const MAX_SETUP_LOG_BYTES = 8 * 1024 * 1024
 /** The setup script is read from the workspace; nobody's setup.sh is bigger than this. */
 const MAX_SETUP_SCRIPT_BYTES = 1024 * 1024
 
@@ -37,23 +43,26 @@ const MAX_SETUP_SCRIPT_BYTES = 1024 * 1024
  *  4. run the agent in a fresh container (its network policy: none by default), removed when the turn ends;
  *  5. compute the diff against the baseline, and the turn's own (turn-review.ts: a snapshot at its start,
  *     before the first container, and at its end).
+ * A resume (resume-plan.ts) goes on from where the cut-off turn got to.
  */
-export async function runTurn(taskId: string, followUp: string | undefined, deps: TurnDeps): Promise<void> {
+export async function runTurn(taskId: string, plan: TurnPlan, deps: TurnDeps): Promise<void> {
   const { store, signal } = deps
   const paths = store.paths(taskId)
-  let task: TaskRecord
-  if (!followUp) {
-    task = await setStatus(deps, taskId, 'preparing')
-    if (task.baselineCommit) {
-      throw new AppError('conflict', 'This task was already imported; it cannot start over.', {
-        hint: 'Send a follow-up instead, or start a new task.',
-      })
-    }
+  let task = await setStatus(deps, taskId, 'preparing', PLAN_MESSAGES[plan.kind])
+  const steps = turnSteps(task, plan)
+  if (!task.baselineCommit) {
+    if (plan.kind === 'resume') await deps.exclusive(() => clearPartialImport(paths))
     task = await deps.exclusive(() => importAndRecordBaseline(deps, task))
-  } else {
-    task = await setStatus(deps, taskId, 'preparing', 'Follow-up')
+  } else if (plan.kind === 'first') {
+    throw new AppError('conflict', 'This task was already imported; it cannot start over.', {
+      hint: 'Send a follow-up instead, or start a new task.',
+    })
   }
-  const turnStart = await startTurnReview(deps, taskId, followUp !== undefined)
+  const turnStart = steps.review ?? (await startTurnReview(deps, taskId, steps.followUp !== undefined))
+  task = await store.update(taskId, {
+    pendingResume: undefined,
+    ...(steps.review ? {} : { checkpoint: { turns: task.turns, review: turnStart } }),
+  })
 
   const codex = task.runtime === 'codex'
   // Codex speaks only the Responses API: an endpoint without it is said before anything is built or run.
@@ -63,13 +72,13 @@ export async function runTurn(taskId: string, followUp: string | undefined, deps
     codex ? 'codex' : undefined,
   )
   checkSignal(signal)
-  if (!followUp) {
+  if (steps.setup) {
     const setupScript = await deps.exclusive(() => findSetupScript(deps, task, paths.workspace))
     if (setupScript) await runSetupPhase(deps, task, image, setupScript)
   }
-  if (codex) await runCodexPhase(deps, task, image, followUp)
+  if (codex) await runCodexPhase(deps, task, image, steps)
   else {
-    const messages = await deps.exclusive(() => turnMessages(deps, task, followUp))
+    const messages = await deps.exclusive(() => turnMessages(deps, task, steps))
     checkSignal(signal)
     await inSandbox(deps, task, image, 'agent', async (sandbox) => {
       await setStatus(deps, taskId, 'running')
@@ -84,11 +93,14 @@ async function runCodexPhase(
   deps: TurnDeps,
   task: TaskRecord,
   image: string,
-  followUp: string | undefined,
+  steps: TurnSteps,
 ): Promise<void> {
   const network = networkForPrompt(phaseNetworkOf(deps, task, 'agent'), task.allowedHosts ?? [])
-  const prompt = codexPrompt(task, network, followUp)
-  if (!followUp) await deps.store.writeArtifact(task.id, 'prompt.md', prompt)
+  const fresh = codexPrompt(task, network, steps.followUp)
+  // A resume goes on in Codex's own thread when it has one, else starts the turn's prompt again with the note.
+  const thread = steps.note ? (await deps.store.readArtifact(task.id, CODEX_THREAD_ARTIFACT))?.trim() : ''
+  const prompt = steps.note ? (thread ? steps.note : `${fresh}\n${steps.note}\n`) : fresh
+  if (!steps.followUp && !steps.note) await deps.store.writeArtifact(task.id, 'prompt.md', prompt)
   const model = codexModelProxy(deps, task)
   checkSignal(deps.signal)
   await inSandbox(
@@ -98,7 +110,8 @@ async function runCodexPhase(
     'agent',
     async (sandbox) => {
       await setStatus(deps, task.id, 'running')
-      await runCodexTurn(deps, task, sandbox, model, prompt, followUp !== undefined)
+      await markAgentStep(deps.store, task.id)
+      await runCodexTurn(deps, task, sandbox, model, prompt, steps.followUp !== undefined || Boolean(thread))
     },
     model.listen,
   )
@@ -179,6 +192,8 @@ async function runSetupPhase(deps: TurnDeps, task: TaskRecord, image: string, sc
         signal: deps.signal,
         // Output as it comes, not when a buffer fills (Python buffers a pipe).
         env: { PYTHONUNBUFFERED: '1' },
+        // A setup that floods (GBs of output) is still drained, but setup.log and the timeline stop at this.
+        maxStreamedBytes: MAX_SETUP_LOG_BYTES,
         onOutput: (text) => {
           silence.output()
           say(text)
@@ -197,18 +212,22 @@ async function runSetupPhase(deps: TurnDeps, task: TaskRecord, image: string, sc
   })
 }
 
-/** The conversation the turn starts from: the saved one plus the follow-up, or a new prompt. */
+/**
+ * The conversation the turn starts from: the saved one plus the resume's note or the follow-up, or a new
+ * prompt.
+ */
 async function turnMessages(
   deps: TurnDeps,
   task: TaskRecord,
-  followUp: string | undefined,
+  steps: TurnSteps,
 ): Promise<ChatCompletionMessageParam[]> {
   const { store } = deps
-  if (followUp) {
+  const next = steps.note ?? steps.followUp
+  if (next) {
     const saved = await store.readArtifact(task.id, 'conversation.json')
     return [
       ...(saved ? (JSON.parse(saved) as ChatCompletionMessageParam[]) : []),
-      { role: 'user', content: followUp },
+      { role: 'user', content: next },
     ]
   }
   const workspace = store.paths(task.id).workspace
@@ -236,7 +255,9 @@ async function runAgentTurn(
   if (window.source === 'default' && task.turns === 0)
     deps.emit({ type: 'log', stream: 'system', text: `${unknownWindowNote(task.model)}\n` })
   // The history comes back compacted when the context filled up: conversation.json keeps that one, so a
-  // follow-up starts from it.
+  // follow-up starts from it. It is kept as the turn goes too, so that a resume goes on from the last step.
+  const keep = conversationKeeper(store, task.id)
+  await keep(messages)
   const result = await runAgent({
     client,
     model: task.model,
@@ -252,9 +273,11 @@ async function runAgentTurn(
     usageSoFar: task.usage,
     contextWindow: window.tokens,
     stream: true,
+    ...modelCallOptions(deps.settings, task),
     signal: deps.signal,
     toolNote: (startedAt) => deps.notes.toolNote(startedAt),
     notes: () => deps.notes.take(),
+    onStep: (history) => void keep(history).catch(() => undefined),
     onEvent: (event) => {
       deps.emit(event)
       if (event.type === 'usage') void updateUsage(deps, task.id, event)
@@ -265,7 +288,7 @@ async function runAgentTurn(
       }
     },
   })
-  await store.writeArtifact(task.id, 'conversation.json', JSON.stringify(result.messages))
+  await keep(result.messages)
   await store.writeArtifact(task.id, 'summary.md', `${result.summary}\n`)
   await store.update(task.id, { usage: result.usage, summary: result.summary, turns: task.turns + 1 })
 }

@@ -5,6 +5,7 @@
  * `faults: N injected, N labelled, 0 lost, 0 orphans`.
  */
 import { appendFileSync } from 'node:fs'
+import { expect } from 'vitest'
 
 export interface FaultRow {
   /** What was injected, in a few words: "dockerd killed mid-turn", "model 429 with Retry-After". */
@@ -30,4 +31,10 @@ export function recordFault(row: FaultRow): void {
   if (!file)
     throw new Error(`${FAULT_REPORT_ENV} is not set: run the fault suite through vitest's faults project`)
   appendFileSync(file, `${JSON.stringify(row)}\n`)
+}
+
+/** Records the row, then asserts it: the promised state, nothing lost, no container left. */
+export function expectFault(row: FaultRow, notes?: string): void {
+  recordFault(row)
+  expect(row, notes).toEqual({ ...row, finalState: row.expectedState, lost: 0, orphans: 0 })
 }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { NetworkNotes } from '../../../src/main/engine/network-notes'
 import { cloneHostPatterns, networkForPrompt } from '../../../src/main/engine/phase-network'
 import { watchSetupSilence } from '../../../src/main/engine/setup-watch'
@@ -54,7 +54,13 @@ describe('what the agent is told about the network', () => {
 })
 
 describe('a setup that prints nothing', () => {
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
   it('says what it waits on after the quiet time, again after each further one, and not once output comes', async () => {
+    // The watcher's own interval on a fake clock: each 300 ms step is one or more of its checks.
+    vi.useFakeTimers()
     let now = 0
     const said: string[] = []
     const watch = watchSetupSilence({
@@ -65,21 +71,21 @@ describe('a setup that prints nothing', () => {
     })
     try {
       now = 900
-      await new Promise((r) => setTimeout(r, 300))
+      await vi.advanceTimersByTimeAsync(300)
       expect(said).toEqual([])
       now = 10_000
-      await new Promise((r) => setTimeout(r, 300))
+      await vi.advanceTimersByTimeAsync(300)
       expect(said).toEqual([
         'Setup has printed nothing for 10 s; it is waiting on registry.npmjs.org:443 (for 5 s).\n',
       ])
-      await new Promise((r) => setTimeout(r, 300))
+      await vi.advanceTimersByTimeAsync(300)
       expect(said, 'said once for the same stretch of silence').toHaveLength(1)
       now = 11_000
-      await new Promise((r) => setTimeout(r, 300))
+      await vi.advanceTimersByTimeAsync(300)
       expect(said).toHaveLength(2)
       watch.output()
       now = 11_500
-      await new Promise((r) => setTimeout(r, 300))
+      await vi.advanceTimersByTimeAsync(300)
       expect(said).toHaveLength(2)
     } finally {
       watch.stop()

@@ -1,6 +1,6 @@
-import { chmod, mkdir, readFile, writeFile, access } from 'node:fs/promises'
+import { chmod, mkdir, readFile, readdir, writeFile, access } from 'node:fs/promises'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { AppError } from '../../../src/main/errors'
 import { GitError, GIT_IDENTITY, gitFailed, runGit } from '../../../src/main/git/git'
 import { tempDir } from '../../support/tmp'
@@ -10,6 +10,25 @@ const exists = (p: string): Promise<boolean> =>
     () => true,
     () => false,
   )
+
+/** Checks `done` every 20 ms until it holds or `ms` have passed. */
+async function waitUntil(ms: number, done: () => Promise<boolean>): Promise<void> {
+  const until = Date.now() + ms
+  while (Date.now() < until && !(await done())) await new Promise((resolve) => setTimeout(resolve, 20))
+}
+
+/** Pids of running processes (zombies excluded: they no longer run) whose argv is exactly `argv`. */
+async function runningWithArgv(argv: string[]): Promise<number[]> {
+  const wanted = argv.join('\0') + '\0'
+  const pids: number[] = []
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue
+    if ((await readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '')) !== wanted) continue
+    const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => '')
+    if (stat && !/^\d+ \(.*\) Z/.test(stat)) pids.push(Number(name))
+  }
+  return pids
+}
 
 async function repo(): Promise<string> {
   const dir = await tempDir('codex-git-')
@@ -138,18 +157,33 @@ describe('runGit', () => {
     expect(await readFile(join(gitDir, 'HEAD'), 'utf8')).toContain('ref:')
   })
 
-  it('kills git and reports cancellation when the signal aborts', async () => {
+  it('kills git and what it started when the signal aborts, and reports cancellation', async () => {
     const dir = await repo()
     const controller = new AbortController()
-    // `git hash-object --stdin` waits for input that never ends while stdin stays open... use a
-    // shell alias that sleeps instead, so the abort has something to kill.
-    const pending = runGit(['-c', 'alias.nap=!sleep 30', 'nap'], { cwd: dir, signal: controller.signal })
-    setTimeout(() => controller.abort(), 100)
+    // A shell alias with a foreground and a background child: git -> sh -> sleep (twice). The duration is
+    // unique to this run, so the sleeps can be found in /proc whatever else runs on the machine.
+    const seconds = `30.${process.pid}${Date.now() % 1000}`
+    const pending = runGit(['-c', `alias.nap=!sleep ${seconds} & sleep ${seconds}; wait`, 'nap'], {
+      cwd: dir,
+      signal: controller.signal,
+    })
+    pending.catch(() => undefined)
+    const sleeps = async (): Promise<number[]> => runningWithArgv(['sleep', seconds])
+    // Should the kill miss them, they are this test's own: do not leave them behind.
+    onTestFinished(async () => {
+      for (const pid of await sleeps()) process.kill(pid, 'SIGKILL')
+    })
+    await waitUntil(5_000, async () => (await sleeps()).length === 2)
+    expect(await sleeps()).toHaveLength(2)
     const started = Date.now()
+    controller.abort()
     const err = await pending.catch((e: unknown) => e)
     expect(err).toBeInstanceOf(AppError)
     expect((err as AppError).kind).toBe('cancelled')
     expect(Date.now() - started).toBeLessThan(10_000)
+    // Both sleeps are gone (killed with git's process group), not left running for 30 s.
+    await waitUntil(2_000, async () => (await sleeps()).length === 0)
+    expect(await sleeps()).toEqual([])
   })
 
   it('redacts secrets from GitError and maps it to AppError git_failed', async () => {

@@ -11,11 +11,17 @@ import {
   truncate,
   writeFile,
 } from 'node:fs/promises'
+import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import { importFolder } from '../../../src/main/sources/folder'
 import { writeFiles } from '../../support/files'
 import { tempDir } from '../../support/tmp'
+
+/** How many files (not folders) are under `dir`, now. */
+function filesUnder(dir: string): number {
+  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length
+}
 
 async function listTree(dir: string, prefix = ''): Promise<string[]> {
   const out: string[] = []
@@ -137,17 +143,35 @@ describe('importFolder', () => {
     await expect(stat(join(root, 'ws'))).rejects.toThrow()
   })
 
-  it('reports progress while it copies', async () => {
+  it('reports progress while it copies, not only at the end: several reports, increasing', async () => {
     const root = await tempDir()
     const src = join(root, 'src')
+    const dest = join(root, 'ws')
     const files: Record<string, string> = {}
     for (let i = 0; i < 2000; i++) files[`d${i % 40}/f${i}.txt`] = `file ${i}\n`
     await writeFiles(src, files)
-    const seen: number[] = []
-    await importFolder({ source: src, dest: join(root, 'ws'), onProgress: (p) => seen.push(p.files) })
-    expect(seen.length).toBeGreaterThan(0)
-    expect(seen).toEqual([...seen].sort((a, b) => a - b))
-    expect(seen.at(-1)).toBeLessThanOrEqual(2000)
+    // A clock that moves 16 ms per reading: every slice of the copy (15 ms) ends after one folder, so
+    // reports come at the same points on a fast machine and a slow one.
+    let now = 0
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => (now += 16))
+    onTestFinished(() => clock.mockRestore())
+    const seen: Array<{ files: number; bytes: number; onDisk: number }> = []
+    await importFolder({
+      source: src,
+      dest,
+      onProgress: (p) => seen.push({ ...p, onDisk: filesUnder(dest) }),
+    })
+    clock.mockRestore()
+
+    const during = seen.filter((p) => p.files > 0 && p.files < 2000)
+    expect(during.length).toBeGreaterThanOrEqual(10)
+    // Each came while the copy was under way: the workspace did not hold every file yet.
+    expect(during.every((p) => p.onDisk === p.files && p.onDisk < 2000)).toBe(true)
+    for (let i = 1; i < during.length; i++) {
+      expect(during[i]!.files).toBeGreaterThan(during[i - 1]!.files)
+      expect(during[i]!.bytes).toBeGreaterThan(during[i - 1]!.bytes)
+    }
+    expect(seen.at(-1)).toMatchObject({ files: 2000, onDisk: 2000 })
   })
 
   it('never removes a destination it did not create: a non-empty one is refused untouched', async () => {

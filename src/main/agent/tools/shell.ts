@@ -16,6 +16,8 @@ interface ShellReply {
   lingering?: boolean
   /** The kernel killed something in the container for want of memory while the command ran. */
   oom_killed?: boolean
+  /** A fork failed at the container's process limit while the command ran; what it left running was killed. */
+  pids_limit_hit?: boolean
 }
 
 function isShellReply(value: unknown): value is ShellReply {
@@ -38,6 +40,11 @@ export function formatShellResult(r: ShellReply, timeoutS: number): string {
   if (r.stdout) parts.push(`stdout:\n${r.stdout}`)
   if (r.stderr) parts.push(`stderr:\n${r.stderr}`)
   if (!r.stdout && !r.stderr) parts.push('(no output)')
+  if (r.pids_limit_hit) {
+    parts.push(
+      '(the command hit the container’s process limit: a fork failed, and every process it left running was killed)',
+    )
+  }
   if (r.lingering) parts.push('(background processes still hold the output open; later output is not shown)')
   return parts.join('\n')
 }
