@@ -1,5 +1,9 @@
 import { defineConfig } from 'vitest/config'
 
+// No test pulls the prebuilt agent image from the public registry (ghcr.io): engines build it here, or pull
+// from a registry on 127.0.0.1 that a test starts (test/integration/agent-image-pull.test.ts).
+process.env.CODEX_IMAGE_REGISTRY ??= ''
+
 export default defineConfig({
   test: {
     reporters: ['default', './test/security/support/summary-reporter.ts'],

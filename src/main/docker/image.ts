@@ -18,6 +18,14 @@ const HOST_CA_HEADER =
   "# The host's CA certificates beyond the public roots, installed into the agent image before apt\n" +
   '# (written by the engine at build time; none here).\n'
 
+/**
+ * The registry repository the prebuilt agent image is pulled from: env CODEX_IMAGE_REGISTRY (empty: never
+ * pull, as the test suite sets it), else Settings' `agentImage.registry`.
+ */
+export function imageRegistry(settings: { agentImage: { registry: string } }): string {
+  return process.env.CODEX_IMAGE_REGISTRY ?? settings.agentImage.registry
+}
+
 /** The base image the agent image is built on: env CODEX_BASE_IMAGE, else a public Debian image. */
 export function defaultBaseImage(): string {
   return process.env.CODEX_BASE_IMAGE?.trim() || FALLBACK_BASE_IMAGE
@@ -59,7 +67,7 @@ export function hostCaFile(caBundle?: string): string {
 
 /**
  * `codex-sys-agent:<12 hex>`: a sha256 over every file of the build context (path, executable bit,
- * content; a symlink's target) and the base image name, so any change to either gives a new tag.
+ * content; a symlink's target) and the base image name, so a change to either gives a new tag.
  * Only the executable bit of the mode counts, as in git, so a checkout's umask does not change the tag.
  * The context's `host-ca.pem` counts as the build will have it (`hostCaFile(caBundle)`), so a new extra
  * CA on the host gives a new tag, and a rebuild.
@@ -275,4 +283,94 @@ export async function runBuild(
   }
   onProgress?.(`Built ${tag}`, 1)
   return tag
+}
+
+/** A pull that reports nothing for this long (no registry reachable) gives up, and the image is built. */
+const PULL_IDLE_MS = 10_000
+
+/** `<registry>:<the local tag's tag part>`: the same content hash, in the registry's repository. */
+export function registryRef(registry: string, localTag: string): string {
+  return `${registry.replace(/\/+$/, '')}:${localTag.slice(localTag.lastIndexOf(':') + 1)}`
+}
+
+export interface PullImageOptions {
+  /** The registry repository, e.g. `ghcr.io/codex-sys/codex-sys-agent`. */
+  registry: string
+  onProgress?: (line: string, ratio?: number) => void
+  /** How long the pull may report nothing before it gives up (default 10 s). */
+  idleMs?: number
+}
+
+/**
+ * Pulls `<registry>:<hash>` of `localTag` (the exact content-hash tag) and tags it `localTag`, so the
+ * rest of the engine finds it as if built here. True when it did; false (with a progress line saying
+ * why) when the registry is unreachable, lacks the tag, or stays silent for `idleMs` — then the caller
+ * builds.
+ */
+export async function pullAgentImage(
+  docker: Docker,
+  localTag: string,
+  opts: PullImageOptions,
+): Promise<boolean> {
+  const ref = registryRef(opts.registry, localTag)
+  opts.onProgress?.(`Pulling the prebuilt image ${ref}`, 0)
+  const controller = new AbortController()
+  let idle: NodeJS.Timeout | undefined
+  const stillAlive = (): void => {
+    clearTimeout(idle)
+    idle = setTimeout(() => controller.abort(), opts.idleMs ?? PULL_IDLE_MS)
+  }
+  try {
+    stillAlive()
+    const digest = await followPull(docker, ref, controller.signal, stillAlive, opts.onProgress)
+    clearTimeout(idle)
+    await docker
+      .getImage(ref)
+      .tag({ repo: AGENT_IMAGE_REPO, tag: localTag.slice(localTag.lastIndexOf(':') + 1) })
+    await docker
+      .getImage(ref)
+      .remove({ noprune: true })
+      .catch(() => undefined)
+    opts.onProgress?.(`Pulled ${ref}${digest ? ` (${digest})` : ''} as ${localTag}`, 1)
+    return true
+  } catch (err) {
+    const reason = controller.signal.aborted ? 'no answer from the registry' : (err as Error).message
+    opts.onProgress?.(`Could not pull ${ref} (${reason.trim()}); building it here instead.`)
+    return false
+  } finally {
+    clearTimeout(idle)
+  }
+}
+
+/** Runs one pull to its end, each status line to `onProgress`; resolves with the registry's digest, if it gave one. */
+async function followPull(
+  docker: Docker,
+  ref: string,
+  signal: AbortSignal,
+  stillAlive: () => void,
+  onProgress?: (line: string, ratio?: number) => void,
+): Promise<string | undefined> {
+  const stream = (await docker.pull(ref, { abortSignal: signal })) as NodeJS.ReadableStream
+  signal.addEventListener('abort', () =>
+    (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.(),
+  )
+  let digest: string | undefined
+  let failure: string | undefined
+  await new Promise<void>((resolve, reject) => {
+    docker.modem.followProgress(
+      stream,
+      (err: Error | null) => (err ? reject(err) : signal.aborted ? reject(new Error('aborted')) : resolve()),
+      (event: { status?: string; id?: string; progress?: string; error?: string }) => {
+        stillAlive()
+        if (event.error) failure = event.error
+        const status = event.status ?? ''
+        digest = /^Digest: (\S+)/.exec(status)?.[1] ?? digest
+        if (status) onProgress?.([event.id, status, event.progress].filter(Boolean).join(' '))
+      },
+    )
+  })
+  if (failure !== undefined) throw new Error(failure)
+  if (!(await imageExists(docker, ref)))
+    throw new Error('the engine reported no error, but the image is not there')
+  return digest
 }

@@ -1,7 +1,7 @@
 import type { ImageProgressEvent } from '../../shared/events'
 import type { ImageStatus } from '../../shared/system'
-import { agentImageTag, ensureAgentImage, imageExists } from '../docker/image'
-import { ensureVariantImage, type ImageVariant } from '../docker/variant-image'
+import { agentImageTag, ensureAgentImage, imageExists, pullAgentImage } from '../docker/image'
+import { ensureVariantImage, type ImageVariant, variantImageTag } from '../docker/variant-image'
 import type { DockerClient } from './task-turn'
 
 type ProgressListener = (progress: ImageProgressEvent) => void
@@ -21,7 +21,26 @@ export class AgentImage {
     readonly source: { contextDir: string; baseImage: string },
     /** The host's CA bundle, which the image trusts too (so its tag depends on it). */
     private readonly caBundle: () => Promise<string | undefined> = async () => undefined,
+    /**
+     * The registry repository to pull the prebuilt image (and variant) from before building it here
+     * (Settings' `agentImage.registry`); empty: always build.
+     */
+    private readonly registry: () => string = () => '',
   ) {}
+
+  private progress(line: string, ratio?: number): void {
+    for (const listener of this.listeners) listener({ line, ratio })
+  }
+
+  /** Pulls `tag` from the registry when one is set and the engine lacks it; true when it is there now. */
+  private async pulled(tag: string): Promise<boolean> {
+    const registry = this.registry().trim()
+    if (!registry) return false
+    return pullAgentImage(this.docker, tag, {
+      registry,
+      onProgress: (line, ratio) => this.progress(line, ratio),
+    })
+  }
 
   onProgress(listener: ProgressListener): () => void {
     this.listeners.add(listener)
@@ -45,13 +64,13 @@ export class AgentImage {
     })
     const base = await this.pending
     if (!variant) return base
+    const tag = await variantImageTag(this.source.contextDir, variant, base)
+    if (!(await imageExists(this.docker, tag))) await this.pulled(tag)
     return ensureVariantImage(this.docker, {
       contextDir: this.source.contextDir,
       variant,
       agentImage: base,
-      onProgress: (line, ratio) => {
-        for (const listener of this.listeners) listener({ line, ratio })
-      },
+      onProgress: (line, ratio) => this.progress(line, ratio),
     })
   }
 
@@ -61,12 +80,11 @@ export class AgentImage {
     if (await imageExists(this.docker, tag)) return tag
     this.building = true
     try {
+      if (await this.pulled(tag)) return tag
       return await ensureAgentImage(this.docker, {
         ...this.source,
         caBundle,
-        onProgress: (line, ratio) => {
-          for (const listener of this.listeners) listener({ line, ratio })
-        },
+        onProgress: (line, ratio) => this.progress(line, ratio),
       })
     } finally {
       this.building = false
