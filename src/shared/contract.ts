@@ -227,6 +227,7 @@ export const calls = {
     .strict(),
   'system.status': none,
   'system.buildImage': none,
+  'system.clearSetupCache': none,
   'github.status': none,
   'github.repos': z
     .object({
@@ -267,6 +268,8 @@ export interface CallOutputs {
   'secrets.allowEndpoint': SecretsStatus
   'system.status': SystemStatus
   'system.buildImage': { tag: string }
+  /** How many saved setups were removed. */
+  'system.clearSetupCache': { entries: number }
   'github.status': GitHubStatus
   'github.repos': RepoPage
   /** null when the user closed the dialog. */

@@ -2,6 +2,9 @@ import { z } from 'zod'
 import { hostPatternSchema, phaseNetworkSchema, REGISTRY_HOSTS } from './network'
 import { agentRuntimeSchema, contextWindowSchema, reasoningEffortSchema } from './task'
 
+/** The registry repository .github/workflows/agent-image.yml pushes the prebuilt agent images to. */
+export const DEFAULT_AGENT_IMAGE_REGISTRY = 'ghcr.io/codex-sys/codex-sys-agent'
+
 export const settingsSchema = z.object({
   model: z.string().min(1).default('gpt-4.1-mini'),
   /** The agent runtime of a new task that names none (see AGENT_RUNTIMES). */
@@ -40,6 +43,13 @@ export const settingsSchema = z.object({
       maxWorkspaceGb: z.number().min(0.1).max(10_000).default(20),
     })
     .prefault({}),
+  /** The setup cache (engine/setup-cache*.ts); unset: a cap of 10 GB. */
+  setupCache: z
+    .object({
+      /** Least-recently-used entries are removed beyond this many bytes. */
+      maxBytes: z.number().int().min(0),
+    })
+    .optional(),
   /** Which Docker engine to use; unset: found like the docker CLI finds it (DOCKER_HOST, context, sockets). */
   docker: z
     .object({
@@ -53,6 +63,21 @@ export const settingsSchema = z.object({
           'A host like unix:///var/run/docker.sock or tcp://host:2376',
         )
         .optional(),
+    })
+    .prefault({}),
+  /** Where the prebuilt agent image is pulled from before building it here (docker/image.ts). */
+  agentImage: z
+    .object({
+      /** A registry repository (`host/owner/name`); empty: never pull, always build locally. */
+      registry: z
+        .string()
+        .trim()
+        .max(512)
+        .regex(
+          /^$|^[a-z0-9][a-z0-9.:-]*(\/[a-z0-9._-]+)+$/,
+          'A repository like ghcr.io/owner/codex-sys-agent',
+        )
+        .default(DEFAULT_AGENT_IMAGE_REGISTRY),
     })
     .prefault({}),
   /** The sandbox's network per phase (see shared/network.ts); a task may choose its own. */

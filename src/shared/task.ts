@@ -71,6 +71,8 @@ export const submitTaskInputSchema = z.object({
   runtime: agentRuntimeSchema.optional(),
   /** The reasoning effort; Settings' when not given, else the model's default. */
   reasoningEffort: reasoningEffortSchema.optional(),
+  /** Run setup even when the setup cache holds its result ("Run setup again"); the result is saved anew. */
+  refreshSetup: z.boolean().optional(),
   /** A setup script run (with network) before the agent; overrides the repository's setup.sh. */
   setupScript: z.string().max(200_000).optional(),
   limits: taskLimitsSchema.partial().optional(),
@@ -141,6 +143,7 @@ export interface TaskRecord {
   runtime?: AgentRuntime
   /** The reasoning effort, fixed at submit (absent: Settings' at run time, else the model's default). */
   reasoningEffort?: ReasoningEffort
+  refreshSetup?: boolean
   focusFiles: string[]
   setupScript?: string
   limits: TaskLimits

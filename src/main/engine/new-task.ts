@@ -23,6 +23,7 @@ export function newTaskRecord(
     runtime: input.runtime ?? settings.runtime,
     // Kept as chosen when submitted, like the model: a later change in Settings does not move a task.
     reasoningEffort: input.reasoningEffort ?? settings.reasoningEffort,
+    refreshSetup: input.refreshSetup,
     focusFiles: input.focusFiles,
     setupScript: input.setupScript,
     limits: { ...settings.limits, ...definedOnly(input.limits ?? {}) },

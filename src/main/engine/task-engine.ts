@@ -12,6 +12,7 @@ import {
   type TaskRecord,
 } from '../../shared/task'
 import { createDockerClient } from '../docker/client'
+import { imageRegistry } from '../docker/image'
 import { AppError } from '../errors'
 import { computeDiff } from '../git/diff'
 import { validateBranch, validateGitUrl } from '../git/url-policy'
@@ -24,6 +25,7 @@ import { AgentImage } from './agent-image'
 import { HostEnvironment } from './host-environment'
 import { newTaskRecord } from './new-task'
 import { recoverTasks } from './recovery'
+import { clearSetupCache, setupCacheRoot } from './setup-cache'
 import { prepareResume } from './resume'
 import type { TurnPlan } from './resume-plan'
 import { ReviewService } from './review-service'
@@ -79,7 +81,8 @@ export class TaskEngine {
     this.queue = new TaskQueue(opts.settings().maxConcurrentTasks)
     this.docker = opts.docker ?? createDockerClient({ host: opts.settings().docker.host })
     this.host = new HostEnvironment(opts.dataDir, opts.settings, this.docker)
-    this.image = new AgentImage(this.docker, opts.agentImage, async () => (await this.host.hostTrust()).pem)
+    const hostCa = async (): Promise<string> => (await this.host.hostTrust()).pem
+    this.image = new AgentImage(this.docker, opts.agentImage, hostCa, () => imageRegistry(opts.settings()))
     this.runner = new TaskRunner({
       ...opts,
       store,
@@ -298,6 +301,11 @@ export class TaskEngine {
         this.runner.stop(id, new AppError('cancelled', 'codex-sys is closing.')),
       ),
     )
+  }
+
+  /** Removes every saved setup (Settings → Clear setup cache); the next task on each repository runs setup. */
+  async clearSetupCache(): Promise<{ entries: number }> {
+    return { entries: await clearSetupCache(setupCacheRoot(this.opts.dataDir)) }
   }
 
   /** Applies saved settings at once: a raised (or lowered) concurrency limit holds for the waiting tasks now. */

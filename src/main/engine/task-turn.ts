@@ -22,6 +22,7 @@ import { inSandbox, phaseNetworkOf } from './phase-sandbox'
 import { networkForPrompt } from './phase-network'
 import { clearPartialImport, conversationKeeper, markAgentStep } from './resume'
 import { PLAN_MESSAGES, turnSteps, type TurnPlan, type TurnSteps } from './resume-plan'
+import { setupThroughCache } from './setup-cache-phase'
 import { watchSetupSilence } from './setup-watch'
 import { checkSignal, setStatus, type TurnDeps } from './turn-deps'
 import { endTurnReview, startTurnReview, type TurnStart } from './turn-review'
@@ -74,7 +75,12 @@ export async function runTurn(taskId: string, plan: TurnPlan, deps: TurnDeps): P
   checkSignal(signal)
   if (steps.setup) {
     const setupScript = await deps.exclusive(() => findSetupScript(deps, task, paths.workspace))
-    if (setupScript) await runSetupPhase(deps, task, image, setupScript)
+    if (setupScript) {
+      const runSetup = (): Promise<void> => runSetupPhase(deps, task, image, setupScript)
+      // A resumed setup starts from a half-set-up workspace: neither restored over nor saved.
+      if (plan.kind === 'resume') await runSetup()
+      else await setupThroughCache(deps, task, image, setupScript, runSetup)
+    }
   }
   if (codex) await runCodexPhase(deps, task, image, steps)
   else {

@@ -113,6 +113,7 @@ export function createFakeApi(): {
       return ok(secretsStatus())
     },
     'system.status': () => ok(reachableStatus()),
+    'system.clearSetupCache': () => ok({ entries: 2 }),
     'github.status': () =>
       ok(
         secrets.github

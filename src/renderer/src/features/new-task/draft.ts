@@ -24,6 +24,7 @@ export interface Draft {
   runtime: '' | AgentRuntime
   /** '': the default from Settings (else the model's); else a ReasoningEffort. */
   reasoningEffort: '' | ReasoningEffort
+  refreshSetup: boolean
   /** Minutes; empty: the default from Settings. */
   timeLimitMin: string
   setupScript: string
@@ -46,6 +47,7 @@ export const emptyDraft = (): Draft => ({
   model: '',
   runtime: '',
   reasoningEffort: '',
+  refreshSetup: false,
   timeLimitMin: '',
   setupScript: '',
   network: {},

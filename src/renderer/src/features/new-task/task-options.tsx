@@ -170,6 +170,14 @@ export function TaskOptions({ draft, settings, errors }: Props): React.JSX.Eleme
               ))}
             </select>
           </label>
+          <label className="row">
+            <input
+              type="checkbox"
+              checked={draft.refreshSetup}
+              onChange={(e) => updateDraft({ refreshSetup: e.target.checked })}
+            />
+            <span>Run setup again (ignore the setup cache)</span>
+          </label>
           <div className="stack">
             <label className="stack">
               <span className="sublabel">Time limit (minutes)</span>

@@ -11,6 +11,7 @@ import { DockerSection } from './docker-section'
 import { Field, Section } from './fields'
 import { GitHubStatusView } from './github-status'
 import { ModelApiFields } from './model-api-fields'
+import { SetupCachePanel } from './setup-cache-panel'
 import { NetworkSection } from './network-section'
 import { SecretField } from './secret-field'
 import { ThemePicker } from './theme-picker'
@@ -211,6 +212,14 @@ export function SettingsPage(): React.JSX.Element {
         description="The sandbox every task runs in, built locally from agent-image/."
       >
         <ImagePanel />
+      </Section>
+
+      <Section
+        id="setup-cache"
+        title="Setup cache"
+        description="What a repository’s setup.sh made, kept for the next task with the same image, script and lockfiles: that task skips setup."
+      >
+        <SetupCachePanel />
       </Section>
 
       <Section

@@ -1,0 +1,164 @@
+import { constants, type Stats } from 'node:fs'
+import { copyFile, lstat, mkdir, open, readdir, readlink, symlink, unlink } from 'node:fs/promises'
+import { join } from 'node:path'
+import { lstatNoFollow } from '../util/workspace-read'
+
+/**
+ * The file-level half of the setup cache: what setup changed in a workspace, copied out of it and back
+ * into another one. The workspace is a tree the sandbox controls, so every walk uses `lstat` and never
+ * descends through a symbolic link; symbolic links are kept as links (their target text, never what
+ * they point at); FIFOs, sockets and devices are skipped; regular files are opened with O_NOFOLLOW and
+ * checked to be the file that was looked at. Content is copied, never hard-linked, so a hard link the
+ * sandbox made leads nowhere: the copy is a new file. Called only while no container of the task runs.
+ */
+
+/** Workspace-relative path → a signature of what was there (kind, size, mtime, inode, mode). */
+export type WorkspaceSnapshot = Map<string, string>
+
+export interface TreeCopyCount {
+  files: number
+  dirs: number
+  links: number
+  /** FIFOs, sockets, devices: never copied. */
+  skipped: number
+  bytes: number
+}
+
+const COPY_CHUNK = 1024 * 1024
+
+function signature(info: Stats): string {
+  const kind = info.isDirectory() ? 'd' : info.isSymbolicLink() ? 'l' : info.isFile() ? 'f' : 'o'
+  return `${kind}:${info.size}:${info.mtimeMs}:${info.ino}:${info.mode}`
+}
+
+/** Calls `visit` for every entry below `root` (parents first), never following a link. Skips the root .git. */
+async function walk(root: string, visit: (rel: string, info: Stats) => Promise<void>): Promise<void> {
+  const inDir = async (dir: string): Promise<void> => {
+    const names = (await readdir(dir ? join(root, dir) : root)).sort()
+    for (const name of names) {
+      if (!dir && name === '.git') continue
+      const rel = dir ? `${dir}/${name}` : name
+      const info = await lstat(join(root, rel))
+      await visit(rel, info)
+      if (info.isDirectory()) await inDir(rel)
+    }
+  }
+  await inDir('')
+}
+
+/** What is in `workspace` (a tree not there yet: nothing). */
+export async function snapshotWorkspace(workspace: string): Promise<WorkspaceSnapshot> {
+  const snapshot: WorkspaceSnapshot = new Map()
+  if (!(await lstat(workspace).catch(() => undefined))?.isDirectory()) return snapshot
+  await walk(workspace, async (rel, info) => {
+    snapshot.set(rel, signature(info))
+  })
+  return snapshot
+}
+
+const emptyCount = (): TreeCopyCount => ({ files: 0, dirs: 0, links: 0, skipped: 0, bytes: 0 })
+
+/** Copies a regular file by descriptor: opened without following a link, checked to be what was looked at. */
+async function copyRegularFile(src: string, looked: Stats, dest: string): Promise<number> {
+  const flags = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY
+  const input = await open(src, flags)
+  try {
+    const opened = await input.stat()
+    if (!opened.isFile() || opened.ino !== looked.ino || opened.dev !== looked.dev) {
+      throw new Error(`"${src}" changed while it was being copied.`)
+    }
+    const output = await open(dest, 'wx', opened.mode & 0o777)
+    try {
+      const buf = Buffer.allocUnsafe(COPY_CHUNK)
+      let total = 0
+      for (;;) {
+        const { bytesRead } = await input.read(buf, 0, COPY_CHUNK, total)
+        if (bytesRead === 0) break
+        await output.write(buf, 0, bytesRead)
+        total += bytesRead
+      }
+      return total
+    } finally {
+      await output.close()
+    }
+  } finally {
+    await input.close()
+  }
+}
+
+/**
+ * Copies into `dest` (a fresh directory) every entry of `workspace` that is new or changed since
+ * `before`. A new directory is copied as a directory; a changed file or link as itself.
+ */
+export async function copyChangedEntries(
+  workspace: string,
+  before: WorkspaceSnapshot,
+  dest: string,
+): Promise<TreeCopyCount> {
+  const count = emptyCount()
+  const made = new Set<string>()
+  const ensureParent = async (rel: string): Promise<void> => {
+    const parts = rel.split('/').slice(0, -1)
+    for (let i = 1; i <= parts.length; i++) {
+      const dir = parts.slice(0, i).join('/')
+      if (made.has(dir)) continue
+      await mkdir(join(dest, dir), { recursive: true })
+      made.add(dir)
+    }
+  }
+  await walk(workspace, async (rel, info) => {
+    if (before.get(rel) === signature(info)) return
+    if (info.isDirectory()) {
+      if (before.has(rel)) return
+      await ensureParent(`${rel}/x`)
+      count.dirs++
+    } else if (info.isSymbolicLink()) {
+      await ensureParent(rel)
+      await symlink(await readlink(join(workspace, rel)), join(dest, rel))
+      count.links++
+    } else if (info.isFile()) {
+      await ensureParent(rel)
+      count.bytes += await copyRegularFile(join(workspace, rel), info, join(dest, rel))
+      count.files++
+    } else count.skipped++
+  })
+  return count
+}
+
+/** Removes whichever file or link is at `abs` (never a directory); nothing when missing. */
+async function removeNonDirectory(abs: string, info: Stats | undefined, rel: string): Promise<void> {
+  if (!info) return
+  if (info.isDirectory()) throw new Error(`"${rel}" is a directory in the workspace.`)
+  await unlink(abs)
+}
+
+/**
+ * Copies the saved tree `src` (written by copyChangedEntries) into `workspace`: over files already
+ * there, never through a symbolic link of the workspace (a repository may commit one where setup
+ * made a directory). Throws at the first conflict; the caller then runs setup instead.
+ */
+export async function restoreTree(src: string, workspace: string): Promise<TreeCopyCount> {
+  const count = emptyCount()
+  await walk(src, async (rel, info) => {
+    const target = lstatNoFollow(workspace, rel)
+    if (!target.ok) throw new Error(target.message)
+    const { abs, info: there } = target
+    if (info.isDirectory()) {
+      if (there?.isDirectory()) return
+      await removeNonDirectory(abs, there, rel)
+      await mkdir(abs, { mode: info.mode & 0o777 })
+      count.dirs++
+    } else if (info.isSymbolicLink()) {
+      await removeNonDirectory(abs, there, rel)
+      await symlink(await readlink(join(src, rel)), abs)
+      count.links++
+    } else if (info.isFile()) {
+      await removeNonDirectory(abs, there, rel)
+      // Copy-on-write where the filesystem can (btrfs, XFS), else a plain copy: never a shared file.
+      await copyFile(join(src, rel), abs, constants.COPYFILE_FICLONE | constants.COPYFILE_EXCL)
+      count.bytes += info.size
+      count.files++
+    } else count.skipped++
+  })
+  return count
+}

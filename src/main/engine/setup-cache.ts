@@ -1,0 +1,179 @@
+import { randomBytes } from 'node:crypto'
+import { mkdir, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import {
+  copyChangedEntries,
+  restoreTree,
+  type TreeCopyCount,
+  type WorkspaceSnapshot,
+} from './setup-cache-tree'
+
+/**
+ * The setup cache's entries: `<dataDir>/setup-cache/<key>/` holds `tree/` (what setup created or
+ * changed in the workspace), `meta.json` (how long that setup took, its size) and `last-used` (its
+ * mtime orders eviction). An entry is written whole in a temporary directory and renamed into place,
+ * so a reader sees a complete entry or none.
+ */
+export interface SetupCacheMeta {
+  version: 1
+  key: string
+  /** How long the setup that produced the entry ran. */
+  durationMs: number
+  createdAt: string
+  bytes: number
+  files: number
+  links: number
+  dirs: number
+  /** FIFOs, sockets and devices setup left: not kept. */
+  skipped: number
+}
+
+export interface SetupCacheSave {
+  cacheRoot: string
+  key: string
+  workspace: string
+  before: WorkspaceSnapshot
+  /** The sandbox's HOME (setup may install there too: pip --user, ~/.cargo), and what was in it before. */
+  home?: { dir: string; before: WorkspaceSnapshot }
+  durationMs: number
+}
+
+function addCounts(a: TreeCopyCount, b: TreeCopyCount): TreeCopyCount {
+  return {
+    files: a.files + b.files,
+    dirs: a.dirs + b.dirs,
+    links: a.links + b.links,
+    skipped: a.skipped + b.skipped,
+    bytes: a.bytes + b.bytes,
+  }
+}
+
+const KEY_PATTERN = /^[0-9a-f]{64}$/
+const entryDir = (cacheRoot: string, key: string): string => {
+  if (!KEY_PATTERN.test(key)) throw new Error('A setup-cache key is 64 hex digits.')
+  return join(cacheRoot, key)
+}
+
+export function setupCacheRoot(dataDir: string): string {
+  return join(dataDir, 'setup-cache')
+}
+
+/** Saves what setup changed under `key`. An entry already there (a task that raced) is kept. */
+export async function saveSetupCache(save: SetupCacheSave): Promise<SetupCacheMeta> {
+  const final = entryDir(save.cacheRoot, save.key)
+  await mkdir(save.cacheRoot, { recursive: true })
+  const temp = join(save.cacheRoot, `.tmp-${randomBytes(6).toString('hex')}`)
+  try {
+    await mkdir(join(temp, 'tree'), { recursive: true })
+    let count: TreeCopyCount = await copyChangedEntries(save.workspace, save.before, join(temp, 'tree'))
+    if (save.home) {
+      await mkdir(join(temp, 'home'))
+      count = addCounts(count, await copyChangedEntries(save.home.dir, save.home.before, join(temp, 'home')))
+    }
+    const meta: SetupCacheMeta = {
+      version: 1,
+      key: save.key,
+      durationMs: save.durationMs,
+      createdAt: new Date().toISOString(),
+      ...count,
+    }
+    await writeFile(join(temp, 'meta.json'), JSON.stringify(meta))
+    await writeFile(join(temp, 'last-used'), '')
+    try {
+      await rename(temp, final)
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err
+    }
+    return meta
+  } finally {
+    await rm(temp, { recursive: true, force: true })
+  }
+}
+
+async function readMeta(dir: string, key: string): Promise<SetupCacheMeta> {
+  const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as SetupCacheMeta
+  if (meta.version !== 1 || meta.key !== key || typeof meta.durationMs !== 'number') {
+    throw new Error('The setup-cache entry’s meta.json does not match its key.')
+  }
+  return meta
+}
+
+async function entryExists(dir: string): Promise<boolean> {
+  try {
+    return (await stat(dir)).isDirectory()
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Restores the entry of `key` into `workspace` (and its saved HOME into `home`, an existing directory):
+ * undefined when there is none (a miss); throws when the entry is corrupt or cannot be copied (the
+ * caller runs setup instead). Touches `last-used`.
+ */
+export async function restoreSetupCache(
+  cacheRoot: string,
+  key: string,
+  workspace: string,
+  home?: string,
+): Promise<SetupCacheMeta | undefined> {
+  const dir = entryDir(cacheRoot, key)
+  if (!(await entryExists(dir))) return undefined
+  const meta = await readMeta(dir, key)
+  await restoreTree(join(dir, 'tree'), workspace)
+  if (home && (await entryExists(join(dir, 'home')))) await restoreTree(join(dir, 'home'), home)
+  const now = new Date()
+  await utimes(join(dir, 'last-used'), now, now).catch(() => writeFile(join(dir, 'last-used'), ''))
+  return meta
+}
+
+interface EntryUse {
+  dir: string
+  bytes: number
+  lastUsedMs: number
+}
+
+async function listEntries(cacheRoot: string): Promise<EntryUse[]> {
+  let names: string[]
+  try {
+    names = await readdir(cacheRoot)
+  } catch {
+    return []
+  }
+  const entries: EntryUse[] = []
+  for (const name of names.filter((n) => KEY_PATTERN.test(n))) {
+    const dir = join(cacheRoot, name)
+    const meta = await readMeta(dir, name).catch(() => undefined)
+    const used = await stat(join(dir, 'last-used')).catch(() => undefined)
+    // An unreadable entry sorts first: it is evicted before every good one.
+    entries.push({ dir, bytes: meta?.bytes ?? 0, lastUsedMs: meta && used ? used.mtimeMs : 0 })
+  }
+  return entries
+}
+
+/** Removes least-recently-used entries until the cache holds at most `maxBytes`. Returns how many went. */
+export async function evictSetupCache(cacheRoot: string, maxBytes: number): Promise<number> {
+  const entries = (await listEntries(cacheRoot)).sort((a, b) => a.lastUsedMs - b.lastUsedMs)
+  let total = entries.reduce((sum, e) => sum + e.bytes, 0)
+  let removed = 0
+  for (const entry of entries) {
+    if (total <= maxBytes && entry.lastUsedMs > 0) break
+    await rm(entry.dir, { recursive: true, force: true })
+    total -= entry.bytes
+    removed++
+  }
+  return removed
+}
+
+/** Removes the entry of `key` (one that could not be restored: the next setup saves it anew). */
+export async function discardSetupCacheEntry(cacheRoot: string, key: string): Promise<void> {
+  await rm(entryDir(cacheRoot, key), { recursive: true, force: true })
+}
+
+/** Removes every entry (and leftover temporary directories); answers how many entries there were. */
+export async function clearSetupCache(cacheRoot: string): Promise<number> {
+  const names = await readdir(cacheRoot).catch(() => [] as string[])
+  await rm(cacheRoot, { recursive: true, force: true })
+  return names.filter((name) => /^[0-9a-f]{64}$/.test(name)).length
+}
