@@ -15,6 +15,7 @@ const BENCHES: Record<string, () => Promise<{ default: Bench }>> = {
   diff: () => import('./diff'),
   start: () => import('./start'),
   relay: () => import('./relay'),
+  monorepo: () => import('./monorepo'),
 }
 
 async function main(): Promise<number> {

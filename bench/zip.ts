@@ -20,7 +20,7 @@ const TEXT_FILES = 3
 const TEXT_SIZE = 40 << 20
 const RSS_BUDGET_MB = 150
 
-function zipDir(cwd: string, archive: string, extra: string[] = []): void {
+export function zipDir(cwd: string, archive: string, extra: string[] = []): void {
   const r = spawnSync('zip', ['-qr', ...extra, archive, '.'], { cwd, stdio: ['ignore', 'ignore', 'pipe'] })
   if (r.status !== 0) throw new Error(`zip failed (is Info-ZIP installed?): ${r.stderr?.toString()}`)
 }
@@ -71,7 +71,10 @@ async function bigArchive(workDir: string): Promise<string> {
 }
 
 /** Runs importZip in a child process; returns its time and peak RSS growth. */
-function importInChild(archive: string, dest: string): { seconds: number; growth: number; files: number } {
+export function importInChild(
+  archive: string,
+  dest: string,
+): { seconds: number; growth: number; files: number } {
   const child = fileURLToPath(new URL('./support/zip-child.ts', import.meta.url))
   const r = spawnSync(process.execPath, ['--import', 'tsx', child, archive, dest], { encoding: 'utf8' })
   if (r.status !== 0) throw new Error(`zip child failed: ${r.stderr}`)

@@ -39,7 +39,7 @@ const DIR_NAMES = [
 ]
 
 /** mulberry32: a small, fast, deterministic PRNG. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0
   return () => {
     a = (a + 0x6d2b79f5) >>> 0
@@ -51,7 +51,7 @@ function prng(seed: number): () => number {
 }
 
 /** Source-like text of about `size` bytes. */
-function text(rand: () => number, size: number): string {
+export function text(rand: () => number, size: number): string {
   const lines: string[] = []
   let len = 0
   while (len < size) {
@@ -66,7 +66,7 @@ function text(rand: () => number, size: number): string {
   return lines.join('\n').slice(0, size) + '\n'
 }
 
-function binary(rand: () => number, size: number): Buffer {
+export function binary(rand: () => number, size: number): Buffer {
   const buf = Buffer.allocUnsafe(size)
   for (let i = 0; i < size; i += 4) {
     const v = Math.floor(rand() * 4294967296)
