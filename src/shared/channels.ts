@@ -1,5 +1,5 @@
 /**
- * The names that cross the bridge, free of any dependency: the sandboxed preload imports this module
+ * The names that cross the bridge, free of dependencies: the sandboxed preload imports this module
  * alone (a sandboxed preload cannot load npm packages). `contract.ts` gives each call its schema.
  */
 export const CALL_NAMES = [

@@ -20,7 +20,8 @@ const untouchedEngine = new Proxy(
   },
 ) as TaskEngine
 
-const idleSystem: SystemService = {
+/** A system service with Docker unreachable and no image: for handlers that never touch Docker. */
+export const idleSystem: SystemService = {
   status: async () => ({
     docker: { reachable: false },
     image: { baseImage: 'none', present: false, building: false },

@@ -6,8 +6,8 @@ import { HttpError } from './http-io'
 /**
  * Who may talk to the server, and how.
  *
- * - Always with the server's access token, on loopback too: any process of any user on this machine
- *   (and, on Docker Desktop, any container, through host.docker.internal) can connect to 127.0.0.1, so
+ * - Always with the server's access token, on loopback too: every process of every user on this machine
+ *   (and, on Docker Desktop, every container, through host.docker.internal) can connect to 127.0.0.1, so
  *   being local proves nothing. Requests carry `Authorization: Bearer <token>` (curl, scripts), or the
  *   cookie set by visiting `/?token=…` once (HttpOnly, SameSite=Strict, named after our port so two
  *   servers on one machine keep their own). The API never takes the token in its address: an address

@@ -4,10 +4,11 @@ import { agentImageDir } from '../../../src/main/cli/paths'
 import { createDockerClient } from '../../../src/main/docker/client'
 import { createHandlers, type Handlers } from '../../../src/main/engine/handlers'
 import { TaskEngine } from '../../../src/main/engine/task-engine'
-import type { SettingsStore, SystemService } from '../../../src/main/services'
+import type { SettingsStore } from '../../../src/main/services'
 import type { TaskEvent } from '../../../src/shared/events'
 import type { SettingsInput } from '../../../src/shared/settings'
 import type { TaskRecord } from '../../../src/shared/task'
+import { idleSystem } from '../../support/secret-handlers'
 import { memorySecrets, memorySettings } from '../../support/services'
 import { tempDir } from '../../support/tmp'
 
@@ -81,16 +82,6 @@ export interface EngineBench {
   submit(title: string): Promise<TaskRecord>
 }
 
-const offlineSystem: SystemService = {
-  status: async () => ({
-    docker: { reachable: false },
-    image: { baseImage: 'none', present: false, building: false },
-    platform: process.platform,
-    desktop: false,
-  }),
-  buildImage: async () => ({ tag: 'none' }),
-}
-
 /** Opens the bench; on the test's end every gate is opened and the engine closed. */
 export async function openEngineBench(
   opts: { settings?: SettingsInput; dataDir?: string } = {},
@@ -116,7 +107,7 @@ export async function openEngineBench(
     githubToken.open()
     await engine.close()
   })
-  const handlers = createHandlers({ engine, settings, secrets: await memorySecrets(), system: offlineSystem })
+  const handlers = createHandlers({ engine, settings, secrets: await memorySecrets(), system: idleSystem })
   const submit = (title: string): Promise<TaskRecord> =>
     engine.submit({ source: { kind: 'folder', path: join(root, 'code') }, prompt: title, title })
   return { engine, dataDir, settings, handlers, apiKey, githubToken, events, submit }
