@@ -1,7 +1,13 @@
-import { dirname, join } from 'node:path'
+import { dirname } from 'node:path'
 import type { TaskRecord } from '../../shared/task'
 import { giveWorkspaceTo, prepareSandboxHome, sandboxUser } from '../docker/sandbox'
-import { discardSetupCacheEntry, evictSetupCache, restoreSetupCache, saveSetupCache } from './setup-cache'
+import {
+  discardSetupCacheEntry,
+  evictSetupCache,
+  restoreSetupCache,
+  saveSetupCache,
+  setupCacheRoot,
+} from './setup-cache'
 import { computeSetupCacheKey } from './setup-cache-key'
 import { snapshotWorkspace } from './setup-cache-tree'
 import type { TurnDeps } from './turn-deps'
@@ -11,7 +17,7 @@ export const SETUP_CACHE_MAX_BYTES = 10 * 1024 * 1024 * 1024
 
 /** `<dataDir>/setup-cache`, beside `<dataDir>/tasks/` (the task's directory is `<dataDir>/tasks/<id>`). */
 function cacheRootOf(deps: TurnDeps, taskId: string): string {
-  return join(dirname(dirname(deps.store.paths(taskId).dir)), 'setup-cache')
+  return setupCacheRoot(dirname(dirname(deps.store.paths(taskId).dir)))
 }
 
 const shortKey = (key: string): string => `${key.slice(0, 12)}…`
