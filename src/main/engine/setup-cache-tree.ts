@@ -1,5 +1,5 @@
 import { constants, type Stats } from 'node:fs'
-import { copyFile, lstat, mkdir, open, readdir, readlink, symlink, unlink } from 'node:fs/promises'
+import { copyFile, lstat, mkdir, open, readdir, readlink, rm, symlink, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { lstatNoFollow } from '../util/workspace-read'
 
@@ -123,6 +123,41 @@ export async function copyChangedEntries(
     } else count.skipped++
   })
   return count
+}
+
+/**
+ * What setup deleted: the entries of `before` gone from `root` now, the topmost of each deleted
+ * subtree only. An entry whose parent is no longer a directory (setup put a file or link there) is not
+ * listed: that parent itself is a changed entry, which the restore handles.
+ */
+export function deletedSince(root: string, before: WorkspaceSnapshot): string[] {
+  const deleted = new Set<string>()
+  const underDeleted = (rel: string): boolean => {
+    for (let cut = rel.lastIndexOf('/'); cut > 0; cut = rel.lastIndexOf('/', cut - 1)) {
+      if (deleted.has(rel.slice(0, cut))) return true
+    }
+    return false
+  }
+  for (const rel of before.keys()) {
+    if (underDeleted(rel)) continue
+    const now = lstatNoFollow(root, rel)
+    if (now.ok && !now.info) deleted.add(rel)
+  }
+  return [...deleted]
+}
+
+/** Deletes `paths` (from deletedSince) in `workspace`, never through one of its symbolic links. */
+export async function applyDeletions(workspace: string, paths: readonly string[]): Promise<number> {
+  let removed = 0
+  for (const rel of paths) {
+    const target = lstatNoFollow(workspace, rel)
+    if (!target.ok && target.reason !== 'missing') throw new Error(target.message)
+    if (!target.ok || !target.info) continue
+    // rm never follows a link it meets inside the subtree: it removes the link itself.
+    await rm(target.abs, { recursive: true, force: true })
+    removed++
+  }
+  return removed
 }
 
 /** Removes whichever file or link is at `abs` (never a directory); nothing when missing. */

@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
+  applyDeletions,
   copyChangedEntries,
+  deletedSince,
   restoreTree,
   type TreeCopyCount,
   type WorkspaceSnapshot,
@@ -10,7 +12,8 @@ import {
 
 /**
  * The setup cache's entries: `<dataDir>/setup-cache/<key>/` holds `tree/` (what setup created or
- * changed in the workspace), `meta.json` (how long that setup took, its size) and `last-used` (its
+ * changed in the workspace), `home/` (the same of HOME), `deleted.json` (what setup deleted in each),
+ * `meta.json` (how long that setup took, its size) and `last-used` (its
  * mtime orders eviction). An entry is written whole in a temporary directory and renamed into place,
  * so a reader sees a complete entry or none.
  */
@@ -70,6 +73,11 @@ export async function saveSetupCache(save: SetupCacheSave): Promise<SetupCacheMe
       await mkdir(join(temp, 'home'))
       count = addCounts(count, await copyChangedEntries(save.home.dir, save.home.before, join(temp, 'home')))
     }
+    const deleted: DeletedEntries = {
+      tree: deletedSince(save.workspace, save.before),
+      home: save.home ? deletedSince(save.home.dir, save.home.before) : [],
+    }
+    await writeFile(join(temp, 'deleted.json'), JSON.stringify(deleted))
     const meta: SetupCacheMeta = {
       version: 1,
       key: save.key,
@@ -89,6 +97,27 @@ export async function saveSetupCache(save: SetupCacheSave): Promise<SetupCacheMe
   } finally {
     await rm(temp, { recursive: true, force: true })
   }
+}
+
+/** Workspace- and HOME-relative paths setup deleted: deleted again on restore. */
+interface DeletedEntries {
+  tree: string[]
+  home: string[]
+}
+
+async function readDeleted(dir: string): Promise<DeletedEntries> {
+  const text = await readFile(join(dir, 'deleted.json'), 'utf8').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return '{"tree":[],"home":[]}'
+    throw err
+  })
+  const parsed = JSON.parse(text) as Partial<DeletedEntries>
+  const paths = (list: unknown): string[] => {
+    if (!Array.isArray(list) || !list.every((p) => typeof p === 'string')) {
+      throw new Error('The setup-cache entry’s deleted.json is not a list of paths.')
+    }
+    return list
+  }
+  return { tree: paths(parsed.tree), home: paths(parsed.home) }
 }
 
 async function readMeta(dir: string, key: string): Promise<SetupCacheMeta> {
@@ -121,7 +150,10 @@ export async function restoreSetupCache(
   const dir = entryDir(cacheRoot, key)
   if (!(await entryExists(dir))) return undefined
   const meta = await readMeta(dir, key)
+  const deleted = await readDeleted(dir)
+  await applyDeletions(workspace, deleted.tree)
   await restoreTree(join(dir, 'tree'), workspace)
+  if (home) await applyDeletions(home, deleted.home)
   if (home && (await entryExists(join(dir, 'home')))) await restoreTree(join(dir, 'home'), home)
   const now = new Date()
   await utimes(join(dir, 'last-used'), now, now).catch(() => writeFile(join(dir, 'last-used'), ''))

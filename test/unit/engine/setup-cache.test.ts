@@ -7,6 +7,7 @@ import {
   readFile,
   readdir,
   readlink,
+  rm,
   stat,
   symlink,
   utimes,
@@ -138,6 +139,33 @@ describe('saveSetupCache / restoreSetupCache', () => {
     await restoreSetupCache(cacheRoot, KEY, fresh)
     expect((await lstat(join(fresh, 'node_modules'))).isDirectory()).toBe(true)
     expect(await readFile(join(fresh, 'node_modules/x/index.js'), 'utf8')).toBe('x\n')
+    expect(await listing(outside)).toEqual(['secret.txt'])
+  })
+
+  it('deletes again on restore what setup deleted, only the topmost of a deleted tree', async () => {
+    const { ws, fresh, cacheRoot } = await setting()
+    const files = { 'legacy/a.js': 'a\n', 'legacy/deep/b.js': 'b\n', 'stale.lock': 'x\n' }
+    await writeFiles(ws, files)
+    await writeFiles(fresh, files)
+    const before = await snapshotWorkspace(ws)
+    await rm(join(ws, 'legacy'), { recursive: true })
+    await rm(join(ws, 'stale.lock'))
+    await saveSetupCache({ cacheRoot, key: KEY, workspace: ws, before, durationMs: 1 })
+    const deleted = JSON.parse(await readFile(join(cacheRoot, KEY, 'deleted.json'), 'utf8'))
+    expect(deleted).toEqual({ tree: ['legacy', 'stale.lock'], home: [] })
+    await restoreSetupCache(cacheRoot, KEY, fresh)
+    expect(await listing(fresh)).toEqual(['package.json', 'src', 'src/a.ts'])
+  })
+
+  it('never deletes through a link the fresh workspace has where setup deleted below a directory', async () => {
+    const { ws, fresh, cacheRoot, outside } = await setting()
+    await writeFiles(ws, { 'cfg/secret.txt': 'x\n' })
+    const before = await snapshotWorkspace(ws)
+    await rm(join(ws, 'cfg/secret.txt'))
+    await saveSetupCache({ cacheRoot, key: KEY, workspace: ws, before, durationMs: 1 })
+    // The next repository commits cfg as a link to a host directory holding a file of that name.
+    await symlink(outside, join(fresh, 'cfg'))
+    await expect(restoreSetupCache(cacheRoot, KEY, fresh)).rejects.toThrow(/symbolic link/)
     expect(await listing(outside)).toEqual(['secret.txt'])
   })
 
