@@ -4,6 +4,8 @@ import { agentRuntimeSchema, contextWindowSchema, reasoningEffortSchema } from '
 
 /** The registry repository .github/workflows/agent-image.yml pushes the prebuilt agent images to. */
 export const DEFAULT_AGENT_IMAGE_REGISTRY = 'ghcr.io/codex-sys/codex-sys-agent'
+/** The setup cache's size cap when Settings has none: 10 GiB. */
+export const DEFAULT_SETUP_CACHE_MAX_BYTES = 10 * 1024 ** 3
 
 export const settingsSchema = z.object({
   model: z.string().min(1).default('gpt-4.1-mini'),
@@ -43,13 +45,13 @@ export const settingsSchema = z.object({
       maxWorkspaceGb: z.number().min(0.1).max(10_000).default(20),
     })
     .prefault({}),
-  /** The setup cache (engine/setup-cache*.ts); unset: a cap of 10 GB. */
+  /** The setup cache (engine/setup-cache*.ts). */
   setupCache: z
     .object({
-      /** Least-recently-used entries are removed beyond this many bytes. */
-      maxBytes: z.number().int().min(0),
+      /** Least-recently-used entries are removed beyond this many bytes; 0 keeps none. */
+      maxBytes: z.number().int().min(0).default(DEFAULT_SETUP_CACHE_MAX_BYTES),
     })
-    .optional(),
+    .prefault({}),
   /** Which Docker engine to use; unset: found like the docker CLI finds it (DOCKER_HOST, context, sockets). */
   docker: z
     .object({

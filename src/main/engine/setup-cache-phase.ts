@@ -12,9 +12,6 @@ import { computeSetupCacheKey } from './setup-cache-key'
 import { snapshotWorkspace } from './setup-cache-tree'
 import type { TurnDeps } from './turn-deps'
 
-/** The cache's size cap (Settings `setupCache.maxBytes` unset): least-recently-used entries go beyond it. */
-export const SETUP_CACHE_MAX_BYTES = 10 * 1024 * 1024 * 1024
-
 /** `<dataDir>/setup-cache`, beside `<dataDir>/tasks/` (the task's directory is `<dataDir>/tasks/<id>`). */
 function cacheRootOf(deps: TurnDeps, taskId: string): string {
   return setupCacheRoot(dirname(dirname(deps.store.paths(taskId).dir)))
@@ -89,7 +86,7 @@ export async function setupThroughCache(
   await deps
     .exclusive(async () => {
       await saveSetupCache(saved)
-      await evictSetupCache(cacheRoot, deps.settings.setupCache?.maxBytes ?? SETUP_CACHE_MAX_BYTES)
+      await evictSetupCache(cacheRoot, deps.settings.setupCache.maxBytes)
     })
     .catch((err: unknown) =>
       sayer(deps, task.id)(`The setup's result was not cached: ${(err as Error).message}\n`),

@@ -43,6 +43,10 @@ export interface SettingsForm {
   githubApiUrl: string
   /** Settings → Docker → Engine; empty: found like the docker CLI finds it. */
   dockerHost: string
+  /** Where the prebuilt agent image is pulled from; empty: always build it here. */
+  imageRegistry: string
+  /** The setup cache's size cap in GiB. */
+  setupCacheGb: string
 }
 
 export type FormField = keyof SettingsForm
@@ -81,9 +85,12 @@ export const FIELD_PATHS: Record<FormField, string> = {
   branchPrefix: 'git.branchPrefix',
   githubApiUrl: 'githubApiUrl',
   dockerHost: 'docker.host',
+  imageRegistry: 'agentImage.registry',
+  setupCacheGb: 'setupCache.maxBytes',
 }
 
 const GITHUB_API = 'https://api.github.com'
+const GiB = 1024 ** 3
 
 /** The preset as the form shows it: one host per line. */
 export const REGISTRIES_PRESET = REGISTRY_HOSTS.join('\n')
@@ -120,6 +127,8 @@ export function toForm(s: Settings): SettingsForm {
     branchPrefix: s.git.branchPrefix,
     githubApiUrl: s.githubApiUrl,
     dockerHost: s.docker.host ?? '',
+    imageRegistry: s.agentImage.registry,
+    setupCacheGb: String(Math.round((s.setupCache.maxBytes / GiB) * 100) / 100),
   }
 }
 
@@ -216,6 +225,9 @@ export function formToPatch(form: SettingsForm): {
     githubApiUrl: form.githubApiUrl.trim().replace(/\/+$/, '') || GITHUB_API,
     // Empty: found like the docker CLI finds it (null removes the setting).
     docker: { host: form.dockerHost.trim() || null } as SettingsPatch['docker'],
+    // Empty: never pull, always build.
+    agentImage: { registry: form.imageRegistry.trim() },
+    setupCache: { maxBytes: Math.round(num('setupCacheGb') * GiB) },
   }
   const parsed = settingsPatchSchema.safeParse(patch)
   if (!parsed.success) {

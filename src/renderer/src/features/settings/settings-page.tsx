@@ -209,9 +209,19 @@ export function SettingsPage(): React.JSX.Element {
       <Section
         id="image"
         title="Agent image"
-        description="The sandbox every task runs in, built locally from agent-image/."
+        description="The sandbox every task runs in: pulled prebuilt when the registry has this exact image, else built here from agent-image/."
       >
         <ImagePanel />
+        <Field
+          {...common}
+          field="imageRegistry"
+          label="Prebuilt image registry"
+          type="text"
+          mono
+          placeholder="Empty: always build here"
+          help="A repository like ghcr.io/owner/codex-sys-agent, tagged with the image's content hash. A pull that fails falls back to the build."
+          error={f.errors.imageRegistry}
+        />
       </Section>
 
       <Section
@@ -220,6 +230,16 @@ export function SettingsPage(): React.JSX.Element {
         description="What a repository’s setup.sh made, kept for the next task with the same image, script and lockfiles: that task skips setup."
       >
         <SetupCachePanel />
+        <Field
+          {...common}
+          field="setupCacheGb"
+          label="Size cap"
+          unit="GiB"
+          min={0}
+          step={1}
+          help="Least recently used entries go beyond it; 0 keeps none."
+          error={f.errors.setupCacheGb}
+        />
       </Section>
 
       <Section
