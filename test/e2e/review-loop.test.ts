@@ -6,9 +6,9 @@
  */
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
-import { launchBrowser } from '../support/browser'
+import { withBrowserPage } from '../support/browser-page'
 import { writeFiles } from '../support/files'
 import { startGitServer } from '../support/git-server'
 import { startGitHubDouble } from '../support/github-double'
@@ -55,18 +55,6 @@ const TURN_ONE = [
   tool('write_file', { path: 'src/util.js', content: UTIL_V1 }),
   finish('Tightened the API.'),
 ]
-
-async function withBrowserPage(fn: (page: Page, errors: string[]) => Promise<void>): Promise<void> {
-  const browser: Browser = await launchBrowser()
-  try {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
-    const errors: string[] = []
-    page.on('pageerror', (err) => errors.push(err.message))
-    await fn(page, errors)
-  } finally {
-    await browser.close()
-  }
-}
 
 /** Selects src/api.js, moves to its second hunk with the hunk bar, and unticks "Include this hunk". */
 async function leaveOutSecondHunk(page: Page): Promise<void> {

@@ -92,12 +92,22 @@ export function TimelineRow({ item, ex }: { item: TimelineItem; ex: Expansion })
           <span className="tl-time">{time(item.at)}</span>
         </div>
       )
-    case 'log':
+    case 'log': {
+      const lines = lineCount(item.text)
+      // A one-line note of the engine's (setup restored from cache, a default assumed) reads as a step.
+      if (item.stream === 'system' && lines === 1)
+        return (
+          <div className="tl-note">
+            <span className="tl-dot" aria-hidden="true" />
+            {item.text.trim()}
+            <span className="tl-time">{time(item.at)}</span>
+          </div>
+        )
       return (
         <div className="tl-log">
           <div className="tl-label">
-            {item.stream === 'setup' ? 'Setup log' : 'System log'} · {lineCount(item.text).toLocaleString()}{' '}
-            lines
+            {item.stream === 'setup' ? 'Setup log' : 'System log'} · {lines.toLocaleString()}{' '}
+            {lines === 1 ? 'line' : 'lines'}
           </div>
           <OutputBlock
             text={item.text}
@@ -107,6 +117,7 @@ export function TimelineRow({ item, ex }: { item: TimelineItem; ex: Expansion })
           />
         </div>
       )
+    }
     case 'diff':
       return (
         <div className="tl-note tl-diff">
