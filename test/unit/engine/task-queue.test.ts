@@ -79,3 +79,92 @@ describe('TaskQueue pause', () => {
     expect(started).toEqual(['a', 'b', 'c'])
   })
 })
+
+describe('TaskQueue on several engines', () => {
+  /** Enqueues `ids`, each held until its gate opens; records which engine each started on. */
+  function holdAll(queue: TaskQueue, ids: string[], pins: Record<string, string> = {}) {
+    const started: Array<[string, string]> = []
+    const gates = new Map<string, ReturnType<typeof deferred>>()
+    for (const id of ids) {
+      const gate = deferred()
+      gates.set(id, gate)
+      queue.enqueue(
+        id,
+        async (engine) => {
+          started.push([id, engine])
+          await gate.promise
+        },
+        pins[id],
+      )
+    }
+    const finish = async (id: string): Promise<void> => {
+      gates.get(id)!.resolve()
+      await new Promise((r) => setTimeout(r, 0))
+    }
+    return { started, finish }
+  }
+
+  it('spreads unpinned jobs over the engines by free slots, each engine at most its limit', async () => {
+    const queue = new TaskQueue(2)
+    queue.setEngines([
+      { id: 'local', limit: 2 },
+      { id: 'box', limit: 2 },
+    ])
+    const { started, finish } = holdAll(queue, ['t1', 't2', 't3', 't4', 't5', 't6', 't7', 't8'])
+    expect(started).toEqual([
+      ['t1', 'local'],
+      ['t2', 'box'],
+      ['t3', 'local'],
+      ['t4', 'box'],
+    ])
+    expect(queue.waitingIds).toEqual(['t5', 't6', 't7', 't8'])
+    expect(queue.load().map((l) => [l.id, l.active.length, l.limit])).toEqual([
+      ['local', 2, 2],
+      ['box', 2, 2],
+    ])
+    await finish('t2')
+    expect(started.at(-1)).toEqual(['t5', 'box'])
+    expect(queue.engineOf('t5')).toBe('box')
+    expect(queue.activeCount).toBe(4)
+  })
+
+  it('keeps a pinned job for its engine without holding up the jobs behind it', async () => {
+    const queue = new TaskQueue(1)
+    queue.setEngines([
+      { id: 'local', limit: 1 },
+      { id: 'box', limit: 1 },
+    ])
+    const { started, finish } = holdAll(queue, ['a', 'b', 'c', 'd'], { a: 'local', b: 'local', c: 'box' })
+    expect(started).toEqual([
+      ['a', 'local'],
+      ['c', 'box'],
+    ])
+    expect(queue.waitingIds).toEqual(['b', 'd'])
+    await finish('a')
+    // b came first and is pinned to local: it gets the freed slot, not d.
+    expect(started.at(-1)).toEqual(['b', 'local'])
+    await finish('c')
+    expect(started.at(-1)).toEqual(['d', 'box'])
+  })
+
+  it('starts nothing on a paused engine while the other takes the jobs; a removed engine keeps its running jobs', async () => {
+    const queue = new TaskQueue(2)
+    queue.setEngines([
+      { id: 'local', limit: 2 },
+      { id: 'box', limit: 2 },
+    ])
+    queue.pause('box')
+    const { started, finish } = holdAll(queue, ['a', 'b', 'c'])
+    expect(started).toEqual([
+      ['a', 'local'],
+      ['b', 'local'],
+    ])
+    queue.resume('box')
+    expect(started.at(-1)).toEqual(['c', 'box'])
+    queue.setEngines([{ id: 'local', limit: 2 }])
+    expect(queue.load().find((l) => l.id === 'box')).toMatchObject({ limit: 0, active: ['c'] })
+    await finish('c')
+    queue.setEngines([{ id: 'local', limit: 2 }])
+    expect(queue.load().map((l) => l.id)).toEqual(['local'])
+  })
+})
