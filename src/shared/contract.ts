@@ -3,7 +3,7 @@ import type { CallName } from './channels'
 import type { DiffResult } from './diff'
 import type { TaskEvent } from './events'
 import { hostPatternSchema, phaseNetworkSchema, type NetworkPhase, type PhaseNetwork } from './network'
-import { settingsPatchSchema, type Settings } from './settings'
+import { settingsPatchSchema, type Settings, type SetupCacheUsage } from './settings'
 import {
   SECRET_NAMES,
   type GitHubStatus,
@@ -227,6 +227,7 @@ export const calls = {
     .strict(),
   'system.status': none,
   'system.buildImage': none,
+  'system.setupCache': none,
   'system.clearSetupCache': none,
   'github.status': none,
   'github.repos': z
@@ -268,6 +269,8 @@ export interface CallOutputs {
   'secrets.allowEndpoint': SecretsStatus
   'system.status': SystemStatus
   'system.buildImage': { tag: string }
+  /** The saved setups and the bytes they hold. */
+  'system.setupCache': SetupCacheUsage
   /** How many saved setups were removed. */
   'system.clearSetupCache': { entries: number }
   'github.status': GitHubStatus

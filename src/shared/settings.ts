@@ -7,6 +7,12 @@ export const DEFAULT_AGENT_IMAGE_REGISTRY = 'ghcr.io/codex-sys/codex-sys-agent'
 /** The setup cache's size cap when Settings has none: 10 GiB. */
 export const DEFAULT_SETUP_CACHE_MAX_BYTES = 10 * 1024 ** 3
 
+/** What the setup cache holds now. */
+export interface SetupCacheUsage {
+  entries: number
+  bytes: number
+}
+
 export const settingsSchema = z.object({
   model: z.string().min(1).default('gpt-4.1-mini'),
   /** The agent runtime of a new task that names none (see AGENT_RUNTIMES). */

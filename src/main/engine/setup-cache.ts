@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { mkdir, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import type { SetupCacheUsage } from '../../shared/settings'
 import {
   applyDeletions,
   copyChangedEntries,
@@ -182,6 +183,12 @@ async function listEntries(cacheRoot: string): Promise<EntryUse[]> {
     entries.push({ dir, bytes: meta?.bytes ?? 0, lastUsedMs: meta && used ? used.mtimeMs : 0 })
   }
   return entries
+}
+
+/** How many entries the cache holds, and their bytes. */
+export async function setupCacheUsage(cacheRoot: string): Promise<SetupCacheUsage> {
+  const entries = await listEntries(cacheRoot)
+  return { entries: entries.length, bytes: entries.reduce((sum, e) => sum + e.bytes, 0) }
 }
 
 /** Removes least-recently-used entries until the cache holds at most `maxBytes`. Returns how many went. */

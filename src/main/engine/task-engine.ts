@@ -3,7 +3,7 @@ import type { DiffResult } from '../../shared/diff'
 import type { HunkExclusion } from '../../shared/review'
 import type { TaskEvent, TaskEventBody } from '../../shared/events'
 import { hostPatternSchema } from '../../shared/network'
-import type { Settings } from '../../shared/settings'
+import type { Settings, SetupCacheUsage } from '../../shared/settings'
 import {
   isSettled,
   submitTaskInputSchema,
@@ -25,7 +25,7 @@ import { AgentImage } from './agent-image'
 import { HostEnvironment } from './host-environment'
 import { newTaskRecord } from './new-task'
 import { recoverTasks } from './recovery'
-import { clearSetupCache, setupCacheRoot } from './setup-cache'
+import { clearSetupCache, setupCacheRoot, setupCacheUsage } from './setup-cache'
 import { prepareResume } from './resume'
 import type { TurnPlan } from './resume-plan'
 import { ReviewService } from './review-service'
@@ -301,6 +301,11 @@ export class TaskEngine {
         this.runner.stop(id, new AppError('cancelled', 'codex-sys is closing.')),
       ),
     )
+  }
+
+  /** How many setups are saved, and their size (Settings → Setup cache). */
+  setupCacheUsage(): Promise<SetupCacheUsage> {
+    return setupCacheUsage(setupCacheRoot(this.opts.dataDir))
   }
 
   /** Removes every saved setup (Settings → Clear setup cache); the next task on each repository runs setup. */

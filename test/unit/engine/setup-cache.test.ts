@@ -20,6 +20,7 @@ import {
   evictSetupCache,
   restoreSetupCache,
   saveSetupCache,
+  setupCacheUsage,
 } from '../../../src/main/engine/setup-cache'
 import { snapshotWorkspace } from '../../../src/main/engine/setup-cache-tree'
 import { writeFiles } from '../../support/files'
@@ -199,8 +200,10 @@ describe('evictSetupCache / clearSetupCache', () => {
     expect(await evictSetupCache(cacheRoot, 2000)).toBe(1)
     expect((await readdir(cacheRoot)).sort()).toEqual([KEY, c])
     expect(await evictSetupCache(cacheRoot, 2000)).toBe(0)
+    expect(await setupCacheUsage(cacheRoot)).toEqual({ entries: 2, bytes: 2000 })
     expect(await clearSetupCache(cacheRoot)).toBe(2)
     await expect(readdir(cacheRoot)).rejects.toThrow(/ENOENT/)
     expect(await clearSetupCache(cacheRoot)).toBe(0)
+    expect(await setupCacheUsage(cacheRoot)).toEqual({ entries: 0, bytes: 0 })
   })
 })

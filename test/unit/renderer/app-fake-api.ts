@@ -113,6 +113,7 @@ export function createFakeApi(): {
       return ok(secretsStatus())
     },
     'system.status': () => ok(reachableStatus()),
+    'system.setupCache': () => ok({ entries: 2, bytes: 1_500_000_000 }),
     'system.clearSetupCache': () => ok({ entries: 2 }),
     'github.status': () =>
       ok(
