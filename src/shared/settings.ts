@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { remoteEnginesSchema, workspaceModeSchema } from './engines'
 import { hostPatternSchema, phaseNetworkSchema, REGISTRY_HOSTS } from './network'
 import { agentRuntimeSchema, contextWindowSchema, reasoningEffortSchema } from './task'
 
@@ -71,8 +72,12 @@ export const settingsSchema = z.object({
           'A host like unix:///var/run/docker.sock or tcp://host:2376',
         )
         .optional(),
+      /** How the local engine's tasks get their workspace (shared/engines.ts). */
+      workspace: workspaceModeSchema.default('auto'),
     })
     .prefault({}),
+  /** Remote Docker engines tasks may run on, besides the local one (shared/engines.ts). */
+  engines: remoteEnginesSchema.default([]),
   /** Where the prebuilt agent image is pulled from before building it here (docker/image.ts). */
   agentImage: z
     .object({

@@ -104,7 +104,7 @@ describe('finding the engine', () => {
     let settings = defaultSettings()
     const { service } = systemService(m, () => settings)
     expect((await service.status()).docker.state).toBe('not_running')
-    settings = { ...settings, docker: { host: `unix://${named.path}` } }
+    settings = { ...settings, docker: { ...settings.docker, host: `unix://${named.path}` } }
     const status = await service.status()
     expect(status.docker).toMatchObject({ reachable: true, endpoint: { source: 'setting' } })
     expect(named.connections).toBeGreaterThan(0)
