@@ -2,6 +2,7 @@ import { z } from 'zod'
 import type { AppErrorData, ErrorKind } from './errors'
 import type { DiffSummary } from './diff'
 import { phaseNetworkSchema, type TaskNetwork } from './network'
+import { engineIdSchema } from './engines'
 import type { DiscardRecord, HunkExclusion, ReviewComment, TurnSnapshot } from './review'
 
 export const TASK_STATUSES = [
@@ -73,6 +74,8 @@ export const submitTaskInputSchema = z.object({
   reasoningEffort: reasoningEffortSchema.optional(),
   /** Run setup even when the setup cache holds its result ("Run setup again"); the result is saved anew. */
   refreshSetup: z.boolean().optional(),
+  /** The engine to run on (shared/engines.ts); unset: whichever has a free slot first. */
+  engine: engineIdSchema.optional(),
   /** A setup script run (with network) before the agent; overrides the repository's setup.sh. */
   setupScript: z.string().max(200_000).optional(),
   limits: taskLimitsSchema.partial().optional(),
@@ -144,6 +147,8 @@ export interface TaskRecord {
   /** The reasoning effort, fixed at submit (absent: Settings' at run time, else the model's default). */
   reasoningEffort?: ReasoningEffort
   refreshSetup?: boolean
+  /** The engine the task runs on: chosen at submit, or the one its first turn started on; never moved. */
+  engine?: string
   focusFiles: string[]
   setupScript?: string
   limits: TaskLimits

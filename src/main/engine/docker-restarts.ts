@@ -4,6 +4,7 @@ import { pingEngine } from '../docker/engine-probe'
 import { removeTaskContainers } from '../docker/task-containers'
 import { AppError, toErrorData } from '../errors'
 import { DockerWatch, type DockerWatchOptions } from './docker-watch'
+import { LOCAL_ENGINE } from '../../shared/engines'
 import type { TaskQueue } from './task-queue'
 import type { TaskRunner } from './task-run'
 import type { TaskStore } from './task-store'
@@ -35,6 +36,8 @@ export interface DockerRestartsDeps {
   queue: TaskQueue
   /** The turns running now, and how one is stopped (task-run.ts). */
   runner: Pick<TaskRunner, 'runs' | 'stop'>
+  /** The engine watched (its lane of the queue, the runs on it); unset: the local one. */
+  engine?: string
   /** Intervals and thresholds of the watcher (tests). */
   watch?: Partial<Omit<DockerWatchOptions, 'look' | 'busy'>>
 }
@@ -50,12 +53,14 @@ const PING_TIMEOUT_MS = 2_000
 export class DockerRestarts {
   readonly watch: DockerWatch
   private readonly listeners = new Set<(change: DockerChange) => void>()
+  private readonly engine: string
 
   constructor(private readonly deps: DockerRestartsDeps) {
+    this.engine = deps.engine ?? LOCAL_ENGINE
     this.watch = new DockerWatch({
       ...deps.watch,
       look: (light) => pingEngine(deps.docker, { timeoutMs: PING_TIMEOUT_MS, light }),
-      busy: () => deps.runner.runs.size > 0 || deps.queue.waitingIds.length > 0,
+      busy: () => this.runsHere().length > 0 || deps.queue.waitingIds.length > 0,
     })
     this.watch.onChange((state, previous) => {
       if (state === 'down' && previous === 'up') this.gone()
@@ -86,7 +91,7 @@ export class DockerRestarts {
    */
   async interruption(err: unknown): Promise<AppErrorData | undefined> {
     if (!this.watch.everUp || !(await this.isDockerGone(err))) return undefined
-    this.deps.queue.pause()
+    this.deps.queue.pause(this.engine)
     // Down: the watcher's edge keeps the queue held until it is back. Still (or again) up: a sweep, go on.
     void this.watch.check().then((state) => (state === 'up' ? this.back() : undefined))
     return dockerGone(err).toData()
@@ -98,9 +103,15 @@ export class DockerRestarts {
     return isDockerConnectionError(err) && (await this.watch.check()) === 'down'
   }
 
+  /** The tasks whose turn runs on this engine now. */
+  private runsHere(): string[] {
+    const here = (engine: string | undefined): boolean => (engine ?? LOCAL_ENGINE) === this.engine
+    return [...this.deps.runner.runs].filter(([, run]) => here(run.engine)).map(([id]) => id)
+  }
+
   private gone(): void {
-    this.deps.queue.pause()
-    for (const id of [...this.deps.runner.runs.keys()]) void this.deps.runner.stop(id, dockerGone())
+    this.deps.queue.pause(this.engine)
+    for (const id of this.runsHere()) void this.deps.runner.stop(id, dockerGone())
   }
 
   private async back(): Promise<void> {
@@ -108,6 +119,6 @@ export class DockerRestarts {
     await removeTaskContainers(this.deps.docker, {
       keep: (taskId) => !this.deps.store.has(taskId) || running.has(taskId),
     }).catch(() => undefined)
-    if (this.watch.state === 'up') this.deps.queue.resume()
+    if (this.watch.state === 'up') this.deps.queue.resume(this.engine)
   }
 }

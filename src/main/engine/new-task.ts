@@ -24,6 +24,7 @@ export function newTaskRecord(
     // Kept as chosen when submitted, like the model: a later change in Settings does not move a task.
     reasoningEffort: input.reasoningEffort ?? settings.reasoningEffort,
     refreshSetup: input.refreshSetup,
+    engine: input.engine,
     focusFiles: input.focusFiles,
     setupScript: input.setupScript,
     limits: { ...settings.limits, ...definedOnly(input.limits ?? {}) },

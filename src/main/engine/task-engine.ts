@@ -11,13 +11,14 @@ import {
   type TaskOutcome,
   type TaskRecord,
 } from '../../shared/task'
-import { createDockerClient } from '../docker/client'
+import { createDockerClient, createRemoteDockerClient } from '../docker/client'
 import { imageRegistry } from '../docker/image'
 import { AppError } from '../errors'
 import { computeDiff } from '../git/diff'
 import { validateBranch, validateGitUrl } from '../git/url-policy'
 import { saveDiffSnapshot } from './diff-snapshot'
-import { DockerRestarts } from './docker-restarts'
+import type { DockerRestarts } from './docker-restarts'
+import { EnginePool, engineMissing, type EngineSlot } from './engine-pool'
 import { formatLogLine } from './agent-log'
 import { publish, type PublishRequest } from './publish'
 import { saveWorkspaceFile } from './workspace-edit'
@@ -30,9 +31,9 @@ import { prepareResume } from './resume'
 import type { TurnPlan } from './resume-plan'
 import { ReviewService } from './review-service'
 import { WorkspaceGate } from './workspace-gate'
-import { TaskQueue } from './task-queue'
+import { TaskQueue, type EngineLoad } from './task-queue'
 import { TaskStore } from './task-store'
-import { TaskRunner } from './task-run'
+import { TaskRunner, type TurnEngine } from './task-run'
 import type { DockerClient } from './task-turn'
 
 export interface EngineOptions {
@@ -68,8 +69,11 @@ export class TaskEngine {
   private readonly workspace = new WorkspaceGate((id) => this.runner.hasSandbox(id))
   private readonly host: HostEnvironment
   readonly docker: DockerClient
+  /** The engines tasks run on: the local one, then Settings → Engines (engine-pool.ts). */
+  readonly engines: EnginePool
+  /** The local engine's agent image (Settings' image panel, `system.buildImage`). */
   readonly image: AgentImage
-  /** Docker going away and coming back (docker-restarts.ts); the UI's Docker indicator listens to it. */
+  /** The local Docker going away and coming back (docker-restarts.ts); the UI's Docker indicator listens to it. */
   readonly dockerRestarts: DockerRestarts
   /** The review: exclusions, comments, discards, "Request changes", each turn's diff. */
   readonly review: ReviewService
@@ -82,19 +86,26 @@ export class TaskEngine {
     this.docker = opts.docker ?? createDockerClient({ host: opts.settings().docker.host })
     this.host = new HostEnvironment(opts.dataDir, opts.settings, this.docker)
     const hostCa = async (): Promise<string> => (await this.host.hostTrust()).pem
-    this.image = new AgentImage(this.docker, opts.agentImage, hostCa, () => imageRegistry(opts.settings()))
     this.runner = new TaskRunner({
       ...opts,
       store,
-      docker: this.docker,
       host: this.host,
       workspace: this.workspace,
-      ensureImage: (onProgress, variant) => this.ensureImage(onProgress, variant),
+      engineFor: (engine) => this.turnEngine(this.engines.get(engine)),
       emit: (id, body) => this.emit(id, body),
-      dockerGone: (err) => this.dockerRestarts.interruption(err),
     })
-    const restartDeps = { docker: this.docker, store, queue: this.queue, runner: this.runner }
-    this.dockerRestarts = new DockerRestarts(restartDeps)
+    this.engines = new EnginePool({
+      settings: opts.settings,
+      queue: this.queue,
+      localDocker: this.docker,
+      connect: (config) => createRemoteDockerClient(config),
+      image: (docker) =>
+        new AgentImage(docker, opts.agentImage, hostCa, () => imageRegistry(opts.settings())),
+      localTransport: () => this.host.proxyTransport(),
+      restarts: { store, runner: this.runner },
+    })
+    this.image = this.engines.local.image
+    this.dockerRestarts = this.engines.local.restarts
     this.review = new ReviewService({
       store,
       workspace: this.workspace,
@@ -146,6 +157,9 @@ export class TaskEngine {
     if (value.source.kind === 'git') {
       validateGitUrl(value.source.url, { allowLocalHttp: settings.allowLocalHttpGit })
       if (value.source.branch) validateBranch(value.source.branch)
+    }
+    if (value.engine && !this.engines.has(value.engine)) {
+      throw new AppError('invalid_input', `There is no engine “${value.engine}” in Settings → Engines.`)
     }
     const task = newTaskRecord(value, settings, this.opts.idPrefix)
     await this.store.create(task)
@@ -294,7 +308,7 @@ export class TaskEngine {
 
   /** Cancels every running task and waits for their containers to go. */
   async close(): Promise<void> {
-    this.dockerRestarts.close()
+    this.engines.close()
     for (const id of this.queue.waitingIds) this.queue.withdraw(id)
     await Promise.all(
       [...this.runner.runs.keys()].map((id) =>
@@ -315,23 +329,41 @@ export class TaskEngine {
 
   /** Applies saved settings at once: a raised (or lowered) concurrency limit holds for the waiting tasks now. */
   settingsChanged(): void {
-    this.queue.setLimit(this.opts.settings().maxConcurrentTasks)
+    this.engines.sync()
+    for (const id of this.queue.withdrawStranded()) {
+      void this.runner.settleFailure(id, engineMissing(this.store.get(id).engine ?? ''))
+    }
   }
 
+  /** Each engine's slots and the tasks on it now (the UI's engine list). */
+  engineLoad(): EngineLoad[] {
+    return this.queue.load()
+  }
+
+  /** Queues a turn: on the engine the task is on (or was pinned to at submit), else whichever has room. */
   private schedule(id: string, plan: TurnPlan): void {
     this.settingsChanged()
-    this.queue.enqueue(id, () => this.runner.execute(id, plan))
+    const pinned = this.store.get(id).engine
+    if (pinned && !this.engines.has(pinned)) {
+      void this.runner.settleFailure(id, engineMissing(pinned))
+      return
+    }
+    this.queue.enqueue(id, (engine) => this.runner.execute(id, plan, engine), pinned)
   }
 
-  private async ensureImage(
-    onProgress: (line: string, ratio?: number) => void,
-    variant?: 'codex',
-  ): Promise<string> {
-    const stop = this.image.onProgress(({ line, ratio }) => onProgress(line, ratio))
-    try {
-      return await this.image.ensure(variant)
-    } finally {
-      stop()
+  private turnEngine(slot: EngineSlot): TurnEngine {
+    return {
+      docker: slot.docker,
+      ensureImage: async (onProgress, variant) => {
+        const stop = slot.image.onProgress(({ line, ratio }) => onProgress(line, ratio))
+        try {
+          return await slot.image.ensure(variant)
+        } finally {
+          stop()
+        }
+      },
+      proxyTransport: () => slot.proxyTransport(),
+      dockerGone: (err) => slot.restarts.interruption(err),
     }
   }
 

@@ -1,5 +1,4 @@
-/** The engine every task ran on before there were several (and the one a single-engine setup has). */
-export const LOCAL_ENGINE_ID = 'local'
+import { LOCAL_ENGINE } from '../../shared/engines'
 
 /** One Docker engine's share of the queue: how many jobs it runs at once, and whether it takes new ones. */
 export interface EngineLane {
@@ -18,6 +17,8 @@ export interface EngineLoad {
 interface Lane extends EngineLane {
   active: Set<string>
   paused: boolean
+  /** Gone from the engines: kept (with no slots) only until its running jobs end. */
+  removed?: boolean
 }
 
 interface Job {
@@ -39,7 +40,7 @@ export class TaskQueue {
   private lanes: Lane[]
 
   constructor(limit: number) {
-    this.lanes = [{ id: LOCAL_ENGINE_ID, limit, active: new Set(), paused: false }]
+    this.lanes = [{ id: LOCAL_ENGINE, limit, active: new Set(), paused: false }]
   }
 
   enqueue(id: string, run: (engine: string) => Promise<void>, engine?: string): void {
@@ -57,7 +58,7 @@ export class TaskQueue {
 
   /** The local engine's limit (the one-engine setting `maxConcurrentTasks`). */
   setLimit(limit: number): void {
-    const local = this.lanes.find((lane) => lane.id === LOCAL_ENGINE_ID)
+    const local = this.lanes.find((lane) => lane.id === LOCAL_ENGINE)
     if (local) local.limit = limit
     this.pump()
   }
@@ -79,19 +80,27 @@ export class TaskQueue {
       }
     })
     // Kept with no slots while their jobs still run, so those are counted and end normally.
-    for (const lane of old.values()) if (lane.active.size) next.push({ ...lane, limit: 0 })
+    for (const lane of old.values()) if (lane.active.size) next.push({ ...lane, limit: 0, removed: true })
     this.lanes = next
     this.pump()
   }
 
+  /** Withdraws the waiting jobs pinned to an engine that is gone (they would wait forever); their ids. */
+  withdrawStranded(): string[] {
+    const live = new Set(this.lanes.filter((lane) => !lane.removed).map((lane) => lane.id))
+    const stranded = this.waiting.filter((job) => job.engine && !live.has(job.engine)).map((job) => job.id)
+    for (const id of stranded) this.withdraw(id)
+    return stranded
+  }
+
   /** Holds `engine`'s waiting jobs (running ones go on) until `resume`. */
-  pause(engine = LOCAL_ENGINE_ID): void {
+  pause(engine = LOCAL_ENGINE): void {
     const lane = this.lane(engine)
     if (lane) lane.paused = true
   }
 
   /** Lets `engine` start waiting jobs again, in order, up to its limit. */
-  resume(engine = LOCAL_ENGINE_ID): void {
+  resume(engine = LOCAL_ENGINE): void {
     const lane = this.lane(engine)
     if (lane) lane.paused = false
     this.pump()
@@ -99,7 +108,7 @@ export class TaskQueue {
 
   /** Whether the local engine is held. */
   get isPaused(): boolean {
-    return this.lane(LOCAL_ENGINE_ID)?.paused ?? false
+    return this.lane(LOCAL_ENGINE)?.paused ?? false
   }
 
   isActive(id: string): boolean {

@@ -2,10 +2,11 @@ import type { TaskEventBody } from '../../shared/events'
 import type { Settings } from '../../shared/settings'
 import type { AppErrorData, ErrorKind } from '../../shared/errors'
 import { resumeCheck, type TaskRecord, type TaskStatus } from '../../shared/task'
-import type { Sandbox } from '../docker/sandbox'
+import type { ProxyTransport, Sandbox } from '../docker/sandbox'
 import { AppError, toErrorData } from '../errors'
 import type { HostEnvironment } from './host-environment'
 import { NetworkNotes } from './network-notes'
+import { LOCAL_ENGINE } from '../../shared/engines'
 import type { TaskStore } from './task-store'
 import { runTurn, type DockerClient, type TurnPlan } from './task-turn'
 import type { WorkspaceGate } from './workspace-gate'
@@ -17,22 +18,33 @@ export interface ActiveRun {
   timer?: NodeJS.Timeout
   /** What the agent is told about the network (blocked requests, hosts the user allowed). */
   notes: NetworkNotes
+  /** The engine the turn runs on (EnginePool); unset: the local one. */
+  engine?: string
+}
+
+/** What a turn uses of the Docker engine it runs on (engine-pool.ts). */
+export interface TurnEngine {
+  docker: DockerClient
+  /** The agent image's tag on this engine, made there first if missing; with a variant, that runtime's. */
+  ensureImage: (onProgress: (line: string, ratio?: number) => void, variant?: 'codex') => Promise<string>
+  proxyTransport: () => Promise<ProxyTransport>
+  /** When a failure means this engine went away: the error the task ends `interrupted` with (docker-restarts.ts). */
+  dockerGone?: (err: unknown) => Promise<AppErrorData | undefined>
 }
 
 /** What of the engine a run uses. */
 export interface RunnerDeps {
   store: TaskStore
-  docker: DockerClient
-  host: HostEnvironment
+  /** The engine of that id; throws when Settings no longer have it. */
+  engineFor: (engine: string) => TurnEngine
+  /** The host's CA bundle, for every container. */
+  host: Pick<HostEnvironment, 'hostTrust'>
   workspace: WorkspaceGate
   settings: () => Settings
   apiKey: () => Promise<string | undefined>
   githubToken?: () => Promise<string | undefined>
   workspaceCheckMs?: number
-  ensureImage: (onProgress: (line: string, ratio?: number) => void, variant?: 'codex') => Promise<string>
   emit: (id: string, body: TaskEventBody) => void
-  /** When a failure means Docker went away: the error the task ends `interrupted` with (docker-restarts.ts). */
-  dockerGone?: (err: unknown) => Promise<AppErrorData | undefined>
 }
 
 /**
@@ -61,18 +73,20 @@ export class TaskRunner {
     })
   }
 
-  /** Runs one turn of the task, then records how it failed if it did; never throws. */
-  async execute(id: string, plan: TurnPlan): Promise<void> {
-    const run: ActiveRun = { controller: new AbortController(), notes: new NetworkNotes() }
+  /** Runs one turn of the task on `engine`, then records how it failed if it did; never throws. */
+  async execute(id: string, plan: TurnPlan, engine = LOCAL_ENGINE): Promise<void> {
+    const run: ActiveRun = { controller: new AbortController(), notes: new NetworkNotes(), engine }
     this.runs.set(id, run)
     const task = this.deps.store.get(id)
     // The time limit holds for each turn: a follow-up (or a resume) gets the same budget as the first run.
     const deadline = Date.now() + task.limits.timeLimitMs
     run.timer = setTimeout(() => void this.stop(id, timeLimitError(task)), task.limits.timeLimitMs)
     try {
+      // Kept on the record from its first turn on: later turns (follow-ups, resumes) stay on this engine.
+      if (task.engine !== engine) await this.deps.store.update(id, { engine })
       await runTurn(id, plan, await this.turnDeps(id, run, deadline))
     } catch (err) {
-      await this.settleFailure(id, run.controller.signal.aborted ? run.controller.signal.reason : err)
+      await this.settleFailure(id, run.controller.signal.aborted ? run.controller.signal.reason : err, engine)
     } finally {
       clearTimeout(run.timer)
       await run.sandbox?.remove().catch(() => undefined)
@@ -86,6 +100,7 @@ export class TaskRunner {
     deadline: number,
   ): Promise<Parameters<typeof runTurn>[2]> {
     const { deps } = this
+    const engine = deps.engineFor(run.engine ?? LOCAL_ENGINE)
     // A lookup that hangs (a locked keychain) gives way to a cancel or the time limit.
     const untilStopped = <T>(lookup: Promise<T>): Promise<T> => whileRunning(lookup, run.controller.signal)
     const apiKey = await untilStopped(deps.apiKey())
@@ -97,8 +112,8 @@ export class TaskRunner {
     return {
       store: deps.store,
       settings: deps.settings(),
-      docker: deps.docker,
-      ensureImage: deps.ensureImage,
+      docker: engine.docker,
+      ensureImage: engine.ensureImage,
       apiKey,
       baseURL: deps.settings().baseUrl,
       githubToken: await untilStopped(deps.githubToken?.() ?? Promise.resolve(undefined)),
@@ -111,7 +126,7 @@ export class TaskRunner {
       stop: (reason) => void this.stop(id, reason),
       notes: run.notes,
       caBundlePath: (await untilStopped(deps.host.hostTrust())).path,
-      proxyTransport: () => deps.host.proxyTransport(),
+      proxyTransport: engine.proxyTransport,
       exclusive: (fn) => deps.workspace.exclusive(id, fn),
       workspaceCheckMs: deps.workspaceCheckMs,
     }
@@ -122,13 +137,24 @@ export class TaskRunner {
    * went away), or failed with its error. A failure from outside the task keeps its pending follow-up, so
    * that a resume runs it.
    */
-  async settleFailure(id: string, err: unknown): Promise<void> {
-    const dockerGone = await this.deps.dockerGone?.(err)
+  async settleFailure(id: string, err: unknown, engine?: string): Promise<void> {
+    const dockerGone = engine ? await this.dockerGone(engine, err) : undefined
     const error = dockerGone ?? toErrorData(err)
     const status = dockerGone ? 'interrupted' : (STATUS_OF_KIND[error.kind] ?? 'failed')
     await this.settle(id, { status, error: status === 'cancelled' ? undefined : error })
     if (status !== 'cancelled') this.deps.emit(id, { type: 'error', error })
     this.deps.emit(id, { type: 'status', status, message: error.message })
+  }
+
+  /** Whether `err` means `engine` went away (an engine no longer in Settings: not that). */
+  private async dockerGone(engine: string, err: unknown): Promise<AppErrorData | undefined> {
+    let turnEngine: TurnEngine
+    try {
+      turnEngine = this.deps.engineFor(engine)
+    } catch {
+      return undefined
+    }
+    return turnEngine.dockerGone?.(err)
   }
 
   /** A task whose turn was cut off from outside (the app stopped, Docker went away): resumable. */

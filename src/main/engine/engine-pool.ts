@@ -1,0 +1,114 @@
+import { configuredEngines, LOCAL_ENGINE, type EngineConfig } from '../../shared/engines'
+import type { Settings } from '../../shared/settings'
+import type { ProxyTransport } from '../docker/sandbox'
+import { AppError } from '../errors'
+import { AgentImage } from './agent-image'
+import { DockerRestarts, type DockerRestartsDeps } from './docker-restarts'
+import type { TaskQueue } from './task-queue'
+import type { DockerClient } from './turn-deps'
+
+/** One Docker engine tasks run on: its client, its agent image, its health watcher, how proxies reach it. */
+export interface EngineSlot {
+  readonly config: EngineConfig
+  readonly docker: DockerClient
+  readonly image: AgentImage
+  readonly restarts: DockerRestarts
+  /** How a proxied sandbox on this engine reaches the host's proxies. */
+  proxyTransport(): Promise<ProxyTransport>
+}
+
+export interface EnginePoolDeps {
+  settings: () => Settings
+  queue: TaskQueue
+  /** The local engine's client (found as the docker CLI finds it, or given by a test). */
+  localDocker: DockerClient
+  /** A client for a remote engine. */
+  connect: (config: EngineConfig) => DockerClient
+  image: (docker: DockerClient, config: EngineConfig) => AgentImage
+  /** The local engine's proxy transport (a socket where it shares this kernel, else the exec tunnel). */
+  localTransport: () => Promise<ProxyTransport>
+  restarts: Omit<DockerRestartsDeps, 'docker' | 'queue' | 'engine'>
+}
+
+/**
+ * What of a config, changed, needs a new client: where a remote engine is and how it is reached. The
+ * local engine's client follows its Settings address itself (reconnectDocker).
+ */
+const connectionOf = (c: EngineConfig): string =>
+  c.remote ? JSON.stringify([c.host ?? '', c.certDir ?? '']) : LOCAL_ENGINE
+
+/**
+ * The engines of Settings (the local one first, then Settings → Engines), each with its slots in the
+ * queue. `sync` follows Settings: a new engine gets a slot, a removed one is closed (its running tasks
+ * finish on it), one whose address changed is reconnected.
+ */
+export class EnginePool {
+  private slots = new Map<string, EngineSlot>()
+
+  constructor(private readonly deps: EnginePoolDeps) {
+    this.sync()
+  }
+
+  get local(): EngineSlot {
+    return this.get(LOCAL_ENGINE)
+  }
+
+  has(id: string): boolean {
+    return this.slots.has(id)
+  }
+
+  /** The engine `id`; an error naming it when Settings no longer have it. */
+  get(id: string): EngineSlot {
+    const slot = this.slots.get(id)
+    if (!slot) throw engineMissing(id)
+    return slot
+  }
+
+  list(): EngineSlot[] {
+    return [...this.slots.values()]
+  }
+
+  sync(): void {
+    const configs = configuredEngines(this.deps.settings())
+    const next = new Map<string, EngineSlot>()
+    for (const config of configs) {
+      const slot = this.slots.get(config.id)
+      if (slot && connectionOf(slot.config) === connectionOf(config)) {
+        next.set(config.id, { ...slot, config })
+        this.slots.delete(config.id)
+      } else next.set(config.id, this.open(config))
+    }
+    // Gone from Settings, or reached elsewhere now: their watchers stop (running turns keep their client).
+    for (const slot of this.slots.values()) slot.restarts.close()
+    this.slots = next
+    this.deps.queue.setEngines(configs.map((c) => ({ id: c.id, limit: c.enabled ? c.limit : 0 })))
+  }
+
+  close(): void {
+    for (const slot of this.slots.values()) slot.restarts.close()
+  }
+
+  private open(config: EngineConfig): EngineSlot {
+    const docker = config.remote ? this.deps.connect(config) : this.deps.localDocker
+    const restarts = new DockerRestarts({
+      ...this.deps.restarts,
+      docker,
+      queue: this.deps.queue,
+      engine: config.id,
+    })
+    return {
+      config,
+      docker,
+      image: this.deps.image(docker, config),
+      restarts,
+      // A remote container cannot reach a socket of this machine: only the Docker API's own stream.
+      proxyTransport: config.remote ? async () => 'exec' : this.deps.localTransport,
+    }
+  }
+}
+
+export function engineMissing(id: string): AppError {
+  return new AppError('conflict', `The engine “${id}” is not in Settings → Engines.`, {
+    hint: 'Add it back in Settings → Engines, or retry the task from scratch on another engine.',
+  })
+}

@@ -1,0 +1,59 @@
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { openEngineBench, untilStatus } from './task-engine-fixture'
+
+/**
+ * Several engines on the engine's test bench: each turn is held at the model key's gate (after it took its
+ * engine's slot), so the queue's placement is what is seen. The remote engine aims at a closed port of
+ * 127.0.0.1: nothing here reaches an engine.
+ */
+const BOX = { id: 'box', name: 'Build box', host: 'ssh://me@127.0.0.1:1', maxConcurrentTasks: 2 }
+
+describe('TaskEngine on several engines', () => {
+  it('spreads tasks over the engines, each at most its slots, and records where each runs', async () => {
+    const bench = await openEngineBench({ settings: { maxConcurrentTasks: 2, engines: [BOX] } })
+    const { engine, apiKey } = bench
+    const tasks = []
+    for (const n of [1, 2, 3, 4, 5, 6]) tasks.push(await bench.submit(`task ${n}`))
+    await apiKey.waitForCalls(4)
+    await new Promise((r) => setTimeout(r, 100))
+    expect(apiKey.calls).toBe(4)
+    const placed = tasks.map((t) => engine.get(t.id).engine)
+    expect(placed.slice(0, 4).sort()).toEqual(['box', 'box', 'local', 'local'])
+    expect(placed.slice(4)).toEqual([undefined, undefined])
+    expect(engine.engineLoad().map((e) => [e.id, e.active.length, e.limit])).toEqual([
+      ['local', 2, 2],
+      ['box', 2, 2],
+    ])
+  })
+
+  it('runs a task pinned to an engine there only, and refuses an engine Settings do not have', async () => {
+    const bench = await openEngineBench({ settings: { maxConcurrentTasks: 1, engines: [BOX] } })
+    const { engine, apiKey } = bench
+    const source = { kind: 'folder', path: join(bench.dataDir, 'code') } as const
+    const first = await engine.submit({ source, prompt: 'one', engine: 'box' })
+    const second = await engine.submit({ source, prompt: 'two', engine: 'box' })
+    const third = await engine.submit({ source, prompt: 'three', engine: 'box' })
+    await apiKey.waitForCalls(2)
+    expect([first, second].map((t) => engine.get(t.id).engine)).toEqual(['box', 'box'])
+    // The local engine's free slot does not take the third: it waits for the box.
+    expect(engine.get(third.id)).toMatchObject({ status: 'queued', engine: 'box' })
+    await expect(engine.submit({ source, prompt: 'x', engine: 'nowhere' })).rejects.toThrow(
+      /no engine “nowhere” in Settings → Engines/,
+    )
+  })
+
+  it('fails a queued task whose engine was removed from Settings, saying which and what to do', async () => {
+    const bench = await openEngineBench({ settings: { maxConcurrentTasks: 1, engines: [BOX] } })
+    const { engine, settings } = bench
+    const source = { kind: 'folder', path: join(bench.dataDir, 'code') } as const
+    await settings.update({ engines: [{ ...BOX, enabled: false }] })
+    engine.settingsChanged()
+    const task = await engine.submit({ source, prompt: 'on the box', engine: 'box' })
+    expect(engine.get(task.id).status).toBe('queued')
+    await settings.update({ engines: [] })
+    engine.settingsChanged()
+    const failed = await untilStatus(engine, task.id, 'failed')
+    expect(failed.error?.message).toBe('The engine “box” is not in Settings → Engines.')
+  })
+})
