@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import type { Agent } from 'node:http'
 import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import Docker from 'dockerode'
@@ -10,6 +11,8 @@ import {
   type DockerEndpoint,
 } from './engine-discovery'
 import { engineAnswers, engineProduct } from './engine-kind'
+import { knownHostsVerifier, remoteEngineRefusal, sshUsername } from './remote-auth'
+import { SshDockerAgent } from './ssh-transport'
 
 /** Error codes of a socket or pipe with no engine behind it, or an engine that went away. */
 const CONNECTION_CODES = new Set([
@@ -40,6 +43,8 @@ export interface DockerClientOptions {
   host?: string
   /** Platform, home, environment and system root to discover the engine from (tests). */
   discovery?: DiscoveryEnv
+  /** A remote engine of Settings → Engines: reached there, never discovered (createRemoteDockerClient). */
+  fixed?: DockerEndpoint
 }
 
 interface ClientState {
@@ -64,20 +69,23 @@ function readIfPresent(path: string | undefined): Buffer | undefined {
 export function dockerOptionsFor(
   endpoint: DockerEndpoint,
   env: Record<string, string | undefined> = process.env,
-): Docker.DockerOptions {
+): Docker.DockerOptions & { agent?: Agent } {
   const socketPath = socketPathOfHost(endpoint.host)
   const none = { host: undefined, port: undefined, protocol: undefined, socketPath: undefined }
   if (socketPath) return { ...none, socketPath }
   const url = new URL(endpoint.host.replace(/^tcp:\/\//, 'http://'))
   if (url.protocol === 'ssh:') {
-    return {
-      ...none,
-      protocol: 'ssh',
+    const port = Number(url.port || 22)
+    // HTTP over `docker system dial-stdio` channels of kept SSH connections (docker-modem's own ssh transport
+    // opens one per request). ssh2 accepts every host key unless given a verifier: known_hosts, as ssh does.
+    const agent = new SshDockerAgent({
       host: url.hostname,
-      port: url.port || 22,
-      username: decodeURIComponent(url.username) || undefined,
-      sshOptions: { agent: env.SSH_AUTH_SOCK },
-    }
+      port,
+      username: sshUsername(url, env),
+      agent: env.SSH_AUTH_SOCK,
+      hostVerifier: knownHostsVerifier(url.hostname, port, env),
+    })
+    return { ...none, protocol: 'http', host: url.hostname, port, agent }
   }
   const tls = endpoint.tls
   const certDir =
@@ -112,6 +120,26 @@ export function createDockerClient(options: DockerClientOptions = {}): Docker {
   return docker
 }
 
+/**
+ * A client for a remote engine of Settings → Engines: `tcp://` with the client certificates of `certDir`
+ * (ca.pem, cert.pem, key.pem, as `docker --tlsverify` reads them), or `ssh://` through the ssh agent.
+ */
+export function createRemoteDockerClient(config: { host?: string; certDir?: string }): Docker {
+  const { certDir } = config
+  const tls = certDir
+    ? {
+        ca: join(certDir, 'ca.pem'),
+        cert: join(certDir, 'cert.pem'),
+        key: join(certDir, 'key.pem'),
+        skipVerify: false,
+      }
+    : undefined
+  const endpoint: DockerEndpoint = { host: config.host ?? '', source: 'setting', tls, notes: [] }
+  const docker = new Docker(dockerOptionsFor(endpoint))
+  clients.set(docker, { options: { host: endpoint.host, fixed: endpoint }, endpoint })
+  return docker
+}
+
 /** Where a client made by `createDockerClient` talks to; undefined for one made elsewhere. */
 export function dockerEndpointOf(docker: Docker): DockerEndpoint | undefined {
   return clients.get(docker)?.endpoint
@@ -127,7 +155,9 @@ export function reconnectDocker(docker: Docker, host?: string | null): DockerEnd
   const state = clients.get(docker)
   if (!state) return undefined
   const options = host === undefined ? state.options : { ...state.options, host: host ?? undefined }
-  const endpoint = resolveDockerEndpoint({ ...options.discovery, setting: options.host })
+  // A remote engine is where Settings → Engines say: a fresh connection there, certificates read again.
+  const endpoint =
+    state.options.fixed ?? resolveDockerEndpoint({ ...options.discovery, setting: options.host })
   docker.modem = new Docker(dockerOptionsFor(endpoint, options.discovery?.env)).modem
   clients.set(docker, { options, endpoint })
   return endpoint
@@ -258,7 +288,10 @@ export async function checkDocker(
     if (dockerStatusCode(err) !== undefined) {
       throw toDockerAppError(err, 'Docker answered with an error', 'docker_unavailable')
     }
-    throw dockerUnavailable(err)
+    throw (
+      remoteEngineRefusal(err, dockerEndpointOf(docker), clients.get(docker)?.options.discovery?.env) ??
+      dockerUnavailable(err)
+    )
   } finally {
     clearTimeout(timer)
   }
