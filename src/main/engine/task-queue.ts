@@ -69,7 +69,7 @@ export class TaskQueue {
    */
   setEngines(engines: readonly EngineLane[]): void {
     const old = new Map(this.lanes.map((lane) => [lane.id, lane]))
-    const next = engines.map((e) => {
+    const next = engines.map((e): Lane => {
       const lane = old.get(e.id)
       old.delete(e.id)
       return {
