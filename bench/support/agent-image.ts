@@ -13,14 +13,16 @@ export async function benchDocker(): Promise<{ docker: Docker; image: string }> 
   return { docker, image: await benchAgentImage(docker) }
 }
 
-/**
- * The agent image as the engine builds it (the host's CA bundle included, so the same tag), on
- * $CODEX_BASE_IMAGE, else the offline base when present, else the public one; built when missing.
- */
+/** The agent image's base for a benchmark: $CODEX_BASE_IMAGE, else the offline base when present, else the public one. */
+export async function benchBaseImage(docker: Docker): Promise<string> {
+  const fromEnv = process.env.CODEX_BASE_IMAGE?.trim()
+  if (fromEnv) return fromEnv
+  return (await imageExists(docker, LOCAL_BASE)) ? LOCAL_BASE : defaultBaseImage()
+}
+
+/** The agent image as the engine builds it (the host's CA bundle included, so the same tag), built when missing. */
 export async function benchAgentImage(docker: Docker): Promise<string> {
-  const baseImage =
-    process.env.CODEX_BASE_IMAGE?.trim() ||
-    ((await imageExists(docker, LOCAL_BASE)) ? LOCAL_BASE : defaultBaseImage())
+  const baseImage = await benchBaseImage(docker)
   return ensureAgentImage(docker, {
     contextDir: fileURLToPath(new URL('../../agent-image', import.meta.url)),
     baseImage,
