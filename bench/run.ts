@@ -16,6 +16,8 @@ const BENCHES: Record<string, () => Promise<{ default: Bench }>> = {
   start: () => import('./start'),
   relay: () => import('./relay'),
   monorepo: () => import('./monorepo'),
+  ship: () => import('./ship'),
+  'setup-cache': () => import('./setup-cache'),
 }
 
 async function main(): Promise<number> {
