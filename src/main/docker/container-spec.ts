@@ -1,3 +1,4 @@
+import { posix } from 'node:path'
 import type Docker from 'dockerode'
 import type { SandboxUser } from './workspace-owner'
 
@@ -68,6 +69,39 @@ export interface SandboxSpec {
    * mounted read-only at /etc/ssl/codex/ca-bundle.pem with the usual variables pointing at it.
    */
   caBundle?: string
+  /**
+   * Copy mode (the workspace shipped, never mounted: a remote engine, Docker Desktop): Docker volumes on
+   * the engine in place of the bind mounts of `workspace`, `home` and `caBundle` (a volume holding
+   * ca-bundle.pem, mounted read-only at its directory).
+   */
+  volumes?: { workspace: string; home?: string; ca?: string }
+}
+
+/** The container's mounts of the workspace and HOME: bind mounts, or copy mode's volumes. */
+function dataMounts(spec: SandboxSpec): Docker.MountSettings[] {
+  const v = spec.volumes
+  if (v) {
+    return [
+      { Type: 'volume', Source: v.workspace, Target: WORKSPACE_DIR, ReadOnly: false },
+      ...(v.home ? [{ Type: 'volume' as const, Source: v.home, Target: AGENT_HOME, ReadOnly: false }] : []),
+    ]
+  }
+  return [
+    { Type: 'bind', Source: spec.workspace, Target: WORKSPACE_DIR, ReadOnly: false },
+    ...(spec.home ? [{ Type: 'bind' as const, Source: spec.home, Target: AGENT_HOME, ReadOnly: false }] : []),
+  ]
+}
+
+/** The CA bundle, read-only: the host file, or copy mode's volume holding it at its directory. */
+function caMounts(spec: SandboxSpec): Docker.MountSettings[] {
+  if (spec.volumes?.ca) {
+    return [
+      { Type: 'volume', Source: spec.volumes.ca, Target: posix.dirname(CA_BUNDLE_PATH), ReadOnly: true },
+    ]
+  }
+  return spec.caBundle
+    ? [{ Type: 'bind', Source: spec.caBundle, Target: CA_BUNDLE_PATH, ReadOnly: true }]
+    : []
 }
 
 /** The whole environment of the container: nothing from the engine's own environment ever passes. */
@@ -181,7 +215,7 @@ export function containerOptions(
       Privileged: false,
       Tmpfs: {
         '/tmp': `rw,nosuid,nodev,exec,mode=1777,${tmpfsSize}`,
-        ...(spec.home
+        ...(spec.home || spec.volumes?.home
           ? {}
           : { [AGENT_HOME]: `rw,nosuid,nodev,exec,mode=0700,uid=${user.uid},gid=${user.gid},${tmpfsSize}` }),
       },
@@ -191,16 +225,11 @@ export function containerOptions(
       PidsLimit: spec.pidsLimit,
       NetworkMode: networkMode(spec.network),
       Mounts: [
-        { Type: 'bind', Source: spec.workspace, Target: WORKSPACE_DIR, ReadOnly: false },
-        ...(spec.home
-          ? [{ Type: 'bind' as const, Source: spec.home, Target: AGENT_HOME, ReadOnly: false }]
-          : []),
+        ...dataMounts(spec),
         ...(spec.network.kind === 'proxied' && spec.network.transport !== 'exec'
           ? [{ Type: 'bind' as const, Source: spec.network.netDir, Target: NET_DIR, ReadOnly: true }]
           : []),
-        ...(spec.caBundle
-          ? [{ Type: 'bind' as const, Source: spec.caBundle, Target: CA_BUNDLE_PATH, ReadOnly: true }]
-          : []),
+        ...caMounts(spec),
       ],
       RestartPolicy: { Name: 'no' },
       AutoRemove: false,

@@ -1,10 +1,13 @@
 import type { ImageProgressEvent } from '../../shared/events'
 import type { ImageStatus } from '../../shared/system'
 import { agentImageTag, ensureAgentImage, imageExists, pullAgentImage } from '../docker/image'
+import { transferImage } from '../docker/image-transfer'
 import { ensureVariantImage, type ImageVariant, variantImageTag } from '../docker/variant-image'
 import type { DockerClient } from './task-turn'
 
 type ProgressListener = (progress: ImageProgressEvent) => void
+
+const MiB = 1024 * 1024
 
 /**
  * The agent image of this engine: its tag (a hash of agent-image/ and the base), whether it is there,
@@ -17,7 +20,7 @@ export class AgentImage {
   private readonly listeners = new Set<ProgressListener>()
 
   constructor(
-    private readonly docker: DockerClient,
+    readonly docker: DockerClient,
     readonly source: { contextDir: string; baseImage: string },
     /** The host's CA bundle, which the image trusts too (so its tag depends on it). */
     private readonly caBundle: () => Promise<string | undefined> = async () => undefined,
@@ -26,7 +29,36 @@ export class AgentImage {
      * (Settings' `agentImage.registry`); empty: always build.
      */
     private readonly registry: () => string = () => '',
+    /**
+     * A remote engine's: the local engine's images, copied from there (made there first if need be)
+     * when the registry has none, before building on the remote engine itself.
+     */
+    private readonly copyFrom?: AgentImage,
   ) {}
+
+  /**
+   * Copies `tag` from the local engine (after `made` makes it there); true when it is here now. A local
+   * engine that is not there, or fails, leaves the build to this engine (its progress says why).
+   */
+  private async copied(tag: string, made: (local: AgentImage) => Promise<string>): Promise<boolean> {
+    const local = this.copyFrom
+    if (!local) return false
+    try {
+      if ((await made(local)) !== tag) return false
+      this.progress(`Copying ${tag} from this computer's Docker engine`, 0)
+      await transferImage(local.docker, this.docker, tag, {
+        onProgress: ({ bytesSent, expectedBytes }) =>
+          this.progress(
+            `Copying ${tag}: ${(bytesSent / MiB).toFixed(0)} of ${(expectedBytes / MiB).toFixed(0)} MB`,
+            expectedBytes ? Math.min(1, bytesSent / expectedBytes) : undefined,
+          ),
+      })
+      return true
+    } catch (err) {
+      this.progress(`Could not copy ${tag} from this computer (${(err as Error).message}); building it here`)
+      return false
+    }
+  }
 
   private progress(line: string, ratio?: number): void {
     for (const listener of this.listeners) listener({ line, ratio })
@@ -65,7 +97,9 @@ export class AgentImage {
     const base = await this.pending
     if (!variant) return base
     const tag = await variantImageTag(this.source.contextDir, variant, base)
-    if (!(await imageExists(this.docker, tag))) await this.pulled(tag)
+    if (!(await imageExists(this.docker, tag))) {
+      if (!(await this.pulled(tag))) await this.copied(tag, (local) => local.ensure(variant))
+    }
     return ensureVariantImage(this.docker, {
       contextDir: this.source.contextDir,
       variant,
@@ -81,6 +115,7 @@ export class AgentImage {
     this.building = true
     try {
       if (await this.pulled(tag)) return tag
+      if (await this.copied(tag, (local) => local.ensure())) return tag
       return await ensureAgentImage(this.docker, {
         ...this.source,
         caBundle,

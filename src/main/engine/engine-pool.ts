@@ -1,5 +1,6 @@
 import { configuredEngines, LOCAL_ENGINE, type EngineConfig } from '../../shared/engines'
 import type { Settings } from '../../shared/settings'
+import { isDockerDesktop } from '../docker/client'
 import type { ProxyTransport } from '../docker/sandbox'
 import { AppError } from '../errors'
 import { AgentImage } from './agent-image'
@@ -15,6 +16,8 @@ export interface EngineSlot {
   readonly restarts: DockerRestarts
   /** How a proxied sandbox on this engine reaches the host's proxies. */
   proxyTransport(): Promise<ProxyTransport>
+  /** How a task's workspace reaches this engine's containers: mounted, or shipped (copy mode). */
+  workspaceMode(): Promise<'mount' | 'copy'>
 }
 
 export interface EnginePoolDeps {
@@ -24,7 +27,8 @@ export interface EnginePoolDeps {
   localDocker: DockerClient
   /** A client for a remote engine. */
   connect: (config: EngineConfig) => DockerClient
-  image: (docker: DockerClient, config: EngineConfig) => AgentImage
+  /** The agent image of an engine; a remote one's copies the local engine's (`local`). */
+  image: (docker: DockerClient, local?: AgentImage) => AgentImage
   /** The local engine's proxy transport (a socket where it shares this kernel, else the exec tunnel). */
   localTransport: () => Promise<ProxyTransport>
   restarts: Omit<DockerRestartsDeps, 'docker' | 'queue' | 'engine'>
@@ -76,7 +80,7 @@ export class EnginePool {
       if (slot && connectionOf(slot.config) === connectionOf(config)) {
         next.set(config.id, { ...slot, config })
         this.slots.delete(config.id)
-      } else next.set(config.id, this.open(config))
+      } else next.set(config.id, this.open(config, next.get(LOCAL_ENGINE)?.image))
     }
     // Gone from Settings, or reached elsewhere now: their watchers stop (running turns keep their client).
     for (const slot of this.slots.values()) slot.restarts.close()
@@ -88,7 +92,19 @@ export class EnginePool {
     for (const slot of this.slots.values()) slot.restarts.close()
   }
 
-  private open(config: EngineConfig): EngineSlot {
+  /**
+   * A remote engine copies (nothing of this disk can be mounted there); the local one does what Settings →
+   * Docker → Workspace say, `auto` copying on Docker Desktop, whose bind mounts cross the VM's file sharing.
+   */
+  private async workspaceMode(id: string, docker: DockerClient): Promise<'mount' | 'copy'> {
+    const config =
+      this.slots.get(id)?.config ?? configuredEngines(this.deps.settings()).find((c) => c.id === id)
+    if (!config || config.remote || config.workspace === 'copy') return 'copy'
+    if (config.workspace === 'mount') return 'mount'
+    return (await isDockerDesktop(docker)) ? 'copy' : 'mount'
+  }
+
+  private open(config: EngineConfig, localImage: AgentImage | undefined): EngineSlot {
     const docker = config.remote ? this.deps.connect(config) : this.deps.localDocker
     const restarts = new DockerRestarts({
       ...this.deps.restarts,
@@ -99,10 +115,11 @@ export class EnginePool {
     return {
       config,
       docker,
-      image: this.deps.image(docker, config),
+      image: this.deps.image(docker, config.remote ? localImage : undefined),
       restarts,
       // A remote container cannot reach a socket of this machine: only the Docker API's own stream.
       proxyTransport: config.remote ? async () => 'exec' : this.deps.localTransport,
+      workspaceMode: () => this.workspaceMode(config.id, docker),
     }
   }
 }

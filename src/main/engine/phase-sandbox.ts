@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import type { NetworkPhase, PhaseNetwork } from '../../shared/network'
 import type { TaskRecord } from '../../shared/task'
 import { Sandbox, prepareSandboxHome, sandboxUser, type SandboxNetwork } from '../docker/sandbox'
+import { enginePlan } from '../docker/engine-kind'
 import { engineSandboxLimits } from '../docker/engine-limits'
 import { AppError } from '../errors'
 import {
@@ -11,6 +12,7 @@ import {
   type PhaseSocketServer,
 } from './phase-network'
 import { checkSignal, type TurnDeps } from './turn-deps'
+import { dropPhaseVolumes, shipPhaseBack, shipPhaseIn, type ShippedPhase } from './workspace-copy'
 import { watchWorkspaceSize } from './workspace-size'
 
 /**
@@ -28,10 +30,12 @@ export async function inSandbox(
   model?: (socketPath: string) => Promise<PhaseSocketServer>,
 ): Promise<void> {
   const paths = deps.store.paths(task.id)
+  const copy = deps.workspaceMode === 'copy'
   const network = await openPhaseNetwork({
     phase,
     network: phaseNetworkOf(deps, task, phase),
-    transport: deps.proxyTransport,
+    // Copy mode mounts nothing of this machine, the proxies' sockets neither: they go through the exec tunnel.
+    transport: copy ? async () => 'exec' : deps.proxyTransport,
     registries: deps.settings.network.registries,
     extraHosts: () => [
       ...(phase === 'setup' ? cloneHostPatterns(task.source) : []),
@@ -46,9 +50,12 @@ export async function inSandbox(
   })
   try {
     // Waits for any host reader of the workspace still at work (a diff asked for just before this turn).
-    const sandbox = await deps.exclusive(() => startSandbox(deps, task, image, network.sandbox))
+    const { sandbox, shipped } = await deps.exclusive(() =>
+      startSandbox(deps, task, image, network.sandbox, copy),
+    )
     const { maxWorkspaceGb } = deps.settings.sandbox
     const watch = watchWorkspaceSize(sandbox, maxWorkspaceGb, deps.stop, deps.workspaceCheckMs)
+    let failure: { error: unknown } | undefined
     try {
       if (network.sandbox.kind === 'proxied') {
         await sandbox.startRelay({
@@ -57,13 +64,21 @@ export async function inSandbox(
       }
       await fn(sandbox, network)
     } catch (err) {
-      throw await explainContainerDeath(err, sandbox, deps)
+      failure = { error: await explainContainerDeath(err, sandbox, deps) }
     } finally {
       watch.stop()
       // Gone first, then forgotten: until then the host keeps out of the workspace (see WorkspaceGate).
       await sandbox.remove().catch(() => undefined)
+    }
+    try {
+      // Copy mode: the phase's work comes home before the host reads the workspace again.
+      if (shipped) await shipPhaseBack(deps, task.id, shipped)
+    } catch (err) {
+      failure ??= { error: err }
+    } finally {
       deps.onSandbox(undefined)
     }
+    if (failure) throw failure.error
   } finally {
     await network.close()
   }
@@ -93,7 +108,8 @@ async function startSandbox(
   task: TaskRecord,
   image: string,
   network: SandboxNetwork,
-): Promise<Sandbox> {
+  copy: boolean,
+): Promise<{ sandbox: Sandbox; shipped?: ShippedPhase }> {
   deps.emit({ type: 'progress', phase: 'container', message: 'Starting the sandbox container' })
   // Fitted to the engine (a Docker Desktop or Colima VM smaller than Settings ask for), said in the timeline.
   const { memoryMb, cpus, pidsLimit, tmpfsMb } = await engineSandboxLimits(
@@ -103,18 +119,32 @@ async function startSandbox(
   )
   const paths = deps.store.paths(task.id)
   await prepareSandboxHome(paths.home, sandboxUser())
-  const sandbox = await Sandbox.create(deps.docker, {
-    taskId: task.id,
-    image,
-    workspace: paths.workspace,
-    home: paths.home,
-    memoryMb,
-    cpus,
-    pidsLimit,
-    tmpfsMb,
-    network,
-    caBundle: deps.caBundlePath,
-  })
+  // Copy mode: the container's user (the engine's plan) owns the shipped files.
+  const plan = copy ? await enginePlan(deps.docker, sandboxUser()) : undefined
+  const shipped = plan ? await shipPhaseIn(deps, task.id, image, plan.user) : undefined
+  let sandbox: Sandbox
+  try {
+    sandbox = await Sandbox.create(
+      deps.docker,
+      {
+        taskId: task.id,
+        image,
+        workspace: paths.workspace,
+        home: paths.home,
+        memoryMb,
+        cpus,
+        pidsLimit,
+        tmpfsMb,
+        network,
+        caBundle: deps.caBundlePath,
+        volumes: shipped?.volumes,
+      },
+      plan,
+    )
+  } catch (err) {
+    if (shipped) await dropPhaseVolumes(deps, task.id).catch(() => undefined)
+    throw err
+  }
   deps.onSandbox(sandbox)
   if (deps.signal.aborted) {
     await sandbox.remove().catch(() => undefined)
@@ -122,7 +152,7 @@ async function startSandbox(
   }
   // What the engine could not apply (limits it cannot set, SELinux labels), said like the clamp above.
   for (const text of sandbox.notes) sayNote(deps, text)
-  return sandbox
+  return { sandbox, shipped }
 }
 
 /**

@@ -99,8 +99,8 @@ export class TaskEngine {
       queue: this.queue,
       localDocker: this.docker,
       connect: (config) => createRemoteDockerClient(config),
-      image: (docker) =>
-        new AgentImage(docker, opts.agentImage, hostCa, () => imageRegistry(opts.settings())),
+      image: (docker, local) =>
+        new AgentImage(docker, opts.agentImage, hostCa, () => imageRegistry(opts.settings()), local),
       localTransport: () => this.host.proxyTransport(),
       restarts: { store, runner: this.runner },
     })
@@ -363,6 +363,7 @@ export class TaskEngine {
         }
       },
       proxyTransport: () => slot.proxyTransport(),
+      workspaceMode: () => slot.workspaceMode(),
       dockerGone: (err) => slot.restarts.interruption(err),
     }
   }

@@ -28,6 +28,8 @@ export interface TurnEngine {
   /** The agent image's tag on this engine, made there first if missing; with a variant, that runtime's. */
   ensureImage: (onProgress: (line: string, ratio?: number) => void, variant?: 'codex') => Promise<string>
   proxyTransport: () => Promise<ProxyTransport>
+  /** How the workspace reaches this engine's containers (asked at each turn's start). */
+  workspaceMode: () => Promise<'mount' | 'copy'>
   /** When a failure means this engine went away: the error the task ends `interrupted` with (docker-restarts.ts). */
   dockerGone?: (err: unknown) => Promise<AppErrorData | undefined>
 }
@@ -127,6 +129,7 @@ export class TaskRunner {
       notes: run.notes,
       caBundlePath: (await untilStopped(deps.host.hostTrust())).path,
       proxyTransport: engine.proxyTransport,
+      workspaceMode: await untilStopped(engine.workspaceMode()),
       exclusive: (fn) => deps.workspace.exclusive(id, fn),
       workspaceCheckMs: deps.workspaceCheckMs,
     }

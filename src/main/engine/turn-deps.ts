@@ -40,6 +40,8 @@ export interface TurnDeps {
   caBundlePath?: string
   /** How a proxied sandbox reaches the host's proxies (default: a bind mount of their sockets). */
   proxyTransport?: () => Promise<ProxyTransport>
+  /** How the workspace reaches the container: bind-mounted (default), or shipped (workspace-copy.ts). */
+  workspaceMode?: 'mount' | 'copy'
 }
 
 /** Records and announces a status of the turn (after checking it was not stopped meanwhile). */
