@@ -28,6 +28,7 @@ export const CALL_NAMES = [
   'secrets.allowEndpoint',
   'system.status',
   'system.buildImage',
+  'system.engines',
   'system.setupCache',
   'system.clearSetupCache',
   'github.status',

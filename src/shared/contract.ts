@@ -3,6 +3,7 @@ import type { CallName } from './channels'
 import type { DiffResult } from './diff'
 import type { TaskEvent } from './events'
 import { hostPatternSchema, phaseNetworkSchema, type NetworkPhase, type PhaseNetwork } from './network'
+import type { EngineStatus } from './engines'
 import { settingsPatchSchema, type Settings, type SetupCacheUsage } from './settings'
 import {
   SECRET_NAMES,
@@ -227,6 +228,7 @@ export const calls = {
     .strict(),
   'system.status': none,
   'system.buildImage': none,
+  'system.engines': none,
   'system.setupCache': none,
   'system.clearSetupCache': none,
   'github.status': none,
@@ -269,6 +271,8 @@ export interface CallOutputs {
   'secrets.allowEndpoint': SecretsStatus
   'system.status': SystemStatus
   'system.buildImage': { tag: string }
+  /** Every engine (the local one first): whether it answers, and the tasks on it. */
+  'system.engines': EngineStatus[]
   /** The saved setups and the bytes they hold. */
   'system.setupCache': SetupCacheUsage
   /** How many saved setups were removed. */

@@ -101,3 +101,22 @@ export function configuredEngines(settings: EngineSettings): EngineConfig[] {
   }))
   return [local, ...remotes]
 }
+
+/** One engine as Settings → Engines and the Docker screen show it: where, whether it answers, its load. */
+export interface EngineStatus {
+  id: string
+  name: string
+  /** Unset for the local engine (found as the docker CLI finds it). */
+  host?: string
+  remote: boolean
+  enabled: boolean
+  workspace: WorkspaceMode
+  reachable: boolean
+  /** The engine's Docker version, when it answered. */
+  version?: string
+  /** Why it does not answer (a refused certificate, an unknown host key, nothing listening). */
+  error?: { message: string; hint?: string }
+  /** The tasks running on it now, and how many it runs at once. */
+  active: string[]
+  limit: number
+}

@@ -1,11 +1,11 @@
-import { configuredEngines, LOCAL_ENGINE, type EngineConfig } from '../../shared/engines'
+import { configuredEngines, LOCAL_ENGINE, type EngineConfig, type EngineStatus } from '../../shared/engines'
 import type { Settings } from '../../shared/settings'
-import { isDockerDesktop } from '../docker/client'
+import { checkDocker, isDockerDesktop } from '../docker/client'
 import type { ProxyTransport } from '../docker/sandbox'
-import { AppError } from '../errors'
+import { AppError, toErrorData } from '../errors'
 import { AgentImage } from './agent-image'
 import { DockerRestarts, type DockerRestartsDeps } from './docker-restarts'
-import type { TaskQueue } from './task-queue'
+import type { EngineLoad, TaskQueue } from './task-queue'
 import type { DockerClient } from './turn-deps'
 
 /** One Docker engine tasks run on: its client, its agent image, its health watcher, how proxies reach it. */
@@ -86,6 +86,32 @@ export class EnginePool {
     for (const slot of this.slots.values()) slot.restarts.close()
     this.slots = next
     this.deps.queue.setEngines(configs.map((c) => ({ id: c.id, limit: c.enabled ? c.limit : 0 })))
+  }
+
+  /** Each engine: asked for its version (at most `timeoutMs`), with its queue load. */
+  async status(load: EngineLoad[], timeoutMs = 3_000): Promise<EngineStatus[]> {
+    return Promise.all(
+      this.list().map(async ({ config, docker }): Promise<EngineStatus> => {
+        const here = load.find((l) => l.id === config.id)
+        const base = {
+          id: config.id,
+          name: config.name,
+          host: config.host,
+          remote: config.remote,
+          enabled: config.enabled,
+          workspace: config.workspace,
+          active: here?.active ?? [],
+          limit: config.enabled ? config.limit : 0,
+        }
+        try {
+          const { version } = await checkDocker(docker, { timeoutMs })
+          return { ...base, reachable: true, version }
+        } catch (err) {
+          const { message, hint } = toErrorData(err)
+          return { ...base, reachable: false, error: { message, hint } }
+        }
+      }),
+    )
   }
 
   close(): void {

@@ -78,6 +78,7 @@ export function createHandlers(services: Services): Handlers {
     },
     'system.status': () => system.status(),
     'system.buildImage': () => system.buildImage(),
+    'system.engines': () => engine.engineStatus(),
     'system.setupCache': () => engine.setupCacheUsage(),
     'system.clearSetupCache': () => engine.clearSetupCache(),
     'dialog.pickFolder': () => desktopOnly(desktop).pickFolder(),

@@ -3,6 +3,7 @@ import type { DiffResult } from '../../shared/diff'
 import type { HunkExclusion } from '../../shared/review'
 import type { TaskEvent, TaskEventBody } from '../../shared/events'
 import { hostPatternSchema } from '../../shared/network'
+import type { EngineStatus } from '../../shared/engines'
 import type { Settings, SetupCacheUsage } from '../../shared/settings'
 import {
   isSettled,
@@ -335,9 +336,14 @@ export class TaskEngine {
     }
   }
 
-  /** Each engine's slots and the tasks on it now (the UI's engine list). */
+  /** Each engine's slots and the tasks on it now. */
   engineLoad(): EngineLoad[] {
     return this.queue.load()
+  }
+
+  /** Every engine, whether it answers and its load (Settings → Engines, the Docker screen). */
+  engineStatus(): Promise<EngineStatus[]> {
+    return this.engines.status(this.queue.load())
   }
 
   /** Queues a turn: on the engine the task is on (or was pinned to at submit), else whichever has room. */

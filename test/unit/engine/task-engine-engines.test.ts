@@ -25,6 +25,14 @@ describe('TaskEngine on several engines', () => {
       ['local', 2, 2],
       ['box', 2, 2],
     ])
+    // What Settings → Engines shows: neither answers here (no socket; a closed port), each says why.
+    const status = await engine.engineStatus()
+    expect(status.map((e) => [e.id, e.name, e.remote, e.reachable, e.active.length, e.limit])).toEqual([
+      ['local', 'This computer', false, false, 2, 2],
+      ['box', 'Build box', true, false, 2, 2],
+    ])
+    expect(status[0]!.error?.message).toMatch(/Docker is not running/)
+    expect(status[1]!.error?.message).toBeTruthy()
   })
 
   it('runs a task pinned to an engine there only, and refuses an engine Settings do not have', async () => {

@@ -113,6 +113,20 @@ export function createFakeApi(): {
       return ok(secretsStatus())
     },
     'system.status': () => ok(reachableStatus()),
+    'system.engines': () =>
+      ok([
+        {
+          id: 'local',
+          name: 'This computer',
+          remote: false,
+          enabled: true,
+          workspace: 'auto',
+          reachable: true,
+          version: '27.0.3',
+          active: [],
+          limit: 2,
+        },
+      ]),
     'system.setupCache': () => ok({ entries: 2, bytes: 1_500_000_000 }),
     'system.clearSetupCache': () => ok({ entries: 2 }),
     'github.status': () =>
