@@ -2,9 +2,9 @@ import { execFileSync } from 'node:child_process'
 import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { encodeHeader, END_OF_ARCHIVE, padding, parseNumber } from '../../src/main/util/tar-format'
-import { ByteSource, readTar, type TarEntry } from '../../src/main/util/tar-reader'
-import { tempDir } from '../support/tmp'
+import { encodeHeader, END_OF_ARCHIVE, padding, parseNumber } from '../../../src/main/util/tar-format'
+import { ByteSource, readTar, type TarEntry } from '../../../src/main/util/tar-reader'
+import { tempDir } from '../../support/tmp'
 
 const LIMITS = { maxEntries: 1000, maxBytes: 1e9, maxHeaderBytes: 65536 }
 const LONG_NAME = `${'ñame-ünïcode-日本/'.repeat(6)}file.txt`
