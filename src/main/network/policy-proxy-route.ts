@@ -2,6 +2,7 @@ import { promises as dns } from 'node:dns'
 import net from 'node:net'
 import type { NetworkPhase } from '../../shared/network'
 import { addressProblem, isIpLiteral } from './addresses'
+import { asLookupFunction, NameCache } from './name-cache'
 import { decide, isHostName, type BlockEvents, type ResolvedPolicy } from './policy'
 import { codedError, gatewayStatus, Refusal } from './policy-proxy-answers'
 import {
@@ -42,6 +43,8 @@ export interface RouterDeps {
   upstreamFor: UpstreamResolver
   lookupTimeoutMs: number
   connectTimeoutMs: number
+  /** How long a name's answer is reused (name-cache.ts; default 30 s). */
+  nameTtlMs?: number
 }
 
 /**
@@ -59,10 +62,18 @@ export type Prepared = Route | { ok: false; status: number; text: string }
 const defaultLookup: Lookup = (h) => dns.lookup(h, { all: true, verbatim: true })
 
 export class Router {
+  /** One lookup per name for a burst of connections, its answer reused briefly (see name-cache.ts). */
+  private readonly names: NameCache
+  /** The same for the name of the host's own proxy, dialled once per tunnel through it. */
+  private readonly upstreamLookup: net.LookupFunction
+
   constructor(
     private readonly opts: RouteOptions,
     private readonly deps: RouterDeps,
-  ) {}
+  ) {
+    this.names = new NameCache(opts.lookup ?? defaultLookup, { ttlMs: deps.nameTtlMs })
+    this.upstreamLookup = asLookupFunction(new NameCache(defaultLookup, { ttlMs: deps.nameTtlMs }))
+  }
 
   /** Decides, resolves and checks: the addresses to connect to, or a refusal (a block event when it is one). */
   async prepare(host: string, port: number, method: string, secure: boolean): Promise<Prepared> {
@@ -133,13 +144,13 @@ export class Router {
   }
 
   private resolve(host: string): ReturnType<Lookup> {
-    const lookup = this.opts.lookup ?? defaultLookup
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
         () => reject(codedError('lookup timed out', 'ETIMEDOUT')),
         this.deps.lookupTimeoutMs,
       )
-      lookup(host)
+      this.names
+        .resolve(host)
         .then(resolve, reject)
         .finally(() => clearTimeout(timer))
     })
@@ -165,6 +176,7 @@ export class Router {
     try {
       const socket = await connectThroughUpstream(upstream, address, port, {
         timeoutMs: this.deps.connectTimeoutMs,
+        lookup: this.upstreamLookup,
       })
       return { socket, address }
     } catch (err) {

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs'
 import http from 'node:http'
 import type net from 'node:net'
+import { NAME_TTL_MS } from './name-cache'
 import { OriginPool } from './origin-pool'
 import { BlockEvents, type ProxyBlock } from './policy'
 import { endWith } from './policy-proxy-answers'
@@ -53,6 +54,8 @@ export interface ProxyLimits {
   idleTimeoutMs: number
   connectTimeoutMs: number
   lookupTimeoutMs: number
+  /** How long a name's answer is reused (name-cache.ts); 0: none kept, only a running lookup shared. */
+  nameTtlMs: number
   /** Repeats of one refusal (host, port, rule) within this window become one event with a count. */
   blockWindowMs: number
 }
@@ -63,6 +66,7 @@ const DEFAULT_LIMITS: ProxyLimits = {
   idleTimeoutMs: 10 * 60_000,
   connectTimeoutMs: 15_000,
   lookupTimeoutMs: 15_000,
+  nameTtlMs: NAME_TTL_MS,
   blockWindowMs: 60_000,
 }
 
@@ -91,6 +95,7 @@ export class PolicyProxy {
         upstreamFor: typeof up === 'function' ? up : () => up,
         lookupTimeoutMs: limits.lookupTimeoutMs,
         connectTimeoutMs: limits.connectTimeoutMs,
+        nameTtlMs: limits.nameTtlMs,
       }),
       inFlight: this.inFlight,
       origins: this.origins,

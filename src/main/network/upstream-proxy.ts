@@ -206,19 +206,26 @@ const MAX_RESPONSE_HEAD = 16 * 1024
 /**
  * Opens a tunnel to `host:port` through the upstream (CONNECT, with its basic credentials). Resolves with
  * the socket, paused, positioned after the upstream's response head; rejects with an UpstreamError.
+ * `lookup` resolves the upstream's own name (default: Node's, once per connection).
  */
 export function connectThroughUpstream(
   up: UpstreamProxy,
   host: string,
   port: number,
-  opts: { timeoutMs?: number } = {},
+  opts: { timeoutMs?: number; lookup?: net.LookupFunction } = {},
 ): Promise<net.Socket> {
   const authority = net.isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`
+  const { lookup } = opts
   return new Promise((resolve, reject) => {
     const socket =
       up.protocol === 'https:'
-        ? tls.connect({ host: up.host, port: up.port, servername: net.isIP(up.host) ? undefined : up.host })
-        : net.connect({ host: up.host, port: up.port, allowHalfOpen: true })
+        ? tls.connect({
+            host: up.host,
+            port: up.port,
+            servername: net.isIP(up.host) ? undefined : up.host,
+            lookup,
+          })
+        : net.connect({ host: up.host, port: up.port, allowHalfOpen: true, lookup })
     let head: Buffer = Buffer.alloc(0)
     let settled = false
     const fail = (message: string, more: { status?: number; code?: string } = {}): void => {
