@@ -124,10 +124,10 @@ describe('containerOptions', () => {
       'PIP_CERT',
       'GIT_SSL_CAINFO',
       'CURL_CA_BUNDLE',
-      'NPM_CONFIG_CAFILE',
-      'npm_config_cafile',
     ]
     for (const name of names) expect(o.Env).toContain(`${name}=/etc/ssl/codex/ca-bundle.pem`)
+    // npm trusts the bundle through NODE_EXTRA_CA_CERTS: its cafile would be parsed per connection.
+    expect(o.Env!.some((e) => /^npm_config_cafile=/i.test(e))).toBe(false)
     expect(sandboxEnv({ network: { kind: 'none' } })).toEqual([...SANDBOX_ENV])
     expect(sandboxEnv({ network: { kind: 'proxied', netDir: '/n' }, caBundle: '/b' }).length).toBe(
       SANDBOX_ENV.length + 7 + names.length,
