@@ -5,7 +5,7 @@
  * mid-turn, remotely.
  */
 import { execFileSync } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type Docker from 'dockerode'
@@ -15,10 +15,13 @@ import { listTaskContainers } from '../../src/main/docker/task-containers'
 import type { TaskEngine } from '../../src/main/engine/task-engine'
 import type { SubmitTaskInput, TaskRecord, TaskStatus } from '../../src/shared/task'
 import { requireDocker, testBaseImage } from '../support/docker'
-import { openTestEngine, waitForStatus } from '../support/engine'
+import { waitForStatus } from '../support/engine'
 import { writeFiles } from '../support/files'
 import { startModelServer, type ChatRequest, type ModelServer } from '../support/model-server'
 import { startRemoteEngine, type RemoteEngine } from '../support/remote-engine'
+import { startSshAgent, type TestSshAgent } from '../support/remote-engine-ssh-agent'
+import { openTestServices } from '../support/services'
+import type { SettingsStore } from '../../src/main/services'
 import { until } from '../support/until'
 
 const TURN =
@@ -42,7 +45,10 @@ let remote: RemoteEngine
 let remoteDocker: Docker
 let model: ModelServer
 let engine: TaskEngine
+let settings: SettingsStore
+let sshAgent: TestSshAgent | undefined
 let root: string
+const savedEnv = { HOME: process.env.HOME, SSH_AUTH_SOCK: process.env.SSH_AUTH_SOCK }
 let repo: string
 
 beforeAll(async () => {
@@ -57,7 +63,12 @@ beforeAll(async () => {
     'src/old.js': 'gone soon\n',
     'tool.sh': '#!/bin/sh\necho tool\n',
   })
-  engine = await openTestEngine({
+  // The app reaches ssh:// engines through the user's ssh agent and known_hosts, from its environment.
+  await mkdir(join(root, 'home', '.ssh'), { recursive: true, mode: 0o700 })
+  await copyFile(remote.knownHostsPath, join(root, 'home', '.ssh', 'known_hosts'))
+  sshAgent = await startSshAgent(root, [remote.sshKeyPath])
+  Object.assign(process.env, { HOME: join(root, 'home'), SSH_AUTH_SOCK: sshAgent.socketPath })
+  ;({ engine, settings } = await openTestServices({
     dataDir: join(root, 'data'),
     baseURL: model.baseURL,
     settings: {
@@ -67,10 +78,12 @@ beforeAll(async () => {
         { id: 'dind', name: 'DinD', host: remote.tcpHost, certDir: remote.certDir, maxConcurrentTasks: 2 },
       ],
     },
-  })
+  }))
 }, 600_000)
 
 afterAll(async () => {
+  Object.assign(process.env, savedEnv)
+  await sshAgent?.stop()
   await engine?.close()
   await model?.close()
   await remote?.stop()
@@ -120,6 +133,28 @@ describe('a task on a remote engine', () => {
     expect((await listTaskContainers(remoteDocker)).filter((c) => c.taskId === there.id)).toEqual([])
     const volumes = await remoteDocker.listVolumes({ filters: { label: [`codex-sys.task=${there.id}`] } })
     expect(volumes.Volumes ?? []).toEqual([])
+  })
+
+  it('runs a task on the same engine over SSH (ssh agent, known_hosts): the same diff.patch', async () => {
+    const engines = settings.get().engines
+    await settings.update({
+      engines: [
+        ...engines,
+        { id: 'dind-ssh', name: 'DinD over SSH', host: remote.sshHost, maxConcurrentTasks: 1, enabled: true },
+      ],
+    })
+    engine.settingsChanged()
+    try {
+      const overSsh = await run({ prompt: 'Edit the code (over ssh)', engine: 'dind-ssh' })
+      expect(engine.get(overSsh.id).engine).toBe('dind-ssh')
+      const local = engine.list().find((t) => t.prompt === 'Edit the code (here)')!
+      expect(await engine.store.readArtifact(overSsh.id, 'diff.patch')).toBe(
+        await engine.store.readArtifact(local.id, 'diff.patch'),
+      )
+    } finally {
+      await settings.update({ engines })
+      engine.settingsChanged()
+    }
   })
 
   it('runs 8 tasks submitted together 4 at a time, 2 on each engine, and records where each ran', async () => {
