@@ -2,8 +2,8 @@
  * The host's trust, for the sandbox: the sandbox trusts what the host trusts. Behind a TLS-inspecting
  * proxy (as in most companies) the host trusts an extra CA that no container image has; without it every
  * HTTPS client in the sandbox fails (or, as npm does, retries in silence). `collectCaBundle` gathers the
- * host's roots and extra CAs into one PEM bundle — complete, because npm's `cafile` replaces its CA list
- * rather than adding to it — and `writeCaBundle` puts it where the engine mounts it from.
+ * host's roots and extra CAs into one PEM bundle — complete, because SSL_CERT_FILE and the other
+ * variables replace a tool's CA list rather than adding to it — and `writeCaBundle` puts it where the engine mounts it from.
  */
 import { execFile } from 'node:child_process'
 import { createHash, randomBytes, X509Certificate } from 'node:crypto'
