@@ -21,7 +21,7 @@ import type { BenchResult } from './types'
 import { importInChild } from './zip'
 
 const ROUNDS = 3
-const CLONE_ROUNDS = 1
+const CLONE_ROUNDS = 3
 const MiB = 1024 ** 2
 const RSS_BUDGET_MB = 150
 /** The turn: 400 edits, 50 deletions, 50 new files. */
@@ -106,21 +106,40 @@ async function gitFolderImport(tree: MonorepoStats, dir: string): Promise<BenchR
 async function cloneImport(dir: string): Promise<BenchResult> {
   const server = await startGitServer()
   try {
-    git(['clone', '-q', '--bare', join(dir, 'git-folder'), join(server.root, 'monorepo.git')], dir)
+    const bare = join(server.root, 'monorepo.git')
+    git(['clone', '-q', '--bare', join(dir, 'git-folder'), bare], dir)
+    // Served from a pack, as a hosting service serves: from loose objects, the server's delta search
+    // (~80 s here) would be most of every clone, the same for both sides, and hide the clients' costs.
+    git(['repack', '-a', '-d', '-q'], bare)
     const url = `${server.baseUrl}/monorepo.git`
+    const rounds: string[] = []
     const t = await alternate(
       CLONE_ROUNDS,
-      (round) =>
-        timeCommandAsync('git', ['clone', '-q', '--depth', '1', url, join(dir, `clone-cli-${round}`)]),
-      (round) =>
-        timeIt(() => importGitUrl({ url, dest: join(dir, `clone-ours-${round}`), allowLocalHttp: true })),
+      async (round) => {
+        const dest = join(dir, `clone-cli-${round}`)
+        const seconds = await timeCommandAsync('git', ['clone', '-q', '--depth', '1', url, dest])
+        rounds.push(`git ${seconds.toFixed(2)}`)
+        return seconds
+      },
+      async (round) => {
+        const dest = join(dir, `clone-ours-${round}`)
+        const seconds = await timeIt(() => importGitUrl({ url, dest, allowLocalHttp: true }))
+        rounds.push(`ours ${seconds.toFixed(2)}`)
+        return seconds
+      },
     )
+    for (let round = 0; round < CLONE_ROUNDS; round++) {
+      await rm(join(dir, `clone-cli-${round}`), { recursive: true })
+      await rm(join(dir, `clone-ours-${round}`), { recursive: true })
+    }
     return result({
       name: 'monorepo git clone over HTTP (127.0.0.1)',
       baseline: 'git clone --depth 1',
       ...t,
       target: 1.1,
-      note: `git http-backend behind node:http (test/support/git-server.ts), ${CLONE_ROUNDS} alternating round(s)`,
+      note:
+        `git http-backend behind node:http (test/support/git-server.ts), a packed repository; ` +
+        `median of ${CLONE_ROUNDS} alternating (${rounds.join(', ')} s)`,
     })
   } finally {
     await server.close()

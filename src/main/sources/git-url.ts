@@ -1,4 +1,5 @@
 import { mkdir, readFile, readdir, rm } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { simpleGit, type SimpleGitProgressEvent } from 'simple-git'
 import { AppError } from '../errors'
@@ -59,6 +60,21 @@ const CLONE_CONFIG = [
   'core.askPass=',
 ]
 
+/**
+ * Settings that only make the clone faster, measured on a 30,000-file tree (bench/monorepo.ts):
+ * - git's parallel checkout: the files are written by several `git checkout--worker` processes. The path
+ *   checks stay git's own (the index is verified as before; each worker refuses a leading symlink and
+ *   opens with O_EXCL; symlinks, submodules and colliding paths are left to the sequential writer).
+ *   More workers than CPUs pays off: writing many small files waits on the disk more than on the CPU.
+ * - no fsync of the received pack: the checkout's files are not synced either (git never syncs them),
+ *   so a crash loses the import whatever the pack's state; syncing 150 MB alone took up to 20 s here.
+ */
+const SPEED_CONFIG = [`checkout.workers=${checkoutWorkers()}`, 'core.fsync=none']
+
+function checkoutWorkers(): number {
+  return Math.min(16, Math.max(4, availableParallelism()))
+}
+
 const ALLOWED_ENV = [
   'GIT_TERMINAL_PROMPT',
   'GIT_CONFIG_NOSYSTEM',
@@ -100,14 +116,12 @@ export async function importGitUrl(opts: ImportGitUrlOptions): Promise<ImportGit
       signal: opts.signal,
       onProgress: opts.onProgress,
     })
-    const commit = (await runGit(['rev-parse', 'HEAD'], { cwd: dest, host })).stdout.trim()
-    const head = await runGit(['symbolic-ref', '-q', '--short', 'HEAD'], {
-      cwd: dest,
-      host,
-      successExitCodes: [0, 1],
-    })
+    const [commit, head] = await Promise.all([
+      headCommit(dest, host),
+      runGit(['symbolic-ref', '-q', '--short', 'HEAD'], { cwd: dest, host, successExitCodes: [0, 1] }),
+      assertNoCredentialsStored(dest, opts.token),
+    ])
     const checkedOut = head.exitCode === 0 ? head.stdout.trim() : (branch ?? '')
-    await assertNoCredentialsStored(dest, opts.token)
     const linksAsFiles = symlinks ? [] : await trackedSymlinks(dest, host)
     if (!opts.keepGitDir) await rm(join(dest, '.git'), { recursive: true, force: true })
     const warnings = linksAsFiles.length ? [linksAsFilesWarning(linksAsFiles, 'The workspace disk')] : []
@@ -133,6 +147,9 @@ interface CloneArgs {
   signal?: AbortSignal
   onProgress?: ImportGitUrlOptions['onProgress']
 }
+
+const headCommit = async (dest: string, host: GitHost): Promise<string> =>
+  (await runGit(['rev-parse', 'HEAD'], { cwd: dest, host })).stdout.trim()
 
 /** The paths HEAD records as symlinks (mode 120000). */
 async function trackedSymlinks(dest: string, host: GitHost): Promise<string[]> {
@@ -167,7 +184,7 @@ async function clone(a: CloneArgs): Promise<void> {
     baseDir: dirname(a.dest),
     // On Windows the full path runGit starts (never a git.exe in the working directory).
     binary: gitCommand(a.host),
-    config: [...config, ...platformGitSettings(a.host)],
+    config: [...config, ...SPEED_CONFIG, ...platformGitSettings(a.host)],
     abort: a.signal,
     allowEnvironment: ALLOWED_ENV,
     unsafe: {
