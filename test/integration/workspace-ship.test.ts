@@ -215,4 +215,17 @@ describe('shipping a workspace into a volume and back', () => {
     expect(await removeTaskVolumes(target.docker, target.taskId)).toBe(1)
     await expect(target.docker.getVolume(target.volume).inspect()).rejects.toThrow()
   })
+
+  it('refuses to bring back from a volume that is gone (an empty one would look like every file deleted)', async () => {
+    const target = await shipTarget()
+    const ws = join(await tempDir('codex-ship-'), 'workspace')
+    await makeTree(ws, { files: 50, seed: 5 })
+    const { manifest } = await shipIn(target.docker, { ...target, hostDir: ws })
+    expect(await removeTaskVolumes(target.docker, target.taskId)).toBe(1)
+    const before = execFileSync('find', [ws, '-type', 'f'], { encoding: 'utf8' })
+    const err = await appErrorOf(shipBack(target.docker, target, { manifest, hostDir: ws }))
+    expect(err.message).toBe(`The workspace volume ${target.volume} is gone from the engine.`)
+    expect(execFileSync('find', [ws, '-type', 'f'], { encoding: 'utf8' })).toBe(before)
+    await expect(target.docker.getVolume(target.volume).inspect()).rejects.toThrow()
+  })
 })

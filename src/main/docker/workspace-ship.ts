@@ -286,6 +286,8 @@ export async function shipBack(
     const run = await startShipBackHelper(source.container, source.user ?? AGENT_OWNER, manifestJson)
     return receiveFrom(run, opts)
   }
+  // A volume that is gone would be made anew, empty, by the helper's mount: every file would look deleted.
+  await requireVolume(docker, source.volume)
   return withHelper(docker, source, true, async (container) => {
     await container.start().catch((err: unknown) => {
       throw toDockerAppError(err, 'Could not start the helper container for the workspace')
@@ -293,6 +295,18 @@ export async function shipBack(
     const run = await startShipBackHelper(container, source.owner ?? AGENT_OWNER, manifestJson)
     return receiveFrom(run, opts)
   })
+}
+
+async function requireVolume(docker: Docker, volume: string): Promise<void> {
+  try {
+    await docker.getVolume(volume).inspect()
+  } catch (err) {
+    if (dockerStatusCode(err) !== 404) throw toDockerAppError(err, 'Could not look up the workspace volume')
+    throw new AppError('container_failed', `The workspace volume ${volume} is gone from the engine.`, {
+      hint: 'What the sandbox changed since the phase started cannot be brought back; run the turn again.',
+      details: { volume },
+    })
+  }
 }
 
 /** Removes a task's workspace volume; false when it was not there. */

@@ -1,4 +1,4 @@
-import { copyFile, mkdir, rm } from 'node:fs/promises'
+import { copyFile, mkdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { containerName } from '../docker/container-spec'
 import type { SandboxUser } from '../docker/workspace-owner'
@@ -10,7 +10,7 @@ import {
   type Manifest,
   type ShipBackResult,
 } from '../docker/workspace-ship'
-import type { TaskPaths } from './task-store'
+import { writeAtomic, type TaskPaths } from './task-store'
 import type { TurnDeps } from './turn-deps'
 
 /**
@@ -27,6 +27,13 @@ export interface ShippedPhase {
   image: string
 }
 
+/**
+ * The phase shipped and not brought back yet, kept in the task's directory (never shipped, never
+ * mounted): when the turn is cut off (the app killed, the engine gone), the next phase on the engine
+ * brings that work back first, so a resume goes on from what the agent really did.
+ */
+const PENDING_FILE = 'ship-pending.json'
+
 const homeVolumeName = (taskId: string): string => containerName(taskId, 'home')
 const caVolumeName = (taskId: string): string => containerName(taskId, 'ca')
 
@@ -40,6 +47,7 @@ export async function shipPhaseIn(
   owner: SandboxUser,
 ): Promise<ShippedPhase> {
   const paths = deps.store.paths(taskId)
+  await recoverPending(deps, taskId)
   await removeTaskVolumes(deps.docker, taskId)
   const target = (volume: string) => ({ taskId, volume, image, owner, signal: deps.signal })
   const volumes = { workspace: workspaceVolumeName(taskId), home: homeVolumeName(taskId) }
@@ -52,11 +60,41 @@ export async function shipPhaseIn(
     message: `Copied the workspace to the engine (${workspace.files.toLocaleString('en-US')} files, ${(workspace.bytes / MiB).toFixed(1)} MB)`,
   })
   const ca = deps.caBundlePath ? await shipCaBundle(deps, paths, target(caVolumeName(taskId))) : undefined
-  return {
+  const shipped: ShippedPhase = {
     volumes: { ...volumes, ...(ca ? { ca } : {}) },
     manifests: { workspace: workspace.manifest, home: home.manifest },
     owner,
     image,
+  }
+  await writeAtomic(join(paths.dir, PENDING_FILE), JSON.stringify(shipped))
+  return shipped
+}
+
+/** The phase a cut-off turn left in the engine's volumes, brought back (said in the timeline). */
+async function recoverPending(deps: TurnDeps, taskId: string): Promise<void> {
+  const file = join(deps.store.paths(taskId).dir, PENDING_FILE)
+  const pending = await readPending(file)
+  if (!pending) return
+  const say = (text: string): void => deps.emit({ type: 'log', stream: 'system', text })
+  try {
+    await shipPhaseBack(deps, taskId, pending)
+    say('Brought back what the interrupted phase had changed in the sandbox.\n')
+  } catch (err) {
+    say(`What the interrupted phase changed could not be brought back (${(err as Error).message}).\n`)
+    await rm(file, { force: true })
+  }
+}
+
+async function readPending(file: string): Promise<ShippedPhase | undefined> {
+  const text = await readFile(file, 'utf8').catch(() => undefined)
+  if (!text) return undefined
+  try {
+    const value = JSON.parse(text) as ShippedPhase
+    const manifests = [value.manifests?.workspace, value.manifests?.home]
+    if (!manifests.every(Array.isArray) || typeof value.volumes?.workspace !== 'string') return undefined
+    return value
+  } catch {
+    return undefined
   }
 }
 
@@ -114,7 +152,8 @@ function sayRefused(deps: TurnDeps, where: string, result: ShipBackResult): void
   })
 }
 
-/** Removes the task's volumes (its container is gone): after each phase, and when the task is removed. */
+/** Removes the task's volumes (its container is gone) and the note of a phase pending there. */
 export async function dropPhaseVolumes(deps: TurnDeps, taskId: string): Promise<void> {
   await removeTaskVolumes(deps.docker, taskId)
+  await rm(join(deps.store.paths(taskId).dir, PENDING_FILE), { force: true })
 }
