@@ -25,6 +25,8 @@ export interface Draft {
   /** '': the default from Settings (else the model's); else a ReasoningEffort. */
   reasoningEffort: '' | ReasoningEffort
   refreshSetup: boolean
+  /** '': whichever engine has a free slot; else an engine's id (Settings → Engines). */
+  engine: string
   /** Minutes; empty: the default from Settings. */
   timeLimitMin: string
   setupScript: string
@@ -48,6 +50,7 @@ export const emptyDraft = (): Draft => ({
   runtime: '',
   reasoningEffort: '',
   refreshSetup: false,
+  engine: '',
   timeLimitMin: '',
   setupScript: '',
   network: {},

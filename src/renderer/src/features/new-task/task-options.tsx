@@ -6,6 +6,7 @@ import { toPhaseDraft } from '../../lib/network'
 import { PhaseNetworkFields } from '../../lib/network-fields'
 import { navigate } from '../../lib/route'
 import { updateDraft, type Draft } from './draft'
+import { EngineSelect } from './engine-select'
 import type { DraftErrors } from './validate'
 
 interface Props {
@@ -170,6 +171,7 @@ export function TaskOptions({ draft, settings, errors }: Props): React.JSX.Eleme
               ))}
             </select>
           </label>
+          <EngineSelect draft={draft} settings={settings} />
           <label className="row">
             <input
               type="checkbox"

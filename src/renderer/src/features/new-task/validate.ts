@@ -83,6 +83,7 @@ export function buildSubmitInput(
   if (draft.runtime) input.runtime = draft.runtime
   if (draft.reasoningEffort) input.reasoningEffort = draft.reasoningEffort
   if (draft.refreshSetup) input.refreshSetup = true
+  if (draft.engine) input.engine = draft.engine
   if (draft.timeLimitMin.trim()) {
     const minutes = Number(draft.timeLimitMin)
     if (!Number.isFinite(minutes) || minutes < 1 || minutes > 24 * 60) {

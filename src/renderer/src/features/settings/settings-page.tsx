@@ -8,6 +8,7 @@ import { isMod, modLabel } from '../../lib/keyboard'
 import { settingsStore, useSettings } from '../../lib/settings'
 import { ImagePanel } from '../system/image-panel'
 import { DockerSection } from './docker-section'
+import { EnginesSection } from './engines-section'
 import { Field, Section } from './fields'
 import { GitHubStatusView } from './github-status'
 import { ModelApiFields } from './model-api-fields'
@@ -204,6 +205,14 @@ export function SettingsPage(): React.JSX.Element {
           help="Like DOCKER_HOST: unix:///path/docker.sock, npipe:////./pipe/docker_engine, tcp://host:2376 or ssh://user@host. Empty: DOCKER_HOST, the docker context, then the usual sockets."
           error={f.errors.dockerHost}
         />
+      </Section>
+
+      <Section
+        id="engines"
+        title="Engines"
+        description="Where tasks run: this computer, and Docker engines elsewhere over TLS or SSH (the workspace is copied there and back). Saved at once."
+      >
+        <EnginesSection settings={settings} />
       </Section>
 
       <Section

@@ -2,6 +2,7 @@ import { memo } from 'react'
 import type { TaskRecord } from '../../../../shared/task'
 import { relativeTime, sourceLabel, sourceText } from '../../lib/format'
 import { ArchiveIcon, FolderIcon, GitIcon } from '../../lib/icons'
+import { EngineChip } from './engine-chip'
 import { StatusBadge } from './status-badge'
 
 export const ROW_HEIGHT = 60
@@ -42,6 +43,7 @@ export const TaskRow = memo(function TaskRow({ task, selected, now, top, onOpen 
           <Icon size={12} />
           <span className="ellipsis">{sourceLabel(task.source)}</span>
         </span>
+        <EngineChip engine={task.engine} />
         <StatusBadge status={task.status} short noChanges={task.diff?.files === 0} />
       </div>
     </div>

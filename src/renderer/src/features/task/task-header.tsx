@@ -3,6 +3,7 @@ import type { AppErrorData } from '../../../../shared/errors'
 import { formatCost, formatDuration, formatTokens, sourceLabel, sourceText } from '../../lib/format'
 import { navigate } from '../../lib/route'
 import { CancelButton } from './cancel-button'
+import { EngineChip } from '../task-list/engine-chip'
 import { StatusBadge } from '../task-list/status-badge'
 import { useNow } from './use-now'
 
@@ -58,6 +59,7 @@ export function TaskHeader(props: {
           <span className="task-source" title={sourceText(task.source)}>
             <span className="source-kind">{SOURCE_KINDS[task.source.kind]}</span> {sourceLabel(task.source)}
           </span>
+          <EngineChip engine={task.engine} />
           {task.turns > 1 && <span className="muted">turn {task.turns}</span>}
         </div>
       </div>
