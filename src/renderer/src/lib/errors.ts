@@ -124,7 +124,9 @@ export function fieldErrors(error: AppErrorData | undefined): Record<string, str
     }
     if (Object.keys(out).length) return out
   }
-  for (const part of error.message.split('; ')) {
+  // The settings store's refusal: "Invalid settings: a.b: message; c: message."
+  const listed = error.message.replace(/^Invalid settings: /, '').replace(/\.$/, '')
+  for (const part of listed.split('; ')) {
     const m = /^([\w.]+): (.+)$/.exec(part)
     if (m && m[1] !== 'input') out[m[1]!] ??= humanizeIssue(m[2]!)
   }
