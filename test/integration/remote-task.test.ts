@@ -183,6 +183,11 @@ describe('a task on a remote engine', () => {
     await waitForStatus(engine, id, ['running'], 300_000)
     await sleeping('sleep 60 (cancel me)')
     await new Promise((r) => setTimeout(r, 1500))
+    // The running container there, as its engine describes it: volumes only, not one bind mount.
+    const [running] = (await listTaskContainers(remoteDocker)).filter((c) => c.taskId === id)
+    const { Mounts } = await remoteDocker.getContainer(running!.id).inspect()
+    expect(Mounts.filter((m) => m.Type === 'bind')).toEqual([])
+    expect(Mounts.map((m) => m.Destination).sort()).toEqual(['/etc/ssl/codex', '/home/agent', '/workspace'])
     await engine.cancel(id)
     expect(engine.get(id).status).toBe('cancelled')
     const limits = { timeLimitMs: 8000 }
