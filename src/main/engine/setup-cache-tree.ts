@@ -1,5 +1,15 @@
-import { constants, type Stats } from 'node:fs'
-import { copyFile, lstat, mkdir, open, readdir, readlink, rm, symlink, unlink } from 'node:fs/promises'
+import {
+  constants,
+  copyFileSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readlinkSync,
+  symlinkSync,
+  unlinkSync,
+  type Stats,
+} from 'node:fs'
+import { lstat, mkdir, open, readdir, readlink, rm, symlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { lstatNoFollow } from '../util/workspace-read'
 
@@ -160,40 +170,72 @@ export async function applyDeletions(workspace: string, paths: readonly string[]
   return removed
 }
 
-/** Removes whichever file or link is at `abs` (never a directory); nothing when missing. */
-async function removeNonDirectory(abs: string, info: Stats | undefined, rel: string): Promise<void> {
-  if (!info) return
-  if (info.isDirectory()) throw new Error(`"${rel}" is a directory in the workspace.`)
-  await unlink(abs)
-}
+/** Longest stretch of synchronous copying before the event loop gets a turn (as the folder import does). */
+const SLICE_MS = 15
 
 /**
  * Copies the saved tree `src` (written by copyChangedEntries) into `workspace`: over files already
  * there, never through a symbolic link of the workspace (a repository may commit one where setup
- * made a directory). Throws at the first conflict; the caller then runs setup instead.
+ * made a directory). Throws at the first conflict; the caller then runs setup instead. Synchronous, in
+ * short slices: a promise a file cost more than the copy of a node_modules file itself.
  */
 export async function restoreTree(src: string, workspace: string): Promise<TreeCopyCount> {
   const count = emptyCount()
-  await walk(src, async (rel, info) => {
-    const target = lstatNoFollow(workspace, rel)
-    if (!target.ok) throw new Error(target.message)
-    const { abs, info: there } = target
-    if (info.isDirectory()) {
-      if (there?.isDirectory()) return
-      await removeNonDirectory(abs, there, rel)
-      await mkdir(abs, { mode: info.mode & 0o777 })
-      count.dirs++
-    } else if (info.isSymbolicLink()) {
-      await removeNonDirectory(abs, there, rel)
-      await symlink(await readlink(join(src, rel)), abs)
-      count.links++
-    } else if (info.isFile()) {
-      await removeNonDirectory(abs, there, rel)
-      // Copy-on-write where the filesystem can (btrfs, XFS), else a plain copy: never a shared file.
-      await copyFile(join(src, rel), abs, constants.COPYFILE_FICLONE | constants.COPYFILE_EXCL)
-      count.bytes += info.size
-      count.files++
-    } else count.skipped++
-  })
+  // Workspace directories known to be directories (looked at, or made here): not looked at again.
+  const dirs = new Set<string>()
+  const pending: string[] = ['']
+  let slice = performance.now()
+  while (pending.length) {
+    const dir = pending.pop()!
+    for (const entry of readdirSync(dir ? join(src, dir) : src, { withFileTypes: true })) {
+      const rel = dir ? `${dir}/${entry.name}` : entry.name
+      if (restoreEntry(src, workspace, rel, dirs, count)) pending.push(rel)
+      if (performance.now() - slice > SLICE_MS) {
+        await new Promise((resolve) => setImmediate(resolve))
+        slice = performance.now()
+      }
+    }
+  }
   return count
+}
+
+/** Restores one entry of the saved tree; true for a directory (its entries come next). */
+function restoreEntry(
+  src: string,
+  workspace: string,
+  rel: string,
+  dirs: Set<string>,
+  count: TreeCopyCount,
+): boolean {
+  const info = lstatSync(join(src, rel))
+  const target = lstatNoFollow(workspace, rel, dirs)
+  if (!target.ok) throw new Error(target.message)
+  const { abs, info: there } = target
+  if (info.isDirectory()) {
+    if (!there?.isDirectory()) {
+      removeNonDirectorySync(abs, there, rel)
+      mkdirSync(abs, { mode: info.mode & 0o777 })
+      count.dirs++
+    }
+    dirs.add(rel)
+    return true
+  }
+  if (info.isSymbolicLink()) {
+    removeNonDirectorySync(abs, there, rel)
+    symlinkSync(readlinkSync(join(src, rel)), abs)
+    count.links++
+  } else if (info.isFile()) {
+    removeNonDirectorySync(abs, there, rel)
+    // Copy-on-write where the filesystem can (btrfs, XFS), else a plain copy: never a shared file.
+    copyFileSync(join(src, rel), abs, constants.COPYFILE_FICLONE | constants.COPYFILE_EXCL)
+    count.bytes += info.size
+    count.files++
+  } else count.skipped++
+  return false
+}
+
+function removeNonDirectorySync(abs: string, info: Stats | undefined, rel: string): void {
+  if (!info) return
+  if (info.isDirectory()) throw new Error(`"${rel}" is a directory in the workspace.`)
+  unlinkSync(abs)
 }
