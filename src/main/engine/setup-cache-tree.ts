@@ -1,15 +1,20 @@
 import {
+  closeSync,
   constants,
   copyFileSync,
+  fstatSync,
   lstatSync,
   mkdirSync,
+  openSync,
   readdirSync,
   readlinkSync,
+  readSync,
   symlinkSync,
   unlinkSync,
+  writeSync,
   type Stats,
 } from 'node:fs'
-import { lstat, mkdir, open, readdir, readlink, rm, symlink } from 'node:fs/promises'
+import { lstat, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { lstatNoFollow } from '../util/workspace-read'
 
@@ -41,15 +46,26 @@ function signature(info: Stats): string {
   return `${kind}:${info.size}:${info.mtimeMs}:${info.ino}:${info.mode}`
 }
 
-/** Calls `visit` for every entry below `root` (parents first), never following a link. Skips the root .git. */
-async function walk(root: string, visit: (rel: string, info: Stats) => Promise<void>): Promise<void> {
+/** Longest stretch of synchronous file work before the event loop gets a turn (as the folder import does). */
+const SLICE_MS = 15
+
+/**
+ * Calls `visit` for every entry below `root` (parents first, sorted), never following a link; skips the
+ * root .git. Synchronous, in short slices: a promise a file cost more than the work on a small file.
+ */
+async function walk(root: string, visit: (rel: string, info: Stats) => void): Promise<void> {
+  let slice = performance.now()
   const inDir = async (dir: string): Promise<void> => {
-    const names = (await readdir(dir ? join(root, dir) : root)).sort()
+    const names = readdirSync(dir ? join(root, dir) : root).sort()
     for (const name of names) {
       if (!dir && name === '.git') continue
       const rel = dir ? `${dir}/${name}` : name
-      const info = await lstat(join(root, rel))
-      await visit(rel, info)
+      const info = lstatSync(join(root, rel))
+      visit(rel, info)
+      if (performance.now() - slice > SLICE_MS) {
+        await new Promise((resolve) => setImmediate(resolve))
+        slice = performance.now()
+      }
       if (info.isDirectory()) await inDir(rel)
     }
   }
@@ -60,7 +76,7 @@ async function walk(root: string, visit: (rel: string, info: Stats) => Promise<v
 export async function snapshotWorkspace(workspace: string): Promise<WorkspaceSnapshot> {
   const snapshot: WorkspaceSnapshot = new Map()
   if (!(await lstat(workspace).catch(() => undefined))?.isDirectory()) return snapshot
-  await walk(workspace, async (rel, info) => {
+  await walk(workspace, (rel, info) => {
     snapshot.set(rel, signature(info))
   })
   return snapshot
@@ -69,30 +85,29 @@ export async function snapshotWorkspace(workspace: string): Promise<WorkspaceSna
 const emptyCount = (): TreeCopyCount => ({ files: 0, dirs: 0, links: 0, skipped: 0, bytes: 0 })
 
 /** Copies a regular file by descriptor: opened without following a link, checked to be what was looked at. */
-async function copyRegularFile(src: string, looked: Stats, dest: string): Promise<number> {
+function copyRegularFile(src: string, looked: Stats, dest: string, buf: Buffer): number {
   const flags = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY
-  const input = await open(src, flags)
+  const input = openSync(src, flags)
   try {
-    const opened = await input.stat()
+    const opened = fstatSync(input)
     if (!opened.isFile() || opened.ino !== looked.ino || opened.dev !== looked.dev) {
       throw new Error(`"${src}" changed while it was being copied.`)
     }
-    const output = await open(dest, 'wx', opened.mode & 0o777)
+    const output = openSync(dest, 'wx', opened.mode & 0o777)
     try {
-      const buf = Buffer.allocUnsafe(COPY_CHUNK)
       let total = 0
       for (;;) {
-        const { bytesRead } = await input.read(buf, 0, COPY_CHUNK, total)
+        const bytesRead = readSync(input, buf, 0, buf.length, total)
         if (bytesRead === 0) break
-        await output.write(buf, 0, bytesRead)
+        writeSync(output, buf, 0, bytesRead)
         total += bytesRead
       }
       return total
     } finally {
-      await output.close()
+      closeSync(output)
     }
   } finally {
-    await input.close()
+    closeSync(input)
   }
 }
 
@@ -104,31 +119,35 @@ export async function copyChangedEntries(
   workspace: string,
   before: WorkspaceSnapshot,
   dest: string,
+  /** Paths left out (with everything below them). */
+  skip?: (rel: string) => boolean,
 ): Promise<TreeCopyCount> {
   const count = emptyCount()
   const made = new Set<string>()
-  const ensureParent = async (rel: string): Promise<void> => {
+  const buf = Buffer.allocUnsafe(COPY_CHUNK)
+  const ensureParent = (rel: string): void => {
     const parts = rel.split('/').slice(0, -1)
     for (let i = 1; i <= parts.length; i++) {
       const dir = parts.slice(0, i).join('/')
       if (made.has(dir)) continue
-      await mkdir(join(dest, dir), { recursive: true })
+      mkdirSync(join(dest, dir), { recursive: true })
       made.add(dir)
     }
   }
-  await walk(workspace, async (rel, info) => {
+  await walk(workspace, (rel, info) => {
     if (before.get(rel) === signature(info)) return
+    if (skip?.(rel)) return
     if (info.isDirectory()) {
       if (before.has(rel)) return
-      await ensureParent(`${rel}/x`)
+      ensureParent(`${rel}/x`)
       count.dirs++
     } else if (info.isSymbolicLink()) {
-      await ensureParent(rel)
-      await symlink(await readlink(join(workspace, rel)), join(dest, rel))
+      ensureParent(rel)
+      symlinkSync(readlinkSync(join(workspace, rel)), join(dest, rel))
       count.links++
     } else if (info.isFile()) {
-      await ensureParent(rel)
-      count.bytes += await copyRegularFile(join(workspace, rel), info, join(dest, rel))
+      ensureParent(rel)
+      count.bytes += copyRegularFile(join(workspace, rel), info, join(dest, rel), buf)
       count.files++
     } else count.skipped++
   })
@@ -169,9 +188,6 @@ export async function applyDeletions(workspace: string, paths: readonly string[]
   }
   return removed
 }
-
-/** Longest stretch of synchronous copying before the event loop gets a turn (as the folder import does). */
-const SLICE_MS = 15
 
 /**
  * Copies the saved tree `src` (written by copyChangedEntries) into `workspace`: over files already

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { SetupCacheUsage } from '../../shared/settings'
+import { moveTopLevel, replenishSpare, takeSpare } from './setup-cache-spare'
 import {
   applyDeletions,
   copyChangedEntries,
@@ -52,6 +53,14 @@ function addCounts(a: TreeCopyCount, b: TreeCopyCount): TreeCopyCount {
   }
 }
 
+/**
+ * Package managers' download caches in HOME: what setup fetched on the way to what it installed. Not kept:
+ * restoring them cost more than they save (the agent phase has no network to refill anything).
+ */
+const DOWNLOAD_CACHES = ['.npm/_cacache', '.npm/_logs', '.cache/pip', '.cache/yarn']
+const downloadCache = (rel: string): boolean =>
+  DOWNLOAD_CACHES.some((dir) => rel === dir || rel.startsWith(`${dir}/`))
+
 const KEY_PATTERN = /^[0-9a-f]{64}$/
 const entryDir = (cacheRoot: string, key: string): string => {
   if (!KEY_PATTERN.test(key)) throw new Error('A setup-cache key is 64 hex digits.')
@@ -72,7 +81,13 @@ export async function saveSetupCache(save: SetupCacheSave): Promise<SetupCacheMe
     let count: TreeCopyCount = await copyChangedEntries(save.workspace, save.before, join(temp, 'tree'))
     if (save.home) {
       await mkdir(join(temp, 'home'))
-      count = addCounts(count, await copyChangedEntries(save.home.dir, save.home.before, join(temp, 'home')))
+      const home = await copyChangedEntries(
+        save.home.dir,
+        save.home.before,
+        join(temp, 'home'),
+        downloadCache,
+      )
+      count = addCounts(count, home)
     }
     const deleted: DeletedEntries = {
       tree: deletedSince(save.workspace, save.before),
@@ -94,6 +109,7 @@ export async function saveSetupCache(save: SetupCacheSave): Promise<SetupCacheMe
       const code = (err as NodeJS.ErrnoException).code
       if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err
     }
+    replenishSpare(final)
     return meta
   } finally {
     await rm(temp, { recursive: true, force: true })
@@ -152,10 +168,22 @@ export async function restoreSetupCache(
   if (!(await entryExists(dir))) return undefined
   const meta = await readMeta(dir, key)
   const deleted = await readDeleted(dir)
-  await applyDeletions(workspace, deleted.tree)
-  await restoreTree(join(dir, 'tree'), workspace)
-  if (home) await applyDeletions(home, deleted.home)
-  if (home && (await entryExists(join(dir, 'home')))) await restoreTree(join(dir, 'home'), home)
+  const spare = await takeSpare(dir)
+  try {
+    await applyDeletions(workspace, deleted.tree)
+    if (!(spare && (await moveTopLevel(join(spare, 'tree'), workspace)))) {
+      await restoreTree(join(dir, 'tree'), workspace)
+    }
+    if (home) {
+      await applyDeletions(home, deleted.home)
+      const moved = spare && (await moveTopLevel(join(spare, 'home'), home))
+      if (!moved && (await entryExists(join(dir, 'home')))) await restoreTree(join(dir, 'home'), home)
+    }
+  } finally {
+    if (spare) await rm(spare, { recursive: true, force: true })
+  }
+  // The next task's spare, copied while this one goes on.
+  replenishSpare(dir)
   const now = new Date()
   await utimes(join(dir, 'last-used'), now, now).catch(() => writeFile(join(dir, 'last-used'), ''))
   return meta
@@ -179,8 +207,9 @@ async function listEntries(cacheRoot: string): Promise<EntryUse[]> {
     const dir = join(cacheRoot, name)
     const meta = await readMeta(dir, name).catch(() => undefined)
     const used = await stat(join(dir, 'last-used')).catch(() => undefined)
-    // An unreadable entry sorts first: it is evicted before every good one.
-    entries.push({ dir, bytes: meta?.bytes ?? 0, lastUsedMs: meta && used ? used.mtimeMs : 0 })
+    // An unreadable entry sorts first: it is evicted before every good one. Its spare doubles it.
+    const bytes = (meta?.bytes ?? 0) * 2
+    entries.push({ dir, bytes, lastUsedMs: meta && used ? used.mtimeMs : 0 })
   }
   return entries
 }

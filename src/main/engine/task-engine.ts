@@ -28,6 +28,7 @@ import { HostEnvironment } from './host-environment'
 import { newTaskRecord } from './new-task'
 import { recoverTasks } from './recovery'
 import { clearSetupCache, setupCacheRoot, setupCacheUsage } from './setup-cache'
+import { spareCopiesSettled } from './setup-cache-spare'
 import { prepareResume } from './resume'
 import type { TurnPlan } from './resume-plan'
 import { ReviewService } from './review-service'
@@ -316,6 +317,8 @@ export class TaskEngine {
         this.runner.stop(id, new AppError('cancelled', 'codex-sys is closing.')),
       ),
     )
+    // The setup cache's spares being copied: whole, or the next restore copies instead.
+    await spareCopiesSettled()
   }
 
   /** How many setups are saved, and their size (Settings → Setup cache). */

@@ -14,7 +14,7 @@ import {
   writeFile,
 } from 'node:fs/promises'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import {
   clearSetupCache,
   evictSetupCache,
@@ -22,6 +22,7 @@ import {
   saveSetupCache,
   setupCacheUsage,
 } from '../../../src/main/engine/setup-cache'
+import { spareCopiesSettled } from '../../../src/main/engine/setup-cache-spare'
 import { snapshotWorkspace } from '../../../src/main/engine/setup-cache-tree'
 import { writeFiles } from '../../support/files'
 import { tempDir } from '../../support/tmp'
@@ -47,7 +48,32 @@ async function listing(dir: string): Promise<string[]> {
   return out.split('\n').filter(Boolean).sort()
 }
 
+// The spares copied in the background are done before each test's folders go.
+afterEach(spareCopiesSettled)
+
 describe('saveSetupCache / restoreSetupCache', () => {
+  it('moves a ready spare into a fresh workspace, never the entry itself, and copies the next one behind', async () => {
+    const { ws, fresh, cacheRoot } = await setting()
+    const before = await snapshotWorkspace(ws)
+    await writeFiles(ws, { 'node_modules/x/index.js': 'x\n' })
+    await saveSetupCache({ cacheRoot, key: KEY, workspace: ws, before, durationMs: 1 })
+    await spareCopiesSettled()
+    const master = join(cacheRoot, KEY, 'tree/node_modules/x/index.js')
+    const spareIno = (await stat(join(cacheRoot, KEY, 'spare/tree/node_modules/x/index.js'))).ino
+    await restoreSetupCache(cacheRoot, KEY, fresh)
+    const restored = await stat(join(fresh, 'node_modules/x/index.js'))
+    expect(restored.ino).toBe(spareIno)
+    expect(restored.ino).not.toBe((await stat(master)).ino)
+    // The sandbox edits what it got: the entry keeps its own; the next spare is a fresh copy of it.
+    await writeFile(join(fresh, 'node_modules/x/index.js'), 'poisoned\n')
+    await spareCopiesSettled()
+    expect(await readFile(master, 'utf8')).toBe('x\n')
+    const next = join(cacheRoot, KEY, 'spare/tree/node_modules/x/index.js')
+    expect(await readFile(next, 'utf8')).toBe('x\n')
+    expect((await stat(next)).ino).not.toBe(restored.ino)
+  })
+
+
   it('keeps only what setup created or changed, and restores it byte for byte with modes', async () => {
     const { ws, fresh, cacheRoot } = await setting()
     const before = await snapshotWorkspace(ws)
@@ -84,12 +110,17 @@ describe('saveSetupCache / restoreSetupCache', () => {
     await writeFiles(home, { '.bashrc': 'old\n' })
     const before = await snapshotWorkspace(ws)
     const homeBefore = await snapshotWorkspace(home)
-    await writeFiles(home, { '.cache/pip/wheel': 'w\n' })
+    await writeFiles(home, {
+      '.local/bin/tool': '#!/bin/sh\n',
+      // Download caches: not kept (what they fed is installed already).
+      '.cache/pip/wheel': 'w\n',
+      '.npm/_cacache/index-v5/ab': 'entry\n',
+    })
     const save = { cacheRoot, key: KEY, workspace: ws, before, durationMs: 1 }
     await saveSetupCache({ ...save, home: { dir: home, before: homeBefore } })
     await mkdir(freshHome)
     await restoreSetupCache(cacheRoot, KEY, fresh, freshHome)
-    expect(await listing(freshHome)).toEqual(['.cache', '.cache/pip', '.cache/pip/wheel'])
+    expect(await listing(freshHome)).toEqual(['.cache', '.local', '.local/bin', '.local/bin/tool', '.npm'])
   })
 
   it('is a miss for another key, and a corrupt entry throws', async () => {
@@ -197,10 +228,11 @@ describe('evictSetupCache / clearSetupCache', () => {
     await entry(cacheRoot, c, 1000, new Date(2022, 0, 1))
     const fresh = await tempDir('codex-setup-cache-touch-')
     await restoreSetupCache(cacheRoot, KEY, fresh)
-    expect(await evictSetupCache(cacheRoot, 2000)).toBe(1)
+    // Each entry counts twice its files: the entry and its spare (a ready copy for the next restore).
+    expect(await evictSetupCache(cacheRoot, 4000)).toBe(1)
     expect((await readdir(cacheRoot)).sort()).toEqual([KEY, c])
-    expect(await evictSetupCache(cacheRoot, 2000)).toBe(0)
-    expect(await setupCacheUsage(cacheRoot)).toEqual({ entries: 2, bytes: 2000 })
+    expect(await evictSetupCache(cacheRoot, 4000)).toBe(0)
+    expect(await setupCacheUsage(cacheRoot)).toEqual({ entries: 2, bytes: 4000 })
     expect(await clearSetupCache(cacheRoot)).toBe(2)
     await expect(readdir(cacheRoot)).rejects.toThrow(/ENOENT/)
     expect(await clearSetupCache(cacheRoot)).toBe(0)
