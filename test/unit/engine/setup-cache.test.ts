@@ -73,7 +73,6 @@ describe('saveSetupCache / restoreSetupCache', () => {
     expect((await stat(next)).ino).not.toBe(restored.ino)
   })
 
-
   it('keeps only what setup created or changed, and restores it byte for byte with modes', async () => {
     const { ws, fresh, cacheRoot } = await setting()
     const before = await snapshotWorkspace(ws)
