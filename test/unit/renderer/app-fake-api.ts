@@ -1,6 +1,7 @@
 import type { Api } from '../../../src/shared/api'
 import type { CallName, CallOutputs } from '../../../src/shared/contract'
 import type { Result } from '../../../src/shared/errors'
+import type { EngineStatus } from '../../../src/shared/engines'
 import type { AppEvent } from '../../../src/shared/events'
 import { defaultSettings } from '../../../src/shared/settings'
 import { DEFAULT_MODEL_ENDPOINT, endpointOf } from '../../../src/shared/secret-endpoints'
@@ -11,6 +12,20 @@ type Handler<N extends CallName> = (input: unknown) => Promise<Result<CallOutput
 type Handlers = { [N in CallName]: Handler<N> }
 
 export const ok = <T>(value: T): Promise<Result<T>> => Promise.resolve({ ok: true, value })
+
+/** The local engine, answering, with nothing running: `system.engines` of a machine without remotes. */
+export const localEngineStatus = (over: Partial<EngineStatus> = {}): EngineStatus => ({
+  id: 'local',
+  name: 'This computer',
+  remote: false,
+  enabled: true,
+  workspace: 'auto',
+  reachable: true,
+  version: '27.0.3',
+  active: [],
+  limit: 2,
+  ...over,
+})
 
 export const reachableStatus = (over: Partial<SystemStatus> = {}): SystemStatus => ({
   docker: { reachable: true, version: '20.10.24', apiVersion: '1.41' },
@@ -113,20 +128,7 @@ export function createFakeApi(): {
       return ok(secretsStatus())
     },
     'system.status': () => ok(reachableStatus()),
-    'system.engines': () =>
-      ok([
-        {
-          id: 'local',
-          name: 'This computer',
-          remote: false,
-          enabled: true,
-          workspace: 'auto',
-          reachable: true,
-          version: '27.0.3',
-          active: [],
-          limit: 2,
-        },
-      ]),
+    'system.engines': () => ok([localEngineStatus()]),
     'system.setupCache': () => ok({ entries: 2, bytes: 1_500_000_000 }),
     'system.clearSetupCache': () => ok({ entries: 2 }),
     'github.status': () =>

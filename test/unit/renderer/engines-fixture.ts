@@ -1,7 +1,7 @@
 import type { EngineStatus, RemoteEngine } from '../../../src/shared/engines'
 import { defaultSettings } from '../../../src/shared/settings'
 import { settingsStore } from '../../../src/renderer/src/lib/settings'
-import { ok } from './app-fake-api'
+import { localEngineStatus, ok } from './app-fake-api'
 import { fake } from './app-install-fake'
 
 /** Two remote engines: a TLS one that answers, an SSH one that does not. */
@@ -21,18 +21,7 @@ export const GPU_BOX: RemoteEngine = {
   enabled: true,
 }
 
-const local = (over: Partial<EngineStatus> = {}): EngineStatus => ({
-  id: 'local',
-  name: 'This computer',
-  remote: false,
-  enabled: true,
-  workspace: 'auto',
-  reachable: true,
-  version: '27.0.3',
-  active: [],
-  limit: 2,
-  ...over,
-})
+const local = localEngineStatus
 
 /** What `system.engines` answers for BUILD_BOX and GPU_BOX (the build box running `running` tasks). */
 export function statusesOf(engines: readonly RemoteEngine[], running: string[] = ['task-1']): EngineStatus[] {
