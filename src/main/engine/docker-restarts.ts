@@ -38,6 +38,8 @@ export interface DockerRestartsDeps {
   runner: Pick<TaskRunner, 'runs' | 'stop'>
   /** The engine watched (its lane of the queue, the runs on it); unset: the local one. */
   engine?: string
+  /** Its lane starts held (a remote engine: only healthy ones take tasks): let go at the first answer. */
+  holdUntilUp?: boolean
   /** Intervals and thresholds of the watcher (tests). */
   watch?: Partial<Omit<DockerWatchOptions, 'look' | 'busy'>>
 }
@@ -63,6 +65,7 @@ export class DockerRestarts {
       busy: () => this.runsHere().length > 0 || deps.queue.waitingIds.length > 0,
     })
     this.watch.onChange((state, previous) => {
+      if (state === 'up' && previous === 'unknown' && deps.holdUntilUp) deps.queue.resume(this.engine)
       if (state === 'down' && previous === 'up') this.gone()
       if (state === 'up' && previous === 'down') void this.back()
       // The UI asks for the status when it opens: only a change after that is news.

@@ -85,7 +85,9 @@ export class EnginePool {
     // Gone from Settings, or reached elsewhere now: their watchers stop (running turns keep their client).
     for (const slot of this.slots.values()) slot.restarts.close()
     this.slots = next
-    this.deps.queue.setEngines(configs.map((c) => ({ id: c.id, limit: c.enabled ? c.limit : 0 })))
+    // A remote engine takes no task before it first answers (its watcher lets the lane go then).
+    const lanes = configs.map((c) => ({ id: c.id, limit: c.enabled ? c.limit : 0, held: c.remote }))
+    this.deps.queue.setEngines(lanes)
   }
 
   /** Each engine: asked for its version (at most `timeoutMs`), with its queue load. */
@@ -137,6 +139,7 @@ export class EnginePool {
       docker,
       queue: this.deps.queue,
       engine: config.id,
+      holdUntilUp: config.remote,
     })
     return {
       config,

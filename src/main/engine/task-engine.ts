@@ -3,7 +3,7 @@ import type { DiffResult } from '../../shared/diff'
 import type { HunkExclusion } from '../../shared/review'
 import type { TaskEvent, TaskEventBody } from '../../shared/events'
 import { hostPatternSchema } from '../../shared/network'
-import type { EngineStatus } from '../../shared/engines'
+import type { EngineConfig, EngineStatus } from '../../shared/engines'
 import type { Settings, SetupCacheUsage } from '../../shared/settings'
 import {
   isSettled,
@@ -47,6 +47,8 @@ export interface EngineOptions {
   /** Where the agent image's Dockerfile lives, and the base image it builds on. */
   agentImage: { contextDir: string; baseImage: string }
   docker?: DockerClient
+  /** A client for a remote engine of Settings → Engines (default: over TLS or SSH as it says; tests). */
+  connectEngine?: (config: EngineConfig) => DockerClient
   /** Prefix of new task ids (tests use it to find their containers). */
   idPrefix?: string
   /** How often a running container's workspace size is checked (default 10 s). */
@@ -100,7 +102,7 @@ export class TaskEngine {
       settings: opts.settings,
       queue: this.queue,
       localDocker: this.docker,
-      connect: (config) => createRemoteDockerClient(config),
+      connect: (config) => opts.connectEngine?.(config) ?? createRemoteDockerClient(config),
       image: (docker, local) =>
         new AgentImage(docker, opts.agentImage, hostCa, () => imageRegistry(opts.settings()), local),
       localTransport: () => this.host.proxyTransport(),

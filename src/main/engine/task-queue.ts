@@ -4,6 +4,8 @@ import { LOCAL_ENGINE } from '../../shared/engines'
 export interface EngineLane {
   id: string
   limit: number
+  /** A new lane starts held (paused) until resumed: an engine not known to answer yet. */
+  held?: boolean
 }
 
 /** What the queue says about an engine: its slots, the jobs on it now, whether it is held (unhealthy). */
@@ -76,7 +78,7 @@ export class TaskQueue {
         id: e.id,
         limit: e.limit,
         active: lane?.active ?? new Set<string>(),
-        paused: lane?.paused ?? false,
+        paused: lane?.paused ?? Boolean(e.held),
       }
     })
     // Kept with no slots while their jobs still run, so those are counted and end normally.

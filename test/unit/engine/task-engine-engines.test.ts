@@ -1,42 +1,68 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { createDockerClient } from '../../../src/main/docker/client'
+import { startPingOnlyEngine } from '../../support/docker-ping-double'
 import { openEngineBench, untilStatus } from './task-engine-fixture'
 
 /**
  * Several engines on the engine's test bench: each turn is held at the model key's gate (after it took its
- * engine's slot), so the queue's placement is what is seen. The remote engine aims at a closed port of
- * 127.0.0.1: nothing here reaches an engine.
+ * engine's slot), so the queue's placement is what is seen. The remote engines are a health check on
+ * 127.0.0.1 that answers (no container is ever made), and a closed port of 127.0.0.1 that does not.
  */
-const BOX = { id: 'box', name: 'Build box', host: 'ssh://me@127.0.0.1:1', maxConcurrentTasks: 2 }
+const BOX = { id: 'box', name: 'Build box', host: 'ssh://me@box.example', maxConcurrentTasks: 2 }
+const DEAD = { id: 'dead', name: 'Dead box', host: 'ssh://me@dead.example', maxConcurrentTasks: 2 }
+
+async function openBench(settings: NonNullable<Parameters<typeof openEngineBench>[0]>['settings']) {
+  const box = await startPingOnlyEngine()
+  const hosts: Record<string, string> = { box: box.host, dead: 'tcp://127.0.0.1:1' }
+  return openEngineBench({
+    settings,
+    connectEngine: (config) => createDockerClient({ host: hosts[config.id] }),
+  })
+}
+
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 describe('TaskEngine on several engines', () => {
   it('spreads tasks over the engines, each at most its slots, and records where each runs', async () => {
-    const bench = await openEngineBench({ settings: { maxConcurrentTasks: 2, engines: [BOX] } })
+    const bench = await openBench({ maxConcurrentTasks: 2, engines: [BOX] })
     const { engine, apiKey } = bench
+    await pause(200) // the box's first health check
     const tasks = []
     for (const n of [1, 2, 3, 4, 5, 6]) tasks.push(await bench.submit(`task ${n}`))
     await apiKey.waitForCalls(4)
-    await new Promise((r) => setTimeout(r, 100))
+    await pause(100)
     expect(apiKey.calls).toBe(4)
     const placed = tasks.map((t) => engine.get(t.id).engine)
     expect(placed.slice(0, 4).sort()).toEqual(['box', 'box', 'local', 'local'])
     expect(placed.slice(4)).toEqual([undefined, undefined])
-    expect(engine.engineLoad().map((e) => [e.id, e.active.length, e.limit])).toEqual([
-      ['local', 2, 2],
-      ['box', 2, 2],
-    ])
-    // What Settings → Engines shows: neither answers here (no socket; a closed port), each says why.
+    // What Settings → Engines shows: the box answers; no local engine here (no socket), and it says why.
     const status = await engine.engineStatus()
     expect(status.map((e) => [e.id, e.name, e.remote, e.reachable, e.active.length, e.limit])).toEqual([
       ['local', 'This computer', false, false, 2, 2],
-      ['box', 'Build box', true, false, 2, 2],
+      ['box', 'Build box', true, true, 2, 2],
     ])
     expect(status[0]!.error?.message).toMatch(/Docker is not running/)
-    expect(status[1]!.error?.message).toBeTruthy()
+    expect(status[1]!.version).toBe('27.0.3')
+  })
+
+  it('gives no task to a remote engine that never answered; one pinned there waits for it', async () => {
+    const bench = await openBench({ maxConcurrentTasks: 2, engines: [DEAD] })
+    const { engine, apiKey } = bench
+    const source = { kind: 'folder', path: join(bench.dataDir, 'code') } as const
+    const pinned = await engine.submit({ source, prompt: 'on the dead box', engine: 'dead' })
+    const tasks = []
+    for (const n of [1, 2, 3]) tasks.push(await bench.submit(`task ${n}`))
+    await apiKey.waitForCalls(2)
+    await pause(300)
+    expect(apiKey.calls).toBe(2)
+    expect(tasks.map((t) => engine.get(t.id).engine)).toEqual(['local', 'local', undefined])
+    expect(engine.get(pinned.id)).toMatchObject({ status: 'queued', engine: 'dead' })
+    expect(engine.engineLoad().find((l) => l.id === 'dead')).toMatchObject({ active: [], paused: true })
   })
 
   it('runs a task pinned to an engine there only, and refuses an engine Settings do not have', async () => {
-    const bench = await openEngineBench({ settings: { maxConcurrentTasks: 1, engines: [BOX] } })
+    const bench = await openBench({ maxConcurrentTasks: 1, engines: [BOX] })
     const { engine, apiKey } = bench
     const source = { kind: 'folder', path: join(bench.dataDir, 'code') } as const
     const first = await engine.submit({ source, prompt: 'one', engine: 'box' })
@@ -52,7 +78,7 @@ describe('TaskEngine on several engines', () => {
   })
 
   it('fails a queued task whose engine was removed from Settings, saying which and what to do', async () => {
-    const bench = await openEngineBench({ settings: { maxConcurrentTasks: 1, engines: [BOX] } })
+    const bench = await openBench({ maxConcurrentTasks: 1, engines: [BOX] })
     const { engine, settings } = bench
     const source = { kind: 'folder', path: join(bench.dataDir, 'code') } as const
     await settings.update({ engines: [{ ...BOX, enabled: false }] })

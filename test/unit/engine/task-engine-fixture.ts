@@ -3,7 +3,7 @@ import { onTestFinished } from 'vitest'
 import { agentImageDir } from '../../../src/main/cli/paths'
 import { createDockerClient } from '../../../src/main/docker/client'
 import { createHandlers, type Handlers } from '../../../src/main/engine/handlers'
-import { TaskEngine } from '../../../src/main/engine/task-engine'
+import { TaskEngine, type EngineOptions } from '../../../src/main/engine/task-engine'
 import type { SettingsStore } from '../../../src/main/services'
 import type { TaskEvent } from '../../../src/shared/events'
 import type { SettingsInput } from '../../../src/shared/settings'
@@ -84,7 +84,7 @@ export interface EngineBench {
 
 /** Opens the bench; on the test's end every gate is opened and the engine closed. */
 export async function openEngineBench(
-  opts: { settings?: SettingsInput; dataDir?: string } = {},
+  opts: { settings?: SettingsInput; dataDir?: string; connectEngine?: EngineOptions['connectEngine'] } = {},
 ): Promise<EngineBench> {
   const root = await tempDir('codex-engine-unit-')
   const dataDir = opts.dataDir ?? join(root, 'data')
@@ -98,6 +98,7 @@ export async function openEngineBench(
     githubToken: githubToken.ask,
     agentImage: { contextDir: agentImageDir(), baseImage: 'codex-sys/none:unit' },
     docker: createDockerClient({ host: `unix://${join(root, 'no-docker.sock')}` }),
+    connectEngine: opts.connectEngine,
     idPrefix: 'unit-',
   })
   const events: TaskEvent[] = []
