@@ -1,27 +1,12 @@
 // @vitest-environment happy-dom
-import { fake } from './app-install-fake'
-import { act, cleanup, fireEvent, render, screen } from '@testing-library/react'
-import { afterEach, beforeEach, expect, it } from 'vitest'
-import { emptyDraft, updateDraft } from '../../../src/renderer/src/features/new-task/draft'
+import './app-install-fake'
+import { act, fireEvent, render, screen } from '@testing-library/react'
+import { expect, it } from 'vitest'
 import { NewTaskPage } from '../../../src/renderer/src/features/new-task/new-task-page'
-import type { SubmitTaskInput } from '../../../src/shared/task'
-import { makeTask, ok } from './app-fake-api'
+import { submits, useNewTaskFake } from './new-task-fixture'
 import { BUILD_BOX, GPU_BOX, seedEngines } from './engines-fixture'
 
-beforeEach(() => {
-  updateDraft(emptyDraft())
-  fake.handlers['tasks.submit'] = (input) =>
-    ok(makeTask(7, { id: 'new-task-1', prompt: (input as SubmitTaskInput).prompt }))
-  fake.handlers['dialog.pickFolder'] = () => ok('/srv/code/shop')
-})
-
-afterEach(() => {
-  cleanup()
-  window.location.hash = ''
-})
-
-const submits = (): SubmitTaskInput[] =>
-  fake.calls.filter((c) => c.name === 'tasks.submit').map((c) => c.input as SubmitTaskInput)
+useNewTaskFake({ folder: '/srv/code/shop' })
 
 async function openOptions(): Promise<void> {
   render(<NewTaskPage />)

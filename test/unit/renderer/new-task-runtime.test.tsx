@@ -1,29 +1,13 @@
 // @vitest-environment happy-dom
-import { fake } from './app-install-fake'
-import { act, cleanup, fireEvent, render, screen } from '@testing-library/react'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { emptyDraft, updateDraft } from '../../../src/renderer/src/features/new-task/draft'
+import './app-install-fake'
+import { act, fireEvent, render, screen } from '@testing-library/react'
+import { describe, expect, it } from 'vitest'
 import { NewTaskPage } from '../../../src/renderer/src/features/new-task/new-task-page'
 import { formToPatch, toForm } from '../../../src/renderer/src/features/settings/settings-form'
 import { defaultSettings } from '../../../src/shared/settings'
-import type { SubmitTaskInput } from '../../../src/shared/task'
-import { makeTask, ok } from './app-fake-api'
+import { submits, useNewTaskFake } from './new-task-fixture'
 
-beforeEach(() => {
-  fake.calls.length = 0
-  updateDraft(emptyDraft())
-  fake.handlers['tasks.submit'] = (input) =>
-    ok(makeTask(7, { id: 'new-task-1', prompt: (input as SubmitTaskInput).prompt }))
-  fake.handlers['dialog.pickFolder'] = () => ok('/srv/code/shop')
-})
-
-afterEach(() => {
-  cleanup()
-  window.location.hash = ''
-})
-
-const submits = (): SubmitTaskInput[] =>
-  fake.calls.filter((c) => c.name === 'tasks.submit').map((c) => c.input as SubmitTaskInput)
+useNewTaskFake({ folder: '/srv/code/shop' })
 
 async function startWith(runtime?: string): Promise<void> {
   render(<NewTaskPage />)

@@ -1,29 +1,15 @@
 // @vitest-environment happy-dom
 import { fake } from './app-install-fake'
-import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { act, fireEvent, render, screen, waitFor } from '@testing-library/react'
+import { afterEach, describe, expect, it } from 'vitest'
 import { DropOverlay } from '../../../src/renderer/src/app/drop-overlay'
-import { emptyDraft, updateDraft } from '../../../src/renderer/src/features/new-task/draft'
 import { NewTaskPage } from '../../../src/renderer/src/features/new-task/new-task-page'
 import { settingsStore } from '../../../src/renderer/src/lib/settings'
 import { defaultSettings } from '../../../src/shared/settings'
-import type { SubmitTaskInput } from '../../../src/shared/task'
-import { makeTask, ok } from './app-fake-api'
+import { ok } from './app-fake-api'
+import { submits, useNewTaskFake } from './new-task-fixture'
 
-beforeEach(() => {
-  fake.calls.length = 0
-  updateDraft(emptyDraft())
-  fake.handlers['tasks.submit'] = (input) =>
-    ok(makeTask(7, { id: 'new-task-1', prompt: (input as SubmitTaskInput).prompt }))
-})
-
-afterEach(() => {
-  cleanup()
-  window.location.hash = ''
-})
-
-const submits = (): SubmitTaskInput[] =>
-  fake.calls.filter((c) => c.name === 'tasks.submit').map((c) => c.input as SubmitTaskInput)
+useNewTaskFake()
 
 function dropEvent(type: string, files: File[]): Event {
   const event = new Event(type, { bubbles: true, cancelable: true })
