@@ -77,13 +77,24 @@ export interface SandboxSpec {
   volumes?: { workspace: string; home?: string; ca?: string }
 }
 
+/**
+ * A copy-mode volume's mount in the task's container. NoCopy: a volume still empty (a fresh HOME) is not
+ * filled from the image's own files at that path, as Docker does by default — that would slip the
+ * image's /home/agent (the Codex image's root-owned ~/.codex) into the task's HOME. The volume's root
+ * is the sandbox user's already (workspace-ship.ts's helper).
+ */
+function volumeMount(source: string, target: string, readOnly: boolean): Docker.MountSettings {
+  const VolumeOptions = { NoCopy: true } as Docker.MountSettings['VolumeOptions']
+  return { Type: 'volume', Source: source, Target: target, ReadOnly: readOnly, VolumeOptions }
+}
+
 /** The container's mounts of the workspace and HOME: bind mounts, or copy mode's volumes. */
 function dataMounts(spec: SandboxSpec): Docker.MountSettings[] {
   const v = spec.volumes
   if (v) {
     return [
-      { Type: 'volume', Source: v.workspace, Target: WORKSPACE_DIR, ReadOnly: false },
-      ...(v.home ? [{ Type: 'volume' as const, Source: v.home, Target: AGENT_HOME, ReadOnly: false }] : []),
+      volumeMount(v.workspace, WORKSPACE_DIR, false),
+      ...(v.home ? [volumeMount(v.home, AGENT_HOME, false)] : []),
     ]
   }
   return [

@@ -115,6 +115,8 @@ async function createHelper(
   const mounts = (options.HostConfig?.Mounts ?? []).filter((m) => m.Target !== WORKSPACE_DIR)
   options.HostConfig = {
     ...options.HostConfig,
+    // Docker fills an empty volume from the image's /workspace on this first mount: an empty folder of
+    // the agent user's, which is how the volume's root comes to be the sandbox's.
     Mounts: [{ Type: 'volume', Source: target.volume, Target: WORKSPACE_DIR, ReadOnly: readOnly }, ...mounts],
   }
   try {
