@@ -15,7 +15,8 @@ export function useNewTaskFake(opts: { folder?: string } = {}): void {
     updateDraft(emptyDraft())
     fake.handlers['tasks.submit'] = (input) =>
       ok(makeTask(7, { id: 'new-task-1', prompt: (input as SubmitTaskInput).prompt }))
-    if (opts.folder) fake.handlers['dialog.pickFolder'] = () => ok(opts.folder)
+    const { folder } = opts
+    if (folder) fake.handlers['dialog.pickFolder'] = () => ok(folder)
   })
   afterEach(() => {
     cleanup()
