@@ -127,7 +127,8 @@ export class EnginePool {
   private async workspaceMode(id: string, docker: DockerClient): Promise<'mount' | 'copy'> {
     const config =
       this.slots.get(id)?.config ?? configuredEngines(this.deps.settings()).find((c) => c.id === id)
-    if (!config || config.remote || config.workspace === 'copy') return 'copy'
+    // configuredEngines gives every remote engine `copy`: nothing of this disk can be mounted there.
+    if (!config || config.workspace === 'copy') return 'copy'
     if (config.workspace === 'mount') return 'mount'
     return (await isDockerDesktop(docker)) ? 'copy' : 'mount'
   }
