@@ -2,12 +2,43 @@
  * Hostile requests to the headless server with paths outside the allowlist and bodies too large or too
  * slow. Each case proves it held (`hostile` in server-case.ts).
  */
+import { connect } from 'node:net'
 import { join } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { describe, expect, it } from 'vitest'
 import { streamingRequest } from '../support/http'
 import type { TestAppServer } from '../support/services'
 import { errorOf, hostile, JSON_CALL } from './support/server-case'
+
+/**
+ * Over a raw socket: headers declaring a body of `declared` bytes, then 8 MiB of it after the server
+ * has answered, and the answer read only half a second later. Returns everything read until the
+ * connection ended.
+ */
+async function sendWhileRefused(
+  origin: string,
+  path: string,
+  headers: Record<string, string>,
+  declared: number,
+): Promise<string> {
+  const { host, hostname, port } = new URL(origin)
+  const socket = connect(Number(port), hostname)
+  socket.pause()
+  const chunks: Buffer[] = []
+  socket.on('data', (chunk: Buffer) => chunks.push(chunk))
+  socket.on('error', () => undefined)
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()))
+  const lines = Object.entries({ ...headers, host, 'content-length': String(declared) })
+  socket.write(
+    `POST ${path} HTTP/1.1\r\n${lines.map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`,
+  )
+  await new Promise((r) => setTimeout(r, 100))
+  socket.write(Buffer.alloc(8 * 1024 ** 2, 0x20))
+  await new Promise((r) => setTimeout(r, 500))
+  socket.resume()
+  await closed
+  return Buffer.concat(chunks).toString('utf8')
+}
 
 describe('hostile requests to the headless server', () => {
   it('path traversal in artifact names never reaches a file outside the allowlist', async () => {
@@ -67,6 +98,18 @@ describe('hostile requests to the headless server', () => {
       expect(early.headers.connection).toBe('close')
       await declared.closed
       c.answers.push(early)
+
+      // Still sending when refused, and slow to read the answer: it arrives all the same, not a reset
+      // that would throw it away unread (the server drains what comes after its answer, for a while).
+      const call = '/api/call/settings.update'
+      const pushed = await sendWhileRefused(c.server.url, call, { ...JSON_CALL, ...c.auth }, 1024 ** 3)
+      expect(pushed).toMatch(/^HTTP\/1\.1 413 /)
+      expect(pushed).toContain('The request is larger than 32.0 MiB.')
+      // The same for a ZIP upload declared larger than the ZIP limit (8 GiB).
+      const zip = { ...JSON_CALL, 'content-type': 'application/zip', ...c.auth }
+      const upload = await sendWhileRefused(c.server.url, '/api/uploads', zip, 16 * 1024 ** 3)
+      expect(upload).toMatch(/^HTTP\/1\.1 413 /)
+      expect(upload).toContain('The ZIP file is larger than 8.0 GiB.')
 
       // No length given (chunked): read up to the limit, then refused; the rest is never read.
       const chunked = streamingRequest(c.server.url, {

@@ -5,7 +5,7 @@ import type { Services } from '../services'
 import { EventFeed, STREAM_RETRY_MS } from './event-feed'
 import type { SeedAutoPr } from './seed-auto-pr'
 import type { SeedProgressTracker } from './seed-progress'
-import { HttpError, readBody, sendError, sendJson, statusForError } from './http-io'
+import { HttpError, readBody, refuseUnreadBody, sendJson, statusForError } from './http-io'
 import { newUploadPath, receiveZip, refuseEarly } from './uploads'
 
 export interface ServerContext {
@@ -107,7 +107,7 @@ export async function handleUpload(
   const limit = ctx.services.settings.get().zip.maxBytes
   const early = refuseEarly(req.headers['content-length'], limit)
   if (early) {
-    sendError(res, early.status, early.toData(), { connection: 'close' })
+    refuseUnreadBody(req, res, early.status, early.toData())
     return
   }
   const path = await newUploadPath(ctx.uploadDir, decodeFileName(req.headers['x-file-name']))

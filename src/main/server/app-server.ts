@@ -7,7 +7,7 @@ import { AppError } from '../errors'
 import { createAccessPolicy, generateToken, isLoopbackHost, type AccessPolicy } from './access'
 import { handleCall, handleEvents, handleUpload, type ServerContext } from './api-routes'
 import { EventFeed } from './event-feed'
-import { HttpError, rawSegments, sendError, setCommonHeaders, statusForError } from './http-io'
+import { HttpError, rawSegments, refuseUnreadBody, sendError, setCommonHeaders, statusForError } from './http-io'
 import { SeedAutoPr } from './seed-auto-pr'
 import { SeedProgressTracker } from './seed-progress'
 import { handleSeedLog, handleSeedStatus, handleSeedSubmit } from './seed-routes'
@@ -92,9 +92,10 @@ export async function createAppServer(services: Services, opts: AppServerOptions
         const error = toErrorData(err)
         const status = err instanceof HttpError ? err.status : statusForError(error)
         if (res.headersSent) res.destroy()
-        // Too large: the rest of the body is not read (nor discarded at the client's pace): the
-        // connection ends with the answer.
-        else sendError(res, status, error, status === 413 && !req.complete ? { connection: 'close' } : {})
+        // Too large: the rest of the body is not read at the client's pace; the connection ends with
+        // the answer.
+        else if (status === 413 && !req.complete) refuseUnreadBody(req, res, status, error)
+        else sendError(res, status, error)
       })
   })
   const closeSeed = (): void => {

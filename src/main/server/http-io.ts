@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
 import type { AppErrorData, ErrorKind, Result } from '../../shared/errors'
 import { AppError } from '../errors'
 
@@ -64,6 +65,34 @@ export function sendError(
 ): void {
   const body: Result<never> = { ok: false, error }
   sendJson(res, status, body, headers)
+}
+
+/**
+ * Answers a request whose body is left unread and ends its connection with a lingering close: after
+ * our FIN, what the client is still sending is read and dropped for up to `lingerMs`. Closing at once
+ * would answer that data with a reset, and a reset can discard our answer in the client's kernel
+ * before the client reads it (it then sees EPIPE or ECONNRESET instead of the 413).
+ */
+export function refuseUnreadBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  error: AppErrorData,
+  lingerMs = 2000,
+): void {
+  // Node ends a `connection: close` answer with the socket's destroySoon (FIN, then close): for this
+  // socket it becomes FIN, drain, then close.
+  const socket = (res.socket ?? req.socket) as (Socket & { destroySoon?: () => void }) | null
+  // No socket: the client is gone already, and the answer goes nowhere.
+  if (socket)
+    socket.destroySoon = () => {
+      socket.end()
+      socket.resume()
+      const timer = setTimeout(() => socket.destroy(), lingerMs)
+      timer.unref()
+      socket.once('close', () => clearTimeout(timer))
+    }
+  sendError(res, status, error, { connection: 'close' })
 }
 
 /** Reads a whole (small) body; larger than `limit` → 413. */

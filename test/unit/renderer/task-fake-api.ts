@@ -78,10 +78,12 @@ export function taskRecord(patch: Partial<TaskRecord> = {}): TaskRecord {
   }
 }
 
+const EVENTS_AT = new Date().toISOString()
+
 /** Task events with consecutive seq numbers, as the engine numbers them. */
 export function taskEvents(taskId: string, bodies: TaskEventBody[], firstSeq = 0): TaskEvent[] {
-  const at = new Date().toISOString()
-  return bodies.map((body, i) => ({ ...body, taskId, seq: firstSeq + i, at }) as TaskEvent)
+  // One time for every event of the run: the same events built twice compare equal.
+  return bodies.map((body, i) => ({ ...body, taskId, seq: firstSeq + i, at: EVENTS_AT }) as TaskEvent)
 }
 
 /**
