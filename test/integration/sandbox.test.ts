@@ -222,7 +222,7 @@ describe('limits and lifecycle', () => {
     }
   })
 
-  it('kill() stops a busy container without Docker\'s 10 s grace; kill and remove are idempotent', async () => {
+  it("kill() stops a busy container without Docker's 10 s grace; kill and remove are idempotent", async () => {
     const sandbox = await Sandbox.create(docker, specFor(await workspaceDir()))
     const busy = sandbox.exec(['sh', '-c', 'while :; do :; done']).catch((e: unknown) => e)
     await new Promise((r) => setTimeout(r, 300))

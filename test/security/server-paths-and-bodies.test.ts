@@ -29,9 +29,7 @@ async function sendWhileRefused(
   socket.on('error', () => undefined)
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()))
   const lines = Object.entries({ ...headers, host, 'content-length': String(declared) })
-  socket.write(
-    `POST ${path} HTTP/1.1\r\n${lines.map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`,
-  )
+  socket.write(`POST ${path} HTTP/1.1\r\n${lines.map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`)
   await new Promise((r) => setTimeout(r, 100))
   socket.write(Buffer.alloc(8 * 1024 ** 2, 0x20))
   await new Promise((r) => setTimeout(r, 500))

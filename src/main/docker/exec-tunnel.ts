@@ -15,6 +15,7 @@ import type { Duplex } from 'node:stream'
 import type Docker from 'dockerode'
 import { AppError } from '../errors'
 import { toDockerAppError } from './client'
+import { startAttachedExec } from './exec'
 import { createDemuxer } from './exec-output'
 import { ackFrame, createFrameReader, encodeFrame, MUX_WINDOW, MuxFrame } from './mux-frames'
 import type { SandboxUser } from './workspace-owner'
@@ -56,16 +57,8 @@ export class ExecTunnel {
   ): Promise<ExecTunnel> {
     let stream: Duplex
     try {
-      const exec = await container.exec({
-        Cmd: ['codex-mux', ...[...routes.keys()].map(String)],
-        User: `${user.uid}:${user.gid}`,
-        WorkingDir: '/',
-        AttachStdin: true,
-        AttachStdout: true,
-        AttachStderr: true,
-        Tty: false,
-      })
-      stream = (await exec.start({ hijack: true, stdin: true })) as Duplex
+      const ports = [...routes.keys()].map(String)
+      stream = await startAttachedExec(container, user, ['codex-mux', ...ports], '/')
     } catch (err) {
       throw toDockerAppError(err, 'Could not start the sandbox’s network tunnel')
     }

@@ -84,6 +84,29 @@ async function killMarked(container: Docker.Container, user: SandboxUser, marker
 }
 
 /**
+ * Starts `cmd` in `container` as `user` with stdin attached and returns the exec's raw (multiplexed)
+ * stream: for helpers that talk to the host over it. Errors are Docker's own; the caller says what
+ * failed.
+ */
+export async function startAttachedExec(
+  container: Docker.Container,
+  user: SandboxUser,
+  cmd: string[],
+  workingDir: string,
+): Promise<Duplex> {
+  const exec = await container.exec({
+    Cmd: cmd,
+    User: `${user.uid}:${user.gid}`,
+    WorkingDir: workingDir,
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: false,
+  })
+  return (await exec.start({ hijack: true, stdin: true })) as Duplex
+}
+
+/**
  * Runs one command in a running container; see `Sandbox.exec`. `oomKilled` is left to the caller.
  *
  * Nothing depends on half-closing the stream (Docker Desktop's named pipe cannot): stdin goes framed

@@ -3,6 +3,7 @@ import type Docker from 'dockerode'
 import { AppError } from '../errors'
 import { dockerStatusCode, toDockerAppError } from './client'
 import { WORKSPACE_DIR } from './container-spec'
+import { startAttachedExec } from './exec'
 import { createDemuxer, HeadTailBuffer } from './exec-output'
 import { frameStdin, framedArgv } from './stdin-frame'
 import type { SandboxUser } from './workspace-owner'
@@ -148,20 +149,11 @@ export async function startShipBackHelper(
   user: SandboxUser,
   manifestJson: string,
 ): Promise<HelperRun> {
-  let exec: Docker.Exec
   let stream: Duplex
   try {
-    exec = await container.exec({
-      // -I: isolated, so nothing the agent left in HOME (a usercustomize.py) or the environment runs in it.
-      Cmd: framedArgv(['python3', '-I', '-c', SHIP_BACK_SCRIPT]),
-      User: `${user.uid}:${user.gid}`,
-      WorkingDir: WORKSPACE_DIR,
-      AttachStdin: true,
-      AttachStdout: true,
-      AttachStderr: true,
-      Tty: false,
-    })
-    stream = (await exec.start({ hijack: true, stdin: true })) as Duplex
+    // -I: isolated, so nothing the agent left in HOME (a usercustomize.py) or the environment runs in it.
+    const cmd = framedArgv(['python3', '-I', '-c', SHIP_BACK_SCRIPT])
+    stream = await startAttachedExec(container, user, cmd, WORKSPACE_DIR)
   } catch (err) {
     if (dockerStatusCode(err) === 409 || dockerStatusCode(err) === 404) {
       throw new AppError('container_failed', 'The container to bring the changes back from is not running.', {

@@ -7,7 +7,14 @@ import { AppError } from '../errors'
 import { createAccessPolicy, generateToken, isLoopbackHost, type AccessPolicy } from './access'
 import { handleCall, handleEvents, handleUpload, type ServerContext } from './api-routes'
 import { EventFeed } from './event-feed'
-import { HttpError, rawSegments, refuseUnreadBody, sendError, setCommonHeaders, statusForError } from './http-io'
+import {
+  HttpError,
+  rawSegments,
+  refuseUnreadBody,
+  sendError,
+  setCommonHeaders,
+  statusForError,
+} from './http-io'
 import { SeedAutoPr } from './seed-auto-pr'
 import { SeedProgressTracker } from './seed-progress'
 import { handleSeedLog, handleSeedStatus, handleSeedSubmit } from './seed-routes'

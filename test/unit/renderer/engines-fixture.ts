@@ -21,12 +21,10 @@ export const GPU_BOX: RemoteEngine = {
   enabled: true,
 }
 
-const local = localEngineStatus
-
 /** What `system.engines` answers for BUILD_BOX and GPU_BOX (the build box running `running` tasks). */
 export function statusesOf(engines: readonly RemoteEngine[], running: string[] = ['task-1']): EngineStatus[] {
   return [
-    local(),
+    localEngineStatus(),
     ...engines.map((e): EngineStatus => ({
       id: e.id,
       name: e.name,

@@ -1,6 +1,7 @@
 import { useEffect } from 'react'
 import { configuredEngines } from '../../../../shared/engines'
 import type { Settings } from '../../../../shared/settings'
+import { SelectField } from '../../lib/select-field'
 import { updateDraft, type Draft } from './draft'
 
 /**
@@ -21,28 +22,15 @@ export function EngineSelect({
     if (settings && value !== draft.engine) updateDraft({ engine: '' })
   }, [settings, value, draft.engine])
   if (!settings?.engines.length) return null
+  const options = [{ value: '', label: 'Automatic' }, ...choices.map((e) => ({ value: e.id, label: e.name }))]
   return (
-    <div className="stack">
-      <label className="sublabel" htmlFor="task-engine">
-        Engine
-      </label>
-      <select
-        id="task-engine"
-        className="input"
-        value={value}
-        onChange={(e) => updateDraft({ engine: e.target.value })}
-        aria-describedby="task-engine-help"
-      >
-        <option value="">Automatic</option>
-        {choices.map((engine) => (
-          <option key={engine.id} value={engine.id}>
-            {engine.name}
-          </option>
-        ))}
-      </select>
-      <span className="help" id="task-engine-help">
-        Where the task runs. Automatic: whichever engine has a free slot first.
-      </span>
-    </div>
+    <SelectField
+      id="task-engine"
+      label="Engine"
+      value={value}
+      options={options}
+      onChange={(engine) => updateDraft({ engine })}
+      help="Where the task runs. Automatic: whichever engine has a free slot first."
+    />
   )
 }

@@ -6,6 +6,7 @@ import {
   type WorkspaceMode,
 } from '../../../../shared/engines'
 import { RichText } from '../../lib/error-view'
+import { SelectField } from '../../lib/select-field'
 import { displayAddress } from './engine-draft'
 
 const WORKSPACE_LABELS: Record<WorkspaceMode, string> = {
@@ -37,32 +38,21 @@ interface Props {
   onRemove: () => void
 }
 
+const WORKSPACE_OPTIONS = WORKSPACE_MODES.map((mode) => ({ value: mode, label: WORKSPACE_LABELS[mode] }))
+
 /** The local engine's Workspace select: how its tasks get their files. */
 function WorkspaceSelect(p: Pick<Props, 'workspace' | 'busy' | 'onWorkspace'>): React.JSX.Element {
   return (
-    <div className="stack setting-field">
-      <label className="sublabel" htmlFor="engine-local-workspace">
-        Workspace
-      </label>
-      <select
-        id="engine-local-workspace"
-        className="input"
-        value={p.workspace}
-        disabled={p.busy}
-        onChange={(e) => isWorkspaceMode(e.target.value) && p.onWorkspace(e.target.value)}
-        aria-describedby="engine-local-workspace-help"
-      >
-        {WORKSPACE_MODES.map((mode) => (
-          <option key={mode} value={mode}>
-            {WORKSPACE_LABELS[mode]}
-          </option>
-        ))}
-      </select>
-      <span className="help" id="engine-local-workspace-help">
-        How this computer’s tasks get their files: a bind mount, or a copy shipped into the engine and back
-        (faster where mounts cross a VM). Remote engines always copy.
-      </span>
-    </div>
+    <SelectField
+      id="engine-local-workspace"
+      className="stack setting-field"
+      label="Workspace"
+      value={p.workspace}
+      options={WORKSPACE_OPTIONS}
+      disabled={p.busy}
+      onChange={(mode) => isWorkspaceMode(mode) && p.onWorkspace(mode)}
+      help="How this computer’s tasks get their files: a bind mount, or a copy shipped into the engine and back (faster where mounts cross a VM). Remote engines always copy."
+    />
   )
 }
 
