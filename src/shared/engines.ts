@@ -114,6 +114,8 @@ export interface EngineStatus {
   reachable: boolean
   /** The engine's Docker version, when it answered. */
   version?: string
+  /** What its containers run on (`linux/amd64`, `linux/arm64`), when it answered. */
+  platform?: string
   /** Why it does not answer (a refused certificate, an unknown host key, nothing listening). */
   error?: { message: string; hint?: string }
   /** The tasks running on it now, and how many it runs at once. */

@@ -256,7 +256,7 @@ async function socketPathOf(docker: Docker): Promise<string | undefined> {
 export async function checkDocker(
   docker: Docker,
   opts: { timeoutMs?: number } = {},
-): Promise<{ version: string; apiVersion: string; components?: { Name?: string }[] }> {
+): Promise<{ version: string; apiVersion: string; platform: string; components?: { Name?: string }[] }> {
   const timeoutMs = opts.timeoutMs ?? CHECK_TIMEOUT_MS
   const socketPath = await socketPathOf(docker)
   if (socketPath && !socketPath.startsWith('//./pipe/') && !socketPath.startsWith('\\\\.\\pipe\\')) {
@@ -282,7 +282,9 @@ export async function checkDocker(
   })
   try {
     const info = await Promise.race([docker.version(), timeout])
-    return { version: info.Version, apiVersion: info.ApiVersion, components: info.Components }
+    // As Docker names platforms: linux/amd64, linux/arm64.
+    const platform = `${info.Os || 'linux'}/${info.Arch || 'unknown'}`
+    return { version: info.Version, apiVersion: info.ApiVersion, platform, components: info.Components }
   } catch (err) {
     if (err instanceof AppError) throw err
     if (dockerStatusCode(err) !== undefined) {

@@ -1,6 +1,7 @@
 import type { ImageProgressEvent } from '../../shared/events'
 import type { ImageStatus } from '../../shared/system'
 import { agentImageTag, ensureAgentImage, imageExists, pullAgentImage } from '../docker/image'
+import { platformMismatch } from '../docker/engine-platform'
 import { transferImage } from '../docker/image-transfer'
 import { ensureVariantImage, type ImageVariant, variantImageTag } from '../docker/variant-image'
 import type { DockerClient } from './task-turn'
@@ -44,6 +45,12 @@ export class AgentImage {
     const local = this.copyFrom
     if (!local) return false
     try {
+      // An amd64 image cannot run on an arm64 build box (nor the other way): that engine builds its own.
+      const mismatch = await platformMismatch(local.docker, this.docker)
+      if (mismatch) {
+        this.progress(`Not copying ${tag} (${mismatch}); building it there`)
+        return false
+      }
       if ((await made(local)) !== tag) return false
       this.progress(`Copying ${tag} from this computer's Docker engine`, 0)
       await transferImage(local.docker, this.docker, tag, {

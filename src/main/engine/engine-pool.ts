@@ -106,8 +106,8 @@ export class EnginePool {
           limit: config.enabled ? config.limit : 0,
         }
         try {
-          const { version } = await checkDocker(docker, { timeoutMs })
-          return { ...base, reachable: true, version }
+          const { version, platform } = await checkDocker(docker, { timeoutMs })
+          return { ...base, reachable: true, version, platform }
         } catch (err) {
           const { message, hint } = toErrorData(err)
           return { ...base, reachable: false, error: { message, hint } }

@@ -4,11 +4,18 @@ import { lstatNoFollow, readWorkspaceFileSync, relativePathProblem } from '../ut
 
 /**
  * The key of a setup-cache entry: what a setup's result depends on. Two tasks share an entry only when
- * the agent image, the setup script and every lockfile/manifest setup reads are byte for byte the same.
+ * the agent image, the engine's platform, the setup script and every lockfile/manifest setup reads are
+ * byte for byte the same.
  */
 export interface SetupCacheKeyInput {
   /** The agent image's tag or digest (a content hash of its build). */
   image: string
+  /**
+   * The engine's platform (`linux/amd64`): what setup ran on. The same image tag is built for each
+   * engine's own platform, and what setup installs (node_modules with native addons, a venv, a
+   * toolchain) runs only there.
+   */
+  platform: string
   /** The setup script that runs (the task's own, or the repository's setup.sh). */
   script: string
   /** The host-side workspace (sandbox-controlled: read without following links). */
@@ -95,6 +102,7 @@ export function computeSetupCacheKey(input: SetupCacheKeyInput): SetupCacheKey {
   }
   part('version', '1')
   part('image', input.image)
+  part('platform', input.platform)
   part('script', input.script)
   for (const rel of files) part(`file:${rel}`, fileDigest(input.workspace, rel))
   return { key: hash.digest('hex'), files }

@@ -1,5 +1,6 @@
 import { dirname } from 'node:path'
 import type { TaskRecord } from '../../shared/task'
+import { enginePlatform } from '../docker/engine-platform'
 import { giveWorkspaceTo, prepareSandboxHome, sandboxUser } from '../docker/sandbox'
 import {
   discardSetupCacheEntry,
@@ -58,7 +59,7 @@ async function tryRestore(
 
 /**
  * The setup phase through the cache: the workspace and HOME state a setup with the same key left (same
- * agent image, same script, same lockfiles: setup-cache-key.ts) is restored instead of running setup;
+ * agent image and engine platform, same script, same lockfiles: setup-cache-key.ts) is restored instead of running setup;
  * on a miss setup runs, and what it created or changed is saved once its container is gone, before the
  * agent runs. After a restore that failed part-way setup runs but is not saved (the workspace was not
  * clean before it). Saving never fails the task.
@@ -72,7 +73,10 @@ export async function setupThroughCache(
 ): Promise<void> {
   const { workspace, home } = deps.store.paths(task.id)
   const cacheRoot = cacheRootOf(deps, task.id)
-  const { key } = await deps.exclusive(async () => computeSetupCacheKey({ image, script, workspace }))
+  const platform = await enginePlatform(deps.docker)
+  const { key } = await deps.exclusive(async () =>
+    computeSetupCacheKey({ image, platform, script, workspace }),
+  )
   // "Run setup again": the cached result is not used, and the new one replaces it.
   const outcome = task.refreshSetup ? 'miss' : await tryRestore(deps, task.id, cacheRoot, key)
   if (outcome === 'restored') return

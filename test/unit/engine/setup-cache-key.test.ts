@@ -17,8 +17,12 @@ async function repo(files: Record<string, string> = {}): Promise<string> {
 }
 
 const SCRIPT = 'npm ci\n'
-const keyOf = (workspace: string, script = SCRIPT, image = 'codex-sys/agent:abc'): string =>
-  computeSetupCacheKey({ image, script, workspace }).key
+const keyOf = (
+  workspace: string,
+  script = SCRIPT,
+  image = 'codex-sys/agent:abc',
+  platform = 'linux/amd64',
+): string => computeSetupCacheKey({ image, platform, script, workspace }).key
 
 describe('computeSetupCacheKey', () => {
   it('is the same for the same image, script and lockfiles, whatever the other files', async () => {
@@ -28,10 +32,12 @@ describe('computeSetupCacheKey', () => {
     expect(keyOf(b)).toBe(keyOf(a))
   })
 
-  it('changes with the image, the script and a lockfile’s content', async () => {
+  it('changes with the image, the engine’s platform, the script and a lockfile’s content', async () => {
     const ws = await repo()
     const base = keyOf(ws)
     expect(keyOf(ws, SCRIPT, 'codex-sys/agent:def')).not.toBe(base)
+    // The same image tag on an arm64 build box: what setup installed there does not run here.
+    expect(keyOf(ws, SCRIPT, 'codex-sys/agent:abc', 'linux/arm64')).not.toBe(base)
     expect(keyOf(ws, 'npm install\n')).not.toBe(base)
     await writeFile(join(ws, 'package-lock.json'), '{"v":2}\n')
     expect(keyOf(ws)).not.toBe(base)
@@ -75,7 +81,9 @@ describe('computeSetupCacheKey', () => {
     await mkdir(join(ws, 'tools'))
     await writeFile(join(ws, 'tools/versions.json'), '{"node":20}\n')
     const base = keyOf(ws, script)
-    expect(computeSetupCacheKey({ image: 'i', script, workspace: ws }).files).toContain('tools/versions.json')
+    expect(
+      computeSetupCacheKey({ image: 'i', platform: 'linux/amd64', script, workspace: ws }).files,
+    ).toContain('tools/versions.json')
     await writeFile(join(ws, 'tools/versions.json'), '{"node":22}\n')
     expect(keyOf(ws, script)).not.toBe(base)
   })

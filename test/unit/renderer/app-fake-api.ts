@@ -22,6 +22,7 @@ export const localEngineStatus = (over: Partial<EngineStatus> = {}): EngineStatu
   workspace: 'auto',
   reachable: true,
   version: '27.0.3',
+  platform: 'linux/amd64',
   active: [],
   limit: 2,
   ...over,

@@ -42,7 +42,12 @@ export function statusesOf(engines: readonly RemoteEngine[], running: string[] =
               hint: 'Run `ssh dev@gpu` once and accept its key.',
             },
           }
-        : { reachable: true, version: '26.1.4', active: e.id === BUILD_BOX.id ? running : [] }),
+        : {
+            reachable: true,
+            version: '26.1.4',
+            platform: 'linux/arm64',
+            active: e.id === BUILD_BOX.id ? running : [],
+          }),
     })),
   ]
 }

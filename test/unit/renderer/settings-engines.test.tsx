@@ -38,6 +38,9 @@ describe('Settings → Engines', () => {
     expect(within(row('This computer')).getByText('0 of 2 running')).toBeTruthy()
     const build = row('Build box')
     expect(within(build).getByText('Docker 26.1.4').className).toBe('pill ok')
+    // What it runs on: an arm64 build box builds its own image and keeps setup caches of its own.
+    expect(within(build).getByText('linux/arm64')).toBeTruthy()
+    expect(within(row('This computer')).getByText('linux/amd64')).toBeTruthy()
     expect(within(build).getByText('tcp://build-box:2376').className).toContain('mono')
     const gpu = row('GPU box')
     expect(within(gpu).getByText('Not answering').className).toBe('pill error')

@@ -98,6 +98,11 @@ export function EngineRow(p: Props): React.JSX.Element {
       <div className="engine-row-head">
         <strong className="engine-name">{engine.name}</strong>
         <HealthPill status={status} />
+        {status?.reachable && status.platform && (
+          <span className="pill muted mono" title="What its containers run on">
+            {status.platform}
+          </span>
+        )}
         {!engine.enabled && <span className="pill muted">Off</span>}
         {status && <span className="muted small engine-load">{load(status)}</span>}
         {engine.remote && (
