@@ -129,10 +129,12 @@ describe('a task on a remote engine', () => {
     const events = await engine.store.readEvents(there.id)
     const copiedImage = events.some((e) => e.type === 'progress' && /Copying codex-sys-agent/.test(e.message))
     expect(copiedImage).toBe(true)
-    // The task's containers and volumes are gone from the remote engine.
+    // The task's containers and volumes are gone from the remote engine (the volumes soon after the
+    // phase: they are removed off the task's path).
     expect((await listTaskContainers(remoteDocker)).filter((c) => c.taskId === there.id)).toEqual([])
-    const volumes = await remoteDocker.listVolumes({ filters: { label: [`codex-sys.task=${there.id}`] } })
-    expect(volumes.Volumes ?? []).toEqual([])
+    const volumes = async () =>
+      (await remoteDocker.listVolumes({ filters: { label: [`codex-sys.task=${there.id}`] } })).Volumes ?? []
+    await expect.poll(volumes, { timeout: 15_000 }).toEqual([])
   })
 
   it('runs a task on the same engine over SSH (ssh agent, known_hosts): the same diff.patch', async () => {

@@ -29,6 +29,7 @@ import { newTaskRecord } from './new-task'
 import { recoverTasks } from './recovery'
 import { clearSetupCache, setupCacheRoot, setupCacheUsage } from './setup-cache'
 import { spareCopiesSettled } from './setup-cache-spare'
+import { volumeRemovalsSettled } from './workspace-copy'
 import { prepareResume } from './resume'
 import type { TurnPlan } from './resume-plan'
 import { ReviewService } from './review-service'
@@ -319,8 +320,9 @@ export class TaskEngine {
         this.runner.stop(id, new AppError('cancelled', 'codex-sys is closing.')),
       ),
     )
-    // The setup cache's spares being copied: whole, or the next restore copies instead.
-    await spareCopiesSettled()
+    // The setup cache's spares being copied: whole, or the next restore copies instead. And copy mode's
+    // volumes being removed: none is left on the engine.
+    await Promise.all([spareCopiesSettled(), volumeRemovalsSettled()])
   }
 
   /** How many setups are saved, and their size (Settings → Setup cache). */

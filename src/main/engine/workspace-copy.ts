@@ -39,6 +39,29 @@ const caVolumeName = (taskId: string): string => containerName(taskId, 'ca')
 
 const MiB = 1024 * 1024
 
+/**
+ * Volumes being removed after a phase whose work is home already (off the task's path: 1–2 s of the
+ * engine's): per task, awaited before that task ships again, and by volumeRemovalsSettled.
+ */
+const removals = new Map<string, Promise<void>>()
+
+function removeVolumesInBackground(deps: TurnDeps, taskId: string): void {
+  const job = (removals.get(taskId) ?? Promise.resolve())
+    // Failing here leaves them for the next phase's removeTaskVolumes, which removes the task's leftovers.
+    .then(() => removeTaskVolumes(deps.docker, taskId))
+    .then(
+      () => undefined,
+      () => undefined,
+    )
+    .finally(() => removals.get(taskId) === job && removals.delete(taskId))
+  removals.set(taskId, job)
+}
+
+/** Resolves once every volume removal started after a phase has ended. */
+export async function volumeRemovalsSettled(): Promise<void> {
+  while (removals.size) await Promise.all([...removals.values()])
+}
+
 /** Ships the workspace, HOME and CA bundle of `taskId` into fresh volumes (old ones of the task removed). */
 export async function shipPhaseIn(
   deps: TurnDeps,
@@ -48,6 +71,7 @@ export async function shipPhaseIn(
 ): Promise<ShippedPhase> {
   const paths = deps.store.paths(taskId)
   await recoverPending(deps, taskId)
+  await removals.get(taskId)
   await removeTaskVolumes(deps.docker, taskId)
   const target = (volume: string) => ({ taskId, volume, image, owner, signal: deps.signal })
   const volumes = { workspace: workspaceVolumeName(taskId), home: homeVolumeName(taskId) }
@@ -118,8 +142,8 @@ async function shipCaBundle(
 
 /**
  * Brings back what the phase changed in the workspace and HOME (the phase's container is gone), and
- * says in the timeline what was refused, then removes the volumes. Runs even after a cancel: the work done so far is kept, as a
- * bind mount would have kept it.
+ * says in the timeline what was refused, then removes the volumes (in the background: nothing needs
+ * them now). Runs even after a cancel: the work done so far is kept, as a bind mount would have kept it.
  */
 export async function shipPhaseBack(deps: TurnDeps, taskId: string, shipped: ShippedPhase): Promise<void> {
   const paths = deps.store.paths(taskId)
@@ -135,7 +159,8 @@ export async function shipPhaseBack(deps: TurnDeps, taskId: string, shipped: Shi
   sayRefused(deps, 'workspace', workspace)
   sayRefused(deps, 'HOME', home)
   // Home now: the next phase ships afresh. (Kept when bringing back failed: the work is still there.)
-  await dropPhaseVolumes(deps, taskId)
+  await rm(join(paths.dir, PENDING_FILE), { force: true })
+  removeVolumesInBackground(deps, taskId)
 }
 
 function sayRefused(deps: TurnDeps, where: string, result: ShipBackResult): void {
