@@ -18,6 +18,8 @@ import type { BenchResult } from './types'
 const REPO_FIXTURE = fileURLToPath(new URL('./support/setup-cache-repo', import.meta.url))
 const FINISH: ScriptStep = { toolCalls: [{ name: 'finish', args: { summary: 'Done.' } }] }
 const RESTORED = /Setup restored from cache \(saved [^)]*\)/
+/** Later tasks on the same repository; the median is the figure. */
+const WARM_RUNS = 3
 
 /** The packages package-lock.json installs (its `node_modules/…` entries). */
 async function lockedPackages(repo: string): Promise<number> {
@@ -68,8 +70,9 @@ function nodeModulesFiles(engine: TaskEngine, task: TimedTask): number {
  * The setup cache on the real engine, Docker and the npm registry: two folder tasks on the same
  * repository, whose setup.sh runs `npm ci` (81 packages of a small Express app). Task 1 is cold (setup
  * runs `npm ci` through the registries-only policy proxy, and the cache saves the result); task 2
- * restores it. Each is timed from the submit call to its `running` status (the agent phase's sandbox
- * started), the model a scripted one-step finish. Target: task 2 ≤ 1/5 of task 1.
+ * restores it, and so do two more (the median of the three is the figure). Each is timed from the
+ * submit call to its `running` status (the agent phase's sandbox started), the model a scripted one-step
+ * finish. Target: task 2 ≤ 1/5 of task 1.
  */
 export default async function run(workDir: string): Promise<BenchResult[]> {
   const { docker } = await benchDocker()
@@ -78,15 +81,23 @@ export default async function run(workDir: string): Promise<BenchResult[]> {
   const repo = join(dir, 'repo')
   await cp(REPO_FIXTURE, repo, { recursive: true })
   const packages = await lockedPackages(repo)
-  const model = await startModelServer([FINISH, FINISH])
+  const model = await startModelServer(Array.from({ length: 1 + WARM_RUNS }, () => FINISH))
   const engine = await openBenchEngine({ docker, dataDir: join(dir, 'data'), baseURL: model.baseURL })
   try {
     await engine.image.ensure() // built or found before the clock starts
     const input = { source: { kind: 'folder', path: repo }, prompt: 'Say you are done.' } as const
     const cold = await runTimedTask(engine, input)
     await checkCold(engine, cold, packages)
-    const warm = await runTimedTask(engine, input)
-    const restored = await checkWarm(engine, warm)
+    // The later tasks on the repository, each restoring the cache: the median one is timed.
+    const warmRuns: TimedTask[] = []
+    for (let i = 0; i < WARM_RUNS; i++) warmRuns.push(await runTimedTask(engine, input))
+    const restoredLines = await Promise.all(warmRuns.map((task) => checkWarm(engine, task)))
+    const byTime = warmRuns
+      .map((task, i) => ({ task, i }))
+      .sort((a, b) => secondsTo(a.task, 'running') - secondsTo(b.task, 'running'))
+    const median = byTime[Math.floor(WARM_RUNS / 2)]!
+    const warm = median.task
+    const restored = restoredLines[median.i]!
     const ours = secondsTo(warm, 'running')
     const base = secondsTo(cold, 'running')
     return [
@@ -98,7 +109,8 @@ export default async function run(workDir: string): Promise<BenchResult[]> {
         ratio: ours / base,
         target: 0.2,
         note:
-          `one run each; ${phases(cold, warm)}; npm ci of ${packages} packages, ` +
+          `first task once, the median of ${WARM_RUNS} later ones (${warmRuns.map((t) => at(secondsTo(t, 'running'))).join(', ')}); ` +
+          `${phases(cold, warm)}; npm ci of ${packages} packages, ` +
           `${nodeModulesFiles(engine, warm)} files in node_modules; "${restored}"`,
       },
     ]

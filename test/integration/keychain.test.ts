@@ -88,13 +88,22 @@ async function inKeyringSession(
     'kill $daemon 2>/dev/null; wait $daemon 2>/dev/null',
     'exit $rc',
   ].join('\n')
-  return report(
-    await run('dbus-run-session', ['--', 'sh', '-c', script], {
+  const session = () =>
+    run('dbus-run-session', ['--', 'sh', '-c', script], {
       ...env,
       KEYRING_PASSWORD: password,
       PROBE_MODE: mode,
-    }),
-  )
+    })
+  const first = await session()
+  // gnome-keyring-daemon itself aborting (a GLib-ERROR: a bug of the daemon, seen once in CI) gets one
+  // more session, said in the output; anything else, and a second abort, fail the test.
+  if (first.code !== 0 && first.err.includes('GLib-ERROR')) {
+    console.warn(
+      `gnome-keyring-daemon aborted during the ${mode} session; running it once more:\n${first.err}`,
+    )
+    return report(await session())
+  }
+  return report(first)
 }
 
 describe('secret store (OS keychain)', () => {

@@ -12,8 +12,8 @@ import { restoreTree } from './setup-cache-tree'
  */
 const SPARE = 'spare'
 
-/** The background copies in flight (TaskEngine.close waits for them). */
-const making = new Set<Promise<void>>()
+/** The background copies in flight, by entry directory (TaskEngine.close waits for them). */
+const making = new Map<string, Promise<void>>()
 
 const exists = async (path: string): Promise<boolean> => Boolean(await lstat(path).catch(() => undefined))
 
@@ -39,17 +39,24 @@ async function makeSpare(dir: string): Promise<void> {
 
 /** Starts copying a spare of the entry at `dir` in the background. */
 export function replenishSpare(dir: string): void {
-  const job = makeSpare(dir).finally(() => making.delete(job))
-  making.add(job)
+  const job = (making.get(dir) ?? Promise.resolve())
+    .then(() => makeSpare(dir))
+    .finally(() => making.get(dir) === job && making.delete(dir))
+  making.set(dir, job)
 }
 
 /** Resolves once every background copy has ended. */
 export async function spareCopiesSettled(): Promise<void> {
-  while (making.size) await Promise.all([...making])
+  while (making.size) await Promise.all([...making.values()])
 }
 
-/** Takes the entry's spare for one restore (no other restore gets it): its directory, or undefined. */
+/**
+ * Takes the entry's spare for one restore (no other restore gets it): its directory, or undefined. A
+ * spare still being copied is waited for: the rest of that copy is never longer than a copy of its own
+ * (the restore's fallback), which would also share the disk with it.
+ */
 export async function takeSpare(dir: string): Promise<string | undefined> {
+  await making.get(dir)
   const taken = join(dir, `.taken-${randomBytes(6).toString('hex')}`)
   try {
     await rename(join(dir, SPARE), taken)

@@ -156,24 +156,25 @@ async function entryExists(dir: string): Promise<boolean> {
 /**
  * Restores the entry of `key` into `workspace` (and its saved HOME into `home`, an existing directory):
  * undefined when there is none (a miss); throws when the entry is corrupt or cannot be copied (the
- * caller runs setup instead). Touches `last-used`.
+ * caller runs setup instead). Touches `last-used`. `fromSpare`: the workspace's part came as the entry's
+ * spare, moved in whole (no file copied).
  */
 export async function restoreSetupCache(
   cacheRoot: string,
   key: string,
   workspace: string,
   home?: string,
-): Promise<SetupCacheMeta | undefined> {
+): Promise<(SetupCacheMeta & { fromSpare: boolean }) | undefined> {
   const dir = entryDir(cacheRoot, key)
   if (!(await entryExists(dir))) return undefined
   const meta = await readMeta(dir, key)
   const deleted = await readDeleted(dir)
   const spare = await takeSpare(dir)
+  let fromSpare: boolean
   try {
     await applyDeletions(workspace, deleted.tree)
-    if (!(spare && (await moveTopLevel(join(spare, 'tree'), workspace)))) {
-      await restoreTree(join(dir, 'tree'), workspace)
-    }
+    fromSpare = Boolean(spare && (await moveTopLevel(join(spare, 'tree'), workspace)))
+    if (!fromSpare) await restoreTree(join(dir, 'tree'), workspace)
     if (home) {
       await applyDeletions(home, deleted.home)
       const moved = spare && (await moveTopLevel(join(spare, 'home'), home))
@@ -186,7 +187,7 @@ export async function restoreSetupCache(
   replenishSpare(dir)
   const now = new Date()
   await utimes(join(dir, 'last-used'), now, now).catch(() => writeFile(join(dir, 'last-used'), ''))
-  return meta
+  return { ...meta, fromSpare }
 }
 
 interface EntryUse {

@@ -22,10 +22,29 @@ export async function openNapiKeychain(service = KEYCHAIN_SERVICE): Promise<Keyc
   const { AsyncEntry } = await import('@napi-rs/keyring')
   // The constructor itself can throw (no D-Bus session): build entries inside each call.
   const entry = (account: string) => new AsyncEntry(service, account, { linux: { store: 'secret-service' } })
-  return {
+  return oneAtATime({
     get: async (account) => (await entry(account).getPassword()) ?? null,
     set: async (account, value) => entry(account).setPassword(value),
     delete: async (account) => entry(account).deleteCredential(),
+  })
+}
+
+/**
+ * The backend's calls one after another, in the order they were made. Each call of the library is a new
+ * Secret Service client negotiating its own session, and gnome-keyring-daemon was seen aborting
+ * (GLib-ERROR in aes_negotiate, taking the user's keyring down with it) while two did so at once.
+ */
+export function oneAtATime(backend: KeychainBackend): KeychainBackend {
+  let last: Promise<unknown> = Promise.resolve()
+  const queued = <T>(call: () => Promise<T>): Promise<T> => {
+    const next = last.then(call)
+    last = next.catch(() => undefined)
+    return next
+  }
+  return {
+    get: (account) => queued(() => backend.get(account)),
+    set: (account, value) => queued(() => backend.set(account, value)),
+    delete: (account) => queued(() => backend.delete(account)),
   }
 }
 

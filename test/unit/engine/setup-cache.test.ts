@@ -13,7 +13,7 @@ import {
   utimes,
   writeFile,
 } from 'node:fs/promises'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   clearSetupCache,
@@ -71,6 +71,26 @@ describe('saveSetupCache / restoreSetupCache', () => {
     const next = join(cacheRoot, KEY, 'spare/tree/node_modules/x/index.js')
     expect(await readFile(next, 'utf8')).toBe('x\n')
     expect((await stat(next)).ino).not.toBe(restored.ino)
+  })
+
+  it('a restore that comes while the spare is still being copied waits for it and moves it in', async () => {
+    const { ws, fresh, cacheRoot } = await setting()
+    const before = await snapshotWorkspace(ws)
+    const files: Record<string, string> = {}
+    for (let i = 0; i < 400; i++) files[`node_modules/p${i}/index.js`] = `module.exports = ${i}\n`
+    await writeFiles(ws, files)
+    await saveSetupCache({ cacheRoot, key: KEY, workspace: ws, before, durationMs: 1 })
+    // The spare of the new entry is being copied now: the restore right behind it still gets it whole.
+    const restored = await restoreSetupCache(cacheRoot, KEY, fresh)
+    expect(restored?.fromSpare).toBe(true)
+    expect(await readFile(join(fresh, 'node_modules/p399/index.js'), 'utf8')).toBe('module.exports = 399\n')
+    // Without a spare (just taken, the next one not made yet), a restore copies from the entry.
+    const again = join(dirname(fresh), 'again')
+    await writeFiles(again, { 'package.json': '{}\n' })
+    await spareCopiesSettled()
+    await rm(join(cacheRoot, KEY, 'spare'), { recursive: true })
+    expect((await restoreSetupCache(cacheRoot, KEY, again))?.fromSpare).toBe(false)
+    expect(await readFile(join(again, 'node_modules/p0/index.js'), 'utf8')).toBe('module.exports = 0\n')
   })
 
   it('keeps only what setup created or changed, and restores it byte for byte with modes', async () => {
