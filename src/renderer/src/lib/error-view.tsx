@@ -9,6 +9,28 @@ export function RichText({ text }: { text: string }): React.JSX.Element {
   return <>{parts.map((part, i) => (i % 2 ? <code key={i}>{part}</code> : part))}</>
 }
 
+/**
+ * Why a Docker engine does not answer, as the engine's client said it, with its hint: the Docker gate,
+ * Settings → Docker and each row of Settings → Engines. `waking`: the engine is starting (a spinner).
+ */
+export function EngineProblem(p: {
+  problem: { message: string; hint?: string }
+  role: 'alert' | 'status' | 'note'
+  waking?: boolean
+}): React.JSX.Element {
+  return (
+    <div className={p.waking ? 'gate-error waking' : 'gate-error'} role={p.role}>
+      {p.waking && <span className="spinner" aria-hidden="true" />}
+      <p className="gate-error-message">{p.problem.message}</p>
+      {p.problem.hint && (
+        <p className="gate-error-hint">
+          <RichText text={p.problem.hint} />
+        </p>
+      )}
+    </div>
+  )
+}
+
 interface Props {
   error: AppErrorData
   /** Called by "Try again" (errors whose next step is a retry); without it that button is left out. */

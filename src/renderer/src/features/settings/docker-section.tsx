@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react'
-import { ErrorView, RichText } from '../../lib/error-view'
+import { EngineProblem, ErrorView, RichText } from '../../lib/error-view'
 import { useSettings } from '../../lib/settings'
 import { systemStore, useSystem } from '../../lib/system'
 import { DockerSteps } from '../system/docker-help'
@@ -75,14 +75,7 @@ export function DockerSection(): React.JSX.Element {
       {docker && !docker.reachable && (
         <div className="docker-problem">
           {docker.error && (
-            <div className="gate-error" role={docker.state === 'waking' ? 'status' : 'alert'}>
-              <p className="gate-error-message">{docker.error.message}</p>
-              {docker.error.hint && (
-                <p className="gate-error-hint">
-                  <RichText text={docker.error.hint} />
-                </p>
-              )}
-            </div>
+            <EngineProblem problem={docker.error} role={docker.state === 'waking' ? 'status' : 'alert'} />
           )}
           {showsInstallSteps(docker) && <DockerSteps platform={status.platform} />}
         </div>

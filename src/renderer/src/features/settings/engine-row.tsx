@@ -5,7 +5,7 @@ import {
   type EngineStatus,
   type WorkspaceMode,
 } from '../../../../shared/engines'
-import { RichText } from '../../lib/error-view'
+import { EngineProblem } from '../../lib/error-view'
 import { SelectField } from '../../lib/select-field'
 import { displayAddress } from './engine-draft'
 
@@ -124,16 +124,7 @@ export function EngineRow(p: Props): React.JSX.Element {
       ) : (
         <span className="muted small">Found like the docker CLI finds it (Settings → Docker)</span>
       )}
-      {status && !status.reachable && status.error && (
-        <div className="gate-error" role="note">
-          <p className="gate-error-message">{status.error.message}</p>
-          {status.error.hint && (
-            <p className="gate-error-hint">
-              <RichText text={status.error.hint} />
-            </p>
-          )}
-        </div>
-      )}
+      {status && !status.reachable && status.error && <EngineProblem problem={status.error} role="note" />}
       {!engine.remote && (
         <WorkspaceSelect workspace={p.workspace} busy={p.busy} onWorkspace={p.onWorkspace} />
       )}

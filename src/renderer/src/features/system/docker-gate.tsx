@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react'
-import { ErrorView, RichText } from '../../lib/error-view'
+import { EngineProblem, ErrorView } from '../../lib/error-view'
 import { BoxIcon } from '../../lib/icons'
 import { systemStore, useSystem } from '../../lib/system'
 import { DockerSteps } from './docker-help'
@@ -65,15 +65,7 @@ export function DockerGate({ children, intervalMs = 5_000 }: Props): React.JSX.E
               engine.
             </p>
             {dockerError && (
-              <div className={waking ? 'gate-error waking' : 'gate-error'} role={waking ? 'status' : 'alert'}>
-                {waking && <span className="spinner" aria-hidden="true" />}
-                <p className="gate-error-message">{dockerError.message}</p>
-                {dockerError.hint && (
-                  <p className="gate-error-hint">
-                    <RichText text={dockerError.hint} />
-                  </p>
-                )}
-              </div>
+              <EngineProblem problem={dockerError} role={waking ? 'status' : 'alert'} waking={waking} />
             )}
             {status.docker.endpoint && (
               <p className="muted small">Looking for it at {status.docker.endpoint.description}.</p>
