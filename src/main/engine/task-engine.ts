@@ -320,9 +320,10 @@ export class TaskEngine {
         this.runner.stop(id, new AppError('cancelled', 'codex-sys is closing.')),
       ),
     )
-    // The setup cache's spares being copied: whole, or the next restore copies instead. And copy mode's
-    // volumes being removed: none is left on the engine.
-    await Promise.all([spareCopiesSettled(), volumeRemovalsSettled()])
+    // The setup cache's spares being copied: whole, or the next restore copies instead. Copy mode's
+    // volumes being removed: none is left on the engine. And the records being written (a queued task
+    // failed by settingsChanged is settled off its caller's path).
+    await Promise.all([spareCopiesSettled(), volumeRemovalsSettled(), this.store.writesSettled()])
   }
 
   /** How many setups are saved, and their size (Settings → Setup cache). */

@@ -115,6 +115,11 @@ export class TaskStore {
     return next
   }
 
+  /** Resolves once every record write started so far has ended (TaskEngine.close waits for them). */
+  async writesSettled(): Promise<void> {
+    await Promise.all([...this.writes.values()].map((write) => write.catch(() => undefined)))
+  }
+
   /** Saves the record as it is in memory; on a full disk it stays unsaved (retried), and this resolves. */
   private persist(id: string): Promise<void> {
     const write = (this.writes.get(id) ?? Promise.resolve())
